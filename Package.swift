@@ -1,0 +1,58 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The module DAG of DESIGN.md §8: each target sees only the ones below it.
+let package = Package(
+    name: "Provenant",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "provenant", targets: ["provenant"]),
+        .library(name: "EthPrimitives", targets: ["EthPrimitives"]),
+        .library(name: "EthRLP", targets: ["EthRLP"]),
+        .library(name: "EthCrypto", targets: ["EthCrypto"]),
+        .library(name: "EthTrie", targets: ["EthTrie"]),
+        .library(name: "EthTypes", targets: ["EthTypes"]),
+        .library(name: "Store", targets: ["Store"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Tests only: the arbitrary-precision oracle for the UInt256 property tests.
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+    ],
+    targets: [
+        // C libraries, wrapped once each behind a Swift type that owns the pointers.
+        .systemLibrary(
+            name: "CLibSecp256k1", pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"])]),
+        // Debian's libleveldb-dev ships no pkg-config file; the modulemap links it by name.
+        .systemLibrary(name: "CLevelDB", providers: [.apt(["libleveldb-dev"])]),
+        .systemLibrary(
+            name: "CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]),
+
+        .target(name: "EthPrimitives"),
+        .target(name: "EthRLP", dependencies: ["EthPrimitives"]),
+        .target(name: "EthCrypto", dependencies: ["EthPrimitives", "CLibSecp256k1"]),
+        .target(name: "EthTrie", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto"]),
+        .target(name: "EthTypes", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie"]),
+        .target(name: "Store", dependencies: ["CLevelDB", "CZstd"]),
+        .executableTarget(
+            name: "provenant",
+            dependencies: [
+                "EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Test support: locating the shared vectors and counting what each suite ran.
+        .target(name: "VectorSupport", path: "Tests/VectorSupport"),
+        .testTarget(
+            name: "EthPrimitivesTests",
+            dependencies: ["EthPrimitives", "VectorSupport", .product(name: "BigInt", package: "BigInt")]),
+        .testTarget(name: "EthRLPTests", dependencies: ["EthRLP", "VectorSupport"]),
+        .testTarget(name: "EthCryptoTests", dependencies: ["EthCrypto", "VectorSupport"]),
+        .testTarget(name: "EthTrieTests", dependencies: ["EthTrie", "VectorSupport"]),
+        .testTarget(name: "EthTypesTests", dependencies: ["EthTypes", "VectorSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,4 @@
+#ifndef PROVENANT_CLEVELDB_SHIM_H
+#define PROVENANT_CLEVELDB_SHIM_H
+#include <leveldb/c.h>
+#endif

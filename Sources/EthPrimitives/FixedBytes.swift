@@ -1,0 +1,25 @@
+/// Shared behaviour of the fixed-width byte strings (`Hash32`, `Address`, `Bloom`): hex in and out, byte access.
+public protocol FixedBytes: Hashable, Sendable, CustomStringConvertible {
+    /// Width in bytes.
+    static var byteCount: Int { get }
+    /// Builds the value from exactly `byteCount` bytes; `nil` for any other length.
+    init?<C: Collection>(bytes: C) where C.Element == UInt8
+    /// Calls `body` with the value's bytes, in order.
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
+}
+
+extension FixedBytes {
+    /// The value's bytes as an array.
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// Parses `0x` + exactly `2 × byteCount` hex digits, any case.
+    public init(hex: String) throws(HexError) {
+        let raw = try Hex.decode(hex, count: Self.byteCount)
+        self.init(bytes: raw)!
+    }
+
+    /// Lowercase `0x`-prefixed hex.
+    public var hex: String { withUnsafeBytes { Hex.encode($0) } }
+
+    public var description: String { hex }
+}

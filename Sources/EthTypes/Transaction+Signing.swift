@@ -1,0 +1,99 @@
+public import EthPrimitives
+public import EthCrypto
+internal import EthRLP
+
+extension Transaction {
+    /// The bytes the sender signed:
+    /// - legacy before EIP-155: `rlp([nonce, gasPrice, gasLimit, to, value, data])`
+    /// - legacy with EIP-155: the same list plus `chainId, 0, 0` (https://eips.ethereum.org/EIPS/eip-155)
+    /// - typed: `type ‖ rlp([fields without yParity, r, s])`
+    /// Cut from the received encoding: the unsigned items are reused byte for byte under a new list header.
+    public var signingPayload: [UInt8] {
+        var tail = RLPEncoder(capacity: 16)
+        if self.type == .legacy, let chainId = self.chainId {
+            tail.append(chainId)
+            tail.append(0 as UInt64)
+            tail.append(0 as UInt64)
+        }
+        var e = RLPEncoder(capacity: unsignedFields.count + tail.bytes.count + 10)
+        if self.type != .legacy { e.append(raw: [self.type.rawValue]) }
+        e.appendList { e in
+            e.append(raw: encoded[unsignedFields])
+            e.append(raw: tail.bytes)
+        }
+        return e.bytes
+    }
+
+    /// keccak256 of `signingPayload`.
+    public var signingHash: Hash32 { keccak256(signingPayload) }
+
+    /// The signature with the y parity taken from `v`.
+    public var signature: Signature {
+        get throws(TransactionError) {
+            let parity: UInt256
+            if self.type != .legacy {
+                parity = v
+            } else if self.chainId == nil {
+                parity = v - UInt256(27)
+            } else {
+                parity = (v - UInt256(35)) & UInt256(1)
+            }
+            guard parity <= UInt256(1) else { throw .invalidV }
+            return Signature(r: r, s: s, yParity: UInt8(parity.uint64!))
+        }
+    }
+
+    /// Recovers the sender with libsecp256k1. `requireLowS` is EIP-2's rule, in force from Homestead on.
+    public func recoverSender(requireLowS: Bool = true) throws(TransactionError) -> Address {
+        let signature = try self.signature
+        do throws(SignatureError) {
+            return try Secp256k1.recoverAddress(signature, hash: signingHash, requireLowS: requireLowS)
+        } catch {
+            throw .signature(error)
+        }
+    }
+
+    /// Signs `fields` with `key` and returns the transaction as its canonical encoding decodes.
+    public static func sign(_ fields: TransactionFields, with key: PrivateKey) -> Transaction {
+        var e = RLPEncoder()
+        if fields.type != .legacy { e.append(raw: [fields.type.rawValue]) }
+        e.appendList { e in
+            fields.appendItems(to: &e)
+            if fields.type == .legacy, let chainId = fields.chainId {
+                e.append(chainId)
+                e.append(0 as UInt64)
+                e.append(0 as UInt64)
+            }
+        }
+        let signature = key.sign(keccak256(e.bytes))
+        let parity = UInt256(UInt64(signature.yParity))
+        let v: UInt256
+        if fields.type != .legacy {
+            v = parity
+        } else if let chainId = fields.chainId {
+            v = chainId * UInt256(2) + UInt256(35) + parity
+        } else {
+            v = UInt256(27) + parity
+        }
+        let encoded = fields.encode(v: v, r: signature.r, s: signature.s)
+        do {
+            return try Transaction(encoded: encoded)
+        } catch {
+            preconditionFailure("a freshly encoded transaction failed to decode: \(error)")
+        }
+    }
+}
+
+extension Authorization {
+    /// The EIP-7702 authority: the signer of `keccak256(0x05 ‖ rlp([chainId, address, nonce]))`.
+    public func recoverAuthority() throws(SignatureError) -> Address {
+        var e = RLPEncoder()
+        e.append(raw: [0x05])
+        e.appendList { e in
+            e.append(chainId)
+            e.append(address)
+            e.append(nonce)
+        }
+        return try Secp256k1.recoverAddress(Signature(r: r, s: s, yParity: yParity), hash: keccak256(e.bytes))
+    }
+}

@@ -1,0 +1,83 @@
+public import EthPrimitives
+
+/// Gas constants of the intrinsic-gas formula, by the EIP that set them.
+public enum IntrinsicGas {
+    public static let transaction: UInt64 = 21_000
+    /// Homestead (EIP-2): extra cost of a contract-creating transaction.
+    public static let contractCreation: UInt64 = 32_000
+    public static let zeroDataByte: UInt64 = 4
+    public static let nonZeroDataByteFrontier: UInt64 = 68
+    /// Istanbul (EIP-2028).
+    public static let nonZeroDataByte: UInt64 = 16
+    /// Berlin (EIP-2930).
+    public static let accessListAddress: UInt64 = 2_400
+    public static let accessListStorageKey: UInt64 = 1_900
+    /// Shanghai (EIP-3860): per 32-byte word of initcode.
+    public static let initcodeWord: UInt64 = 2
+    /// Shanghai (EIP-3860): 2 × the EIP-170 code size limit.
+    public static let maxInitcodeSize = 49_152
+    /// Prague (EIP-7702): per authorization tuple.
+    public static let authorization: UInt64 = 25_000
+}
+
+extension Transaction {
+    /// The gas a transaction costs before any execution, under `fork`'s rules.
+    public func intrinsicGas(fork: Fork) -> UInt64 {
+        var gas = IntrinsicGas.transaction
+        let isCreation = self.to == nil
+        if isCreation && fork >= .homestead { gas += IntrinsicGas.contractCreation }
+        let nonZero = UInt64(self.data.count { $0 != 0 })
+        let zero = UInt64(self.data.count) - nonZero
+        let perNonZero = fork >= .istanbul ? IntrinsicGas.nonZeroDataByte : IntrinsicGas.nonZeroDataByteFrontier
+        gas += zero * IntrinsicGas.zeroDataByte + nonZero * perNonZero
+        if isCreation && fork >= .shanghai {
+            gas += UInt64((self.data.count + 31) / 32) * IntrinsicGas.initcodeWord
+        }
+        for entry in self.accessList {
+            gas += IntrinsicGas.accessListAddress + UInt64(entry.storageKeys.count) * IntrinsicGas.accessListStorageKey
+        }
+        gas += UInt64(self.authorizationList.count) * IntrinsicGas.authorization
+        return gas
+    }
+
+    /// Checks the rules a valid transaction obeys under `fork` on chain `chainId`, then recovers and returns the
+    /// sender: type activation, chain id, nonce and fee bounds, intrinsic gas, type-specific shape, signature
+    /// ranges (low s from Homestead).
+    public func validate(fork: Fork, chainId expectedChainId: UInt256) throws(TransactionError) -> Address {
+        let activation: Fork
+        switch self.type {
+        case .legacy: activation = .frontier
+        case .accessList: activation = .berlin
+        case .dynamicFee: activation = .london
+        case .blob: activation = .cancun
+        case .setCode: activation = .prague
+        }
+        guard fork >= activation else { throw .typeNotActive(self.type, fork) }
+        if let chainId = self.chainId {
+            guard self.type != .legacy || fork >= .spuriousDragon else { throw .wrongChainId }
+            guard chainId == expectedChainId else { throw .wrongChainId }
+        }
+        guard self.nonce < UInt64.max else { throw .nonceTooBig }
+        let price = self.type == .legacy || self.type == .accessList ? self.gasPrice : self.maxFeePerGas
+        guard !price.multipliedReportingOverflow(by: UInt256(self.gasLimit)).overflow else {
+            throw .gasPriceProductOverflow
+        }
+        if self.type != .legacy && self.type != .accessList {
+            guard self.maxPriorityFeePerGas <= self.maxFeePerGas else { throw .priorityFeeAboveMaxFee }
+        }
+        if self.to == nil {
+            if self.type == .blob || self.type == .setCode { throw .missingRecipient }
+            if fork >= .shanghai && self.data.count > IntrinsicGas.maxInitcodeSize {
+                throw .initcodeTooLarge(self.data.count)
+            }
+        }
+        if self.type == .blob {
+            guard !self.blobVersionedHashes.isEmpty, self.blobVersionedHashes.allSatisfy({ $0.bytes[0] == 0x01 })
+            else { throw .invalidBlobHashes }
+        }
+        if self.type == .setCode && self.authorizationList.isEmpty { throw .emptyAuthorizationList }
+        let required = intrinsicGas(fork: fork)
+        guard self.gasLimit >= required else { throw .intrinsicGasTooLow(required: required, limit: self.gasLimit) }
+        return try recoverSender(requireLowS: fork >= .homestead)
+    }
+}

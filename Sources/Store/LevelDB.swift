@@ -1,0 +1,129 @@
+internal import CLevelDB
+
+/// A LevelDB database, through the C API of the Debian library. Owns the handle and its options; closes on deinit.
+/// LevelDB is safe for concurrent reads and writes from several threads, so the class is `Sendable`.
+public final class LevelDB: @unchecked Sendable {
+    private let db: OpaquePointer
+    private let options: OpaquePointer
+    private let readOptions: OpaquePointer
+    private let writeOptions: OpaquePointer
+
+    /// Opens (creating if missing) the database at `path`. `sync` makes every write durable before it returns.
+    public init(path: String, sync: Bool = false) throws(StoreError) {
+        options = leveldb_options_create()
+        leveldb_options_set_create_if_missing(options, 1)
+        readOptions = leveldb_readoptions_create()
+        writeOptions = leveldb_writeoptions_create()
+        leveldb_writeoptions_set_sync(writeOptions, sync ? 1 : 0)
+        var error: UnsafeMutablePointer<CChar>?
+        let handle = leveldb_open(options, path, &error)
+        if let message = Self.take(error) {
+            leveldb_options_destroy(options)
+            leveldb_readoptions_destroy(readOptions)
+            leveldb_writeoptions_destroy(writeOptions)
+            throw .leveldb(message)
+        }
+        db = handle!
+    }
+
+    deinit {
+        leveldb_close(db)
+        leveldb_options_destroy(options)
+        leveldb_readoptions_destroy(readOptions)
+        leveldb_writeoptions_destroy(writeOptions)
+    }
+
+    /// Frees a LevelDB error string and returns it.
+    private static func take(_ error: UnsafeMutablePointer<CChar>?) -> String? {
+        guard let error else { return nil }
+        defer { leveldb_free(error) }
+        return String(cString: error)
+    }
+
+    public func get(_ key: [UInt8]) throws(StoreError) -> [UInt8]? {
+        var error: UnsafeMutablePointer<CChar>?
+        var length = 0
+        let value = key.withUnsafeBufferPointer { k in
+            k.withMemoryRebound(to: CChar.self) { leveldb_get(db, readOptions, $0.baseAddress, k.count, &length, &error) }
+        }
+        if let message = Self.take(error) { throw .leveldb(message) }
+        guard let value else { return nil }
+        defer { leveldb_free(value) }
+        return Array(UnsafeRawBufferPointer(start: value, count: length))
+    }
+
+    public func put(_ key: [UInt8], _ value: [UInt8]) throws(StoreError) {
+        var batch = WriteBatch()
+        batch.put(key, value)
+        try write(batch)
+    }
+
+    public func delete(_ key: [UInt8]) throws(StoreError) {
+        var batch = WriteBatch()
+        batch.delete(key)
+        try write(batch)
+    }
+
+    /// Applies every operation of `batch` atomically: after a crash either all or none are visible.
+    public func write(_ batch: WriteBatch) throws(StoreError) {
+        let handle = leveldb_writebatch_create()
+        defer { leveldb_writebatch_destroy(handle) }
+        for op in batch.operations {
+            switch op {
+            case .put(let key, let value):
+                key.withUnsafeBytes { k in
+                    value.withUnsafeBytes { v in
+                        leveldb_writebatch_put(
+                            handle, k.baseAddress?.assumingMemoryBound(to: CChar.self), k.count,
+                            v.baseAddress?.assumingMemoryBound(to: CChar.self), v.count)
+                    }
+                }
+            case .delete(let key):
+                key.withUnsafeBytes { k in
+                    leveldb_writebatch_delete(handle, k.baseAddress?.assumingMemoryBound(to: CChar.self), k.count)
+                }
+            }
+        }
+        var error: UnsafeMutablePointer<CChar>?
+        leveldb_write(db, writeOptions, handle, &error)
+        if let message = Self.take(error) { throw .leveldb(message) }
+    }
+
+    /// Every pair whose key starts with `prefix`, in key order, from a consistent snapshot.
+    public func scan(prefix: [UInt8], limit: Int = .max) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
+        let iterator = leveldb_create_iterator(db, readOptions)!
+        defer { leveldb_iter_destroy(iterator) }
+        prefix.withUnsafeBytes { leveldb_iter_seek(iterator, $0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count) }
+        var out: [(key: [UInt8], value: [UInt8])] = []
+        while out.count < limit && leveldb_iter_valid(iterator) != 0 {
+            var keyLength = 0
+            var valueLength = 0
+            let key = Array(UnsafeRawBufferPointer(start: leveldb_iter_key(iterator, &keyLength), count: keyLength))
+            guard key.starts(with: prefix) else { break }
+            let value = Array(UnsafeRawBufferPointer(start: leveldb_iter_value(iterator, &valueLength), count: valueLength))
+            out.append((key, value))
+            leveldb_iter_next(iterator)
+        }
+        var error: UnsafeMutablePointer<CChar>?
+        leveldb_iter_get_error(iterator, &error)
+        if let message = Self.take(error) { throw .leveldb(message) }
+        return out
+    }
+}
+
+/// Operations to apply atomically with `LevelDB.write`, in order.
+public struct WriteBatch: Sendable {
+    enum Operation: Sendable {
+        case put([UInt8], [UInt8])
+        case delete([UInt8])
+    }
+
+    var operations: [Operation] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { operations.isEmpty }
+
+    public mutating func put(_ key: [UInt8], _ value: [UInt8]) { operations.append(.put(key, value)) }
+    public mutating func delete(_ key: [UInt8]) { operations.append(.delete(key)) }
+}

@@ -1,0 +1,9 @@
+/// Errors of the storage layer, mapped in one place from the C libraries' reports.
+public enum StoreError: Error, Equatable, Sendable {
+    /// LevelDB reported an error (its message, verbatim).
+    case leveldb(String)
+    /// zstd reported an error (its name for it).
+    case zstd(String)
+    /// A compressed blob whose frame does not state its decompressed size, or states one above the cap.
+    case blobTooLarge(Int)
+}

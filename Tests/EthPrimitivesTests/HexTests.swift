@@ -1,0 +1,57 @@
+import Testing
+
+@testable import EthPrimitives
+
+@Suite("Hex DATA and QUANTITY")
+struct HexTests {
+    @Test func dataDecodes() throws {
+        #expect(try Hex.decode("0x") == [])
+        #expect(try Hex.decode("0x00ff10") == [0, 255, 16])
+        #expect(try Hex.decode("0XABcd") == [0xab, 0xcd])
+        #expect(Hex.encode([0xde, 0xad]) == "0xdead")
+    }
+
+    static let badData: [(String, HexError)] = [
+        ("abcd", .missingPrefix), ("", .missingPrefix), ("0xabc", .oddLength), ("0xzz", .invalidCharacter(offset: 0)),
+        ("0x0g", .invalidCharacter(offset: 1)),
+    ]
+
+    @Test(arguments: 0..<badData.count)
+    func badDataIsRefused(_ i: Int) {
+        #expect(throws: Self.badData[i].1) { try Hex.decode(Self.badData[i].0) }
+    }
+
+    static let badQuantities: [(String, HexError)] = [
+        ("0x", .empty), ("0x00", .leadingZeros), ("0x01", .leadingZeros), ("12", .missingPrefix),
+        ("0x1g", .invalidCharacter(offset: 1)), ("0x10000000000000000", .overflow),
+    ]
+
+    @Test(arguments: 0..<badQuantities.count)
+    func badQuantitiesAreRefused(_ i: Int) {
+        #expect(throws: Self.badQuantities[i].1) { try Hex.quantity(Self.badQuantities[i].0) }
+    }
+
+    @Test func quantities() throws {
+        #expect(try Hex.quantity("0x0") == 0)
+        #expect(try Hex.quantity("0x1a") == 26)
+        #expect(try Hex.quantity("0xffffffffffffffff") == .max)
+        #expect(Hex.quantity(0) == "0x0")
+        #expect(Hex.quantity(26) == "0x1a")
+        #expect(try UInt256(quantity: "0x" + String(repeating: "f", count: 64)) == .max)
+        #expect(throws: HexError.overflow) { try UInt256(quantity: "0x1" + String(repeating: "0", count: 64)) }
+        #expect(UInt256.max.quantity == "0x" + String(repeating: "f", count: 64))
+        #expect(UInt256(limbs: (0, 1, 0, 0)).quantity == "0x10000000000000000")
+    }
+
+    @Test func fixedWidthValues() throws {
+        let address = try Address(hex: "0xDE0B295669A9FD93D5F28D9EC85E40F4CB697BAE")
+        #expect(address.hex == "0xde0b295669a9fd93d5f28d9ec85e40f4cb697bae")
+        #expect(throws: HexError.wrongLength(expected: 20, actual: 19)) {
+            try Address(hex: "0xde0b295669a9fd93d5f28d9ec85e40f4cb697b")
+        }
+        let hash = try Hash32(hex: "0x" + String(repeating: "ab", count: 32))
+        #expect(hash.bytes == [UInt8](repeating: 0xab, count: 32))
+        #expect(hash != Hash32.zero)
+        #expect(Set([hash, hash, .zero]).count == 2)
+    }
+}
