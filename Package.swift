@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "EthTrie", targets: ["EthTrie"]),
         .library(name: "EthTypes", targets: ["EthTypes"]),
         .library(name: "Store", targets: ["Store"]),
+        // Exported so the benchmarks can time the bare C call next to ours, through the same module map.
+        .library(name: "CLibSecp256k1", targets: ["CLibSecp256k1"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

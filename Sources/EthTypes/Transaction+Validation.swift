@@ -42,7 +42,7 @@ extension Transaction {
 
     /// Checks the rules a valid transaction obeys under `fork` on chain `chainId`, then recovers and returns the
     /// sender: type activation, chain id, nonce and fee bounds, intrinsic gas, type-specific shape, signature
-    /// ranges (low s from Homestead).
+    /// ranges (low s from Homestead) and recovery.
     public func validate(fork: Fork, chainId expectedChainId: UInt256) throws(TransactionError) -> Address {
         let activation: Fork
         switch self.type {
@@ -54,7 +54,8 @@ extension Transaction {
         }
         guard fork >= activation else { throw .typeNotActive(self.type, fork) }
         if let chainId = self.chainId {
-            guard self.type != .legacy || fork >= .spuriousDragon else { throw .wrongChainId }
+            // Before Spurious Dragon a legacy v other than 27/28 is simply an invalid v.
+            guard self.type != .legacy || fork >= .spuriousDragon else { throw .invalidV }
             guard chainId == expectedChainId else { throw .wrongChainId }
         }
         guard self.nonce < UInt64.max else { throw .nonceTooBig }
@@ -76,8 +77,11 @@ extension Transaction {
             else { throw .invalidBlobHashes }
         }
         if self.type == .setCode && self.authorizationList.isEmpty { throw .emptyAuthorizationList }
+        // The signature is checked before gas so a transaction broken in both ways reports its signature, as
+        // the reference clients do.
+        let sender = try recoverSender(requireLowS: fork >= .homestead)
         let required = intrinsicGas(fork: fork)
         guard self.gasLimit >= required else { throw .intrinsicGasTooLow(required: required, limit: self.gasLimit) }
-        return try recoverSender(requireLowS: fork >= .homestead)
+        return sender
     }
 }

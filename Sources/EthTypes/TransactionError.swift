@@ -11,9 +11,10 @@ public enum TransactionError: Error, Equatable, Sendable {
     case unknownType(UInt8)
     /// The transaction type is not active in the fork it is checked under.
     case typeNotActive(TransactionType, Fork)
-    /// A legacy `v` that is neither 27/28 nor a valid EIP-155 value, or a typed y parity that is not 0 or 1.
+    /// A legacy `v` that is neither 27/28 nor a valid EIP-155 value (EIP-155 values only from Spurious Dragon),
+    /// or a typed y parity that is not 0 or 1.
     case invalidV
-    /// An EIP-155 signature before Spurious Dragon, or a chain id other than the chain's.
+    /// An EIP-155 chain id other than the chain's.
     case wrongChainId
     /// r, s or the recovery failed (see `SignatureError`).
     case signature(SignatureError)

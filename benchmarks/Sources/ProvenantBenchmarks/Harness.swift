@@ -1,0 +1,52 @@
+import Foundation
+
+/// Minimal timing harness: each case runs in trials of a fixed iteration count, after a warm-up, and reports the
+/// fastest trial (the least disturbed by the other process on a 2-core machine) in nanoseconds per operation.
+enum Harness {
+    /// Folds results into a global so the optimizer cannot drop the measured work.
+    nonisolated(unsafe) static var sink: UInt64 = 0
+
+    static func nanosPerOp(iterations: Int, trials: Int = 7, _ body: () -> Void) -> Double {
+        for _ in 0..<max(1, iterations / 10) { body() }
+        var best = Double.infinity
+        let clock = ContinuousClock()
+        for _ in 0..<trials {
+            let elapsed = clock.measure { for _ in 0..<iterations { body() } }
+            let nanos = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+            best = min(best, nanos / Double(iterations))
+        }
+        return best
+    }
+
+    /// Iterations so one trial takes about `target` seconds, from a short calibration run.
+    static func calibrate(target: Double = 0.05, _ body: () -> Void) -> Int {
+        let probe = nanosPerOp(iterations: 3, trials: 1, body)
+        return max(3, Int(target * 1e9 / max(probe, 1)))
+    }
+
+    static func format(_ nanos: Double) -> String {
+        nanos >= 1e6 ? String(format: "%.2f ms", nanos / 1e6) : nanos >= 1e3 ? String(format: "%.2f µs", nanos / 1e3) : String(format: "%.1f ns", nanos)
+    }
+}
+
+/// The shared vectors, located as the tests locate them.
+enum BenchVectors {
+    static let root: URL = {
+        if let path = ProcessInfo.processInfo.environment["PROVENANT_VECTORS"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("shared/vectors")
+    }()
+
+    static func json(_ relative: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent(relative)))
+    }
+
+    static func hex(_ s: String) -> [UInt8] {
+        let digits = Array(s.utf8.dropFirst(s.hasPrefix("0x") ? 2 : 0))
+        func v(_ c: UInt8) -> UInt8 { c <= 57 ? c - 48 : (c | 0x20) - 87 }
+        return stride(from: 0, to: digits.count, by: 2).map { v(digits[$0]) << 4 | v(digits[$0 + 1]) }
+    }
+}
