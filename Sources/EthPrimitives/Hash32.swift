@@ -9,12 +9,11 @@ public struct Hash32: FixedBytes {
 
     @inlinable init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
 
+    @inlinable
     public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
         guard bytes.count == 32 else { return nil }
         var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        Swift.withUnsafeMutableBytes(of: &w) { dst in
-            for (i, b) in bytes.enumerated() { dst[i] = b }
-        }
+        Swift.withUnsafeMutableBytes(of: &w) { dst in _ = dst.copyBytes(from: bytes) }
         words = w
     }
 

@@ -31,6 +31,7 @@ public struct UInt256: Hashable, Comparable, Sendable, CustomStringConvertible, 
     }
 
     /// Builds from at most 32 big-endian bytes (leading zeros allowed); `nil` when longer.
+    @inlinable
     public init?<C: Collection>(bigEndian bytes: C) where C.Element == UInt8 {
         guard bytes.count <= 32 else { return nil }
         var value = UInt256.zero
