@@ -86,8 +86,8 @@ extension Transaction {
 }
 
 extension Authorization {
-    /// The EIP-7702 authority: the signer of `keccak256(0x05 ‖ rlp([chainId, address, nonce]))`.
-    public func recoverAuthority() throws(SignatureError) -> Address {
+    /// What the authority signs (EIP-7702): `keccak256(0x05 ‖ rlp([chainId, address, nonce]))`.
+    public var signingHash: Hash32 {
         var e = RLPEncoder()
         e.append(raw: [0x05])
         e.appendList { e in
@@ -95,7 +95,12 @@ extension Authorization {
             e.append(address)
             e.append(nonce)
         }
-        return try Secp256k1.recoverAddress(Signature(r: r, s: s, yParity: yParity), hash: keccak256(e.bytes))
+        return keccak256(e.bytes)
+    }
+
+    /// The EIP-7702 authority: the signer of `signingHash`.
+    public func recoverAuthority() throws(SignatureError) -> Address {
+        try Secp256k1.recoverAddress(Signature(r: r, s: s, yParity: yParity), hash: signingHash)
     }
 }
 

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The `provenant` command line: one subcommand per job.
+@main
+struct Provenant: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provenant",
+        abstract: "A verifying light Ethereum node and indexer for AI-generated assets.",
+        discussion: """
+            Provenant trusts no upstream: it recomputes block hashes, Merkle-Patricia roots, blooms and \
+            transaction senders before it keeps anything.
+            """,
+        subcommands: [Demo.self])
+}
