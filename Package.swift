@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "EthCrypto", targets: ["EthCrypto"]),
         .library(name: "EthTrie", targets: ["EthTrie"]),
         .library(name: "EthTypes", targets: ["EthTypes"]),
+        .library(name: "EthVerify", targets: ["EthVerify"]),
         .library(name: "Store", targets: ["Store"]),
         // Exported so the benchmarks can time the bare C call next to ours, through the same module map.
         .library(name: "CLibSecp256k1", targets: ["CLibSecp256k1"]),
@@ -37,11 +38,12 @@ let package = Package(
         .target(name: "EthCrypto", dependencies: ["EthPrimitives", "CLibSecp256k1"]),
         .target(name: "EthTrie", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto"]),
         .target(name: "EthTypes", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie"]),
+        .target(name: "EthVerify", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes"]),
         .target(name: "Store", dependencies: ["CLevelDB", "CZstd"]),
         .executableTarget(
             name: "provenant",
             dependencies: [
-                "EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "Store",
+                "EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthVerify", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "EthCryptoTests", dependencies: ["EthCrypto", "VectorSupport"]),
         .testTarget(name: "EthTrieTests", dependencies: ["EthTrie", "VectorSupport"]),
         .testTarget(name: "EthTypesTests", dependencies: ["EthTypes", "VectorSupport"]),
+        .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "VectorSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
     ],
     swiftLanguageModes: [.v6]

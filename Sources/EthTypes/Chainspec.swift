@@ -1,0 +1,91 @@
+public import EthPrimitives
+public import Foundation
+
+/// A network's parameters (DESIGN.md §11): chain id, fork activation and trusted checkpoints. Fork activation is by
+/// block number before the merge and by timestamp after it; a fork missing from the file is not active.
+public struct Chainspec: Sendable, Decodable {
+    /// When a fork activates.
+    public enum Activation: Sendable, Decodable, Equatable {
+        case block(UInt64)
+        case timestamp(UInt64)
+
+        private enum Keys: String, CodingKey { case block, timestamp }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: Keys.self)
+            switch (try c.decodeIfPresent(UInt64.self, forKey: .block), try c.decodeIfPresent(UInt64.self, forKey: .timestamp)) {
+            case (let block?, nil): self = .block(block)
+            case (nil, let timestamp?): self = .timestamp(timestamp)
+            default:
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a fork activates by exactly one of \"block\" or \"timestamp\""))
+            }
+        }
+    }
+
+    /// A block hash trusted without verification: the root every kept block links back to.
+    public struct Checkpoint: Sendable, Decodable, Equatable {
+        public let number: UInt64
+        public let hash: Hash32
+
+        private enum Keys: String, CodingKey { case number, hash }
+
+        public init(number: UInt64, hash: Hash32) {
+            self.number = number
+            self.hash = hash
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: Keys.self)
+            number = try c.decode(UInt64.self, forKey: .number)
+            hash = try c.hash(.hash)
+        }
+    }
+
+    public let name: String
+    public let chainId: UInt64
+    public let forks: [Fork: Activation]
+    public let checkpoints: [Checkpoint]
+
+    private enum Keys: String, CodingKey { case name, chainId, forks, checkpoints }
+
+    /// The JSON names of the forks.
+    static let forkNames: [String: Fork] = [
+        "frontier": .frontier, "homestead": .homestead, "tangerineWhistle": .tangerineWhistle,
+        "spuriousDragon": .spuriousDragon, "byzantium": .byzantium, "constantinople": .constantinople,
+        "petersburg": .petersburg, "istanbul": .istanbul, "berlin": .berlin, "london": .london, "paris": .paris,
+        "shanghai": .shanghai, "cancun": .cancun, "prague": .prague,
+    ]
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        name = try c.decode(String.self, forKey: .name)
+        chainId = try c.decode(UInt64.self, forKey: .chainId)
+        var forks: [Fork: Activation] = [:]
+        for (key, activation) in try c.decode([String: Activation].self, forKey: .forks) {
+            guard let fork = Self.forkNames[key] else {
+                throw DecodingError.dataCorruptedError(forKey: .forks, in: c, debugDescription: "forks: unknown fork \"\(key)\" (known: \(Self.forkNames.keys.sorted().joined(separator: ", ")))")
+            }
+            forks[fork] = activation
+        }
+        self.forks = forks
+        checkpoints = try c.decode([Checkpoint].self, forKey: .checkpoints)
+    }
+
+    /// The fork in force for a block with this number and timestamp: the latest fork whose activation it reached.
+    public func fork(number: UInt64, timestamp: UInt64) -> Fork {
+        var active = Fork.frontier
+        for (fork, activation) in forks where fork > active {
+            switch activation {
+            case .block(let block) where number >= block: active = fork
+            case .timestamp(let time) where timestamp >= time: active = fork
+            default: break
+            }
+        }
+        return active
+    }
+
+    /// Parses a chainspec file's bytes.
+    public static func decode(_ data: Data) throws -> Chainspec {
+        try JSONDecoder().decode(Chainspec.self, from: data)
+    }
+}

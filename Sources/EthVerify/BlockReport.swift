@@ -1,0 +1,75 @@
+public import EthPrimitives
+public import EthTypes
+
+/// The outcome of one named check on a block.
+public struct CheckOutcome: Sendable {
+    public enum Result: Sendable {
+        case passed
+        case failed(VerificationError)
+        /// The data needed for the check was not given (the reason says what is missing).
+        case notRun(String)
+    }
+
+    public let name: String
+    public let result: Result
+
+    public var failure: VerificationError? {
+        if case .failed(let error) = result { return error }
+        return nil
+    }
+}
+
+/// Runs every check a JSON-RPC block (and, when given, its receipts) allows, in order, and reports each.
+public enum BlockReport {
+    public static func run(block: RPCBlock, receipts: [Receipt]?, spec: Chainspec) -> [CheckOutcome] {
+        let header = block.header
+        let fork = spec.fork(number: header.number, timestamp: header.timestamp)
+        var outcomes: [CheckOutcome] = []
+        func check(_ name: String, _ body: () throws(VerificationError) -> Void) {
+            do throws(VerificationError) {
+                try body()
+                outcomes.append(CheckOutcome(name: name, result: .passed))
+            } catch {
+                outcomes.append(CheckOutcome(name: name, result: .failed(error)))
+            }
+        }
+        func skip(_ name: String, _ reason: String) { outcomes.append(CheckOutcome(name: name, result: .notRun(reason))) }
+
+        check("block hash = keccak256(rlp(header))") { () throws(VerificationError) in try Verify.hash(of: header, equals: block.claimedHash) }
+        check("header fields for \(fork)") { () throws(VerificationError) in try Verify.forkFields(of: header, spec: spec) }
+        if block.uncles.isEmpty {
+            check("ommers hash (no ommers)") { () throws(VerificationError) in try Verify.ommers(of: header, encodedList: [0xc0]) }
+        } else {
+            skip("ommers hash", "the block has \(block.uncles.count) ommers and JSON-RPC gives only their hashes")
+        }
+        switch block.transactions {
+        case .full(let txs):
+            check("transactions root (\(txs.count) transactions)") { () throws(VerificationError) in
+                try Verify.transactionsRoot(of: header, encodings: txs.map(\.transaction.encoded))
+            }
+            check("transaction hashes") { () throws(VerificationError) in try Verify.transactionHashes(in: header, txs) }
+            check("senders recovered with secp256k1") { () throws(VerificationError) in try Verify.senders(in: header, txs, fork: fork) }
+        case .hashes:
+            for name in ["transactions root", "transaction hashes", "senders recovered with secp256k1"] {
+                skip(name, "the block lists transaction hashes only (request it with full transactions)")
+            }
+        }
+        if header.withdrawalsRoot != nil {
+            if let withdrawals = block.withdrawals {
+                check("withdrawals root (\(withdrawals.count) withdrawals)") { () throws(VerificationError) in
+                    try Verify.withdrawals(of: header, withdrawals)
+                }
+            } else {
+                skip("withdrawals root", "the block has a withdrawals root but no withdrawals list")
+            }
+        }
+        if let receipts {
+            check("receipts: blooms, logsBloom, receiptsRoot, gasUsed (\(receipts.count) receipts)") { () throws(VerificationError) in
+                try Verify.receipts(of: header, receipts, transactionCount: block.transactions.count)
+            }
+        } else {
+            skip("receipts: blooms, logsBloom, receiptsRoot, gasUsed", "no receipts given")
+        }
+        return outcomes
+    }
+}
