@@ -62,6 +62,8 @@ let package = Package(
         .testTarget(name: "EthTypesTests", dependencies: ["EthTypes", "VectorSupport"]),
         .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "VectorSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        // Runs the built `provenant` binary as a user would.
+        .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "VectorSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -89,3 +89,46 @@ public struct Chainspec: Sendable, Decodable {
         try JSONDecoder().decode(Chainspec.self, from: data)
     }
 }
+
+extension Chainspec {
+    /// Why a chainspec could not be loaded.
+    public struct LoadError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Loads a chainspec by name (a file `<name>.json` in the first of `directories` that has it) or by path (an
+    /// argument containing `/` or ending in `.json`).
+    public static func load(_ nameOrPath: String, directories: [URL]) throws -> Chainspec {
+        let candidates: [URL]
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") {
+            candidates = [URL(fileURLWithPath: nameOrPath)]
+        } else {
+            candidates = directories.map { $0.appendingPathComponent("\(nameOrPath).json") }
+        }
+        guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            throw LoadError(description: "no chainspec \"\(nameOrPath)\"; looked for \(candidates.map(\.path).joined(separator: ", "))")
+        }
+        do {
+            return try decode(Data(contentsOf: url))
+        } catch let error as DecodingError {
+            throw LoadError(description: "\(url.path): \(error.readableDescription)")
+        }
+    }
+}
+
+extension DecodingError {
+    /// One line naming the JSON path and what was wrong, instead of Foundation's nested dump.
+    public var readableDescription: String {
+        func path(_ context: Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return keys.isEmpty ? "" : "at \(keys.hasPrefix(".") ? String(keys.dropFirst()) : keys): "
+        }
+        switch self {
+        case .dataCorrupted(let context): return path(context) + context.debugDescription
+        case .keyNotFound(let key, let context): return path(context) + "missing field \"\(key.stringValue)\""
+        case .typeMismatch(let type, let context): return path(context) + "expected \(type): \(context.debugDescription)"
+        case .valueNotFound(let type, let context): return path(context) + "expected \(type), found null"
+        @unknown default: return "\(self)"
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import VectorSupport
+
+/// The `provenant` binary, run as a process.
+enum CLI {
+    /// The binary beside the test bundle in the build directory.
+    static let binary: URL = {
+        var dir = Bundle.main.bundleURL
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("provenant").path) {
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("provenant")
+    }()
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Writes a JSON value to a temporary file and returns its path.
+    static func write(_ value: Any) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-cli-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: value).write(to: url)
+        return url.path
+    }
+}
+
+@Suite("provenant demo")
+struct DemoCLITests {
+    @Test func demoPassesEveryCheck() throws {
+        let result = try CLI.run(["demo"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("all checks passed"))
+        #expect(!result.stdout.contains("FAIL"))
+    }
+}
+
+@Suite("provenant verify-block on real blocks", .needsVectors)
+struct VerifyBlockCLITests {
+    static func fixture(_ name: String) throws -> [String: Any] {
+        try Vectors.json("blocks/\(name).json") as! [String: Any]
+    }
+
+    @Test func realBlockPassesEveryCheck() throws {
+        let f = try Self.fixture("mainnet-19426587-cancun")
+        // A whole JSON-RPC response for the block, a bare result for the receipts.
+        let block = try CLI.write(["jsonrpc": "2.0", "id": 1, "result": f["block"]!])
+        let receipts = try CLI.write(f["consensusReceipts"]!)
+        let result = try CLI.run(["verify-block", "--block", block, "--receipts", receipts, "--chain", "mainnet"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("OK       senders recovered with secp256k1"))
+        #expect(result.stdout.contains("OK       receipts:"))
+        #expect(!result.stdout.contains("FAILED"))
+    }
+
+    @Test func withoutReceiptsTheirChecksAreNotRun() throws {
+        let block = try CLI.write(try Self.fixture("mainnet-12965000-london")["block"]!)
+        let result = try CLI.run(["verify-block", "--block", block])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("not run  receipts"))
+    }
+
+    @Test func tamperedCopyFailsNamingTheField() throws {
+        let f = try Self.fixture("mainnet-19426587-cancun")
+        var block = f["block"] as! [String: Any]
+        var txs = block["transactions"] as! [[String: Any]]
+        txs[3]["value"] = "0x1"
+        block["transactions"] = txs
+        let result = try CLI.run(["verify-block", "--block", try CLI.write(block)])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("FAILED: block 19426587: transactionsRoot"))
+
+        var receipts = f["consensusReceipts"] as! [[String: Any]]
+        receipts[5]["cumulativeGasUsed"] = "0x1"
+        let tampered = try CLI.run(["verify-block", "--block", try CLI.write(f["block"]!), "--receipts", try CLI.write(receipts)])
+        #expect(tampered.status == 1)
+        #expect(tampered.stdout.contains("FAILED: block 19426587: receiptsRoot"))
+    }
+
+    @Test func malformedInputExitsTwo() throws {
+        let garbage = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-garbage.json")
+        try Data("{\"number\": \"0x1\"".utf8).write(to: garbage)
+        let cases: [[String]] = [
+            ["verify-block", "--block", garbage.path],
+            ["verify-block", "--block", "/nonexistent/block.json"],
+            ["verify-block", "--block", try CLI.write(["number": "0x01"])],
+            ["verify-block", "--block", try CLI.write(try Self.fixture("mainnet-12965000-london")["block"]!), "--chain", "no-such-chain"],
+        ]
+        for arguments in cases {
+            let result = try CLI.run(arguments)
+            #expect(result.status == 2, "\(arguments): \(result.stdout)")
+            #expect(result.stderr.hasPrefix("provenant verify-block: "), "\(arguments): \(result.stderr)")
+        }
+    }
+}
