@@ -19,6 +19,7 @@ let package = Package(
                 .product(name: "EthCrypto", package: "Provenant"),
                 .product(name: "EthTrie", package: "Provenant"),
                 .product(name: "EthTypes", package: "Provenant"),
+                .product(name: "EthVerify", package: "Provenant"),
                 .product(name: "CLibSecp256k1", package: "Provenant"),
             ],
             path: "Sources/ProvenantBenchmarks"),

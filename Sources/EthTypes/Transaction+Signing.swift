@@ -11,13 +11,13 @@ extension Transaction {
     /// Cut from the received encoding: the unsigned items are reused byte for byte under a new list header.
     public var signingPayload: [UInt8] {
         var tail = RLPEncoder(capacity: 16)
-        if self.type == .legacy, let chainId = self.chainId {
+        if fields.type == .legacy, let chainId = fields.chainId {
             tail.append(chainId)
             tail.append(0 as UInt64)
             tail.append(0 as UInt64)
         }
         var e = RLPEncoder(capacity: unsignedFields.count + tail.bytes.count + 10)
-        if self.type != .legacy { e.append(raw: [self.type.rawValue]) }
+        if fields.type != .legacy { e.append(raw: [fields.type.rawValue]) }
         e.appendList { e in
             e.append(raw: encoded[unsignedFields])
             e.append(raw: tail.bytes)
@@ -32,9 +32,9 @@ extension Transaction {
     public var signature: Signature {
         get throws(TransactionError) {
             let parity: UInt256
-            if self.type != .legacy {
+            if fields.type != .legacy {
                 parity = v
-            } else if self.chainId == nil {
+            } else if fields.chainId == nil {
                 parity = v - UInt256(27)
             } else {
                 parity = (v - UInt256(35)) & UInt256(1)

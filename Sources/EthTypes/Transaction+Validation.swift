@@ -24,19 +24,19 @@ extension Transaction {
     /// The gas a transaction costs before any execution, under `fork`'s rules.
     public func intrinsicGas(fork: Fork) -> UInt64 {
         var gas = IntrinsicGas.transaction
-        let isCreation = self.to == nil
+        let isCreation = fields.to == nil
         if isCreation && fork >= .homestead { gas += IntrinsicGas.contractCreation }
-        let nonZero = UInt64(self.data.count { $0 != 0 })
-        let zero = UInt64(self.data.count) - nonZero
+        let nonZero = UInt64(fields.data.count { $0 != 0 })
+        let zero = UInt64(fields.data.count) - nonZero
         let perNonZero = fork >= .istanbul ? IntrinsicGas.nonZeroDataByte : IntrinsicGas.nonZeroDataByteFrontier
         gas += zero * IntrinsicGas.zeroDataByte + nonZero * perNonZero
         if isCreation && fork >= .shanghai {
-            gas += UInt64((self.data.count + 31) / 32) * IntrinsicGas.initcodeWord
+            gas += UInt64((fields.data.count + 31) / 32) * IntrinsicGas.initcodeWord
         }
-        for entry in self.accessList {
+        for entry in fields.accessList {
             gas += IntrinsicGas.accessListAddress + UInt64(entry.storageKeys.count) * IntrinsicGas.accessListStorageKey
         }
-        gas += UInt64(self.authorizationList.count) * IntrinsicGas.authorization
+        gas += UInt64(fields.authorizationList.count) * IntrinsicGas.authorization
         return gas
     }
 
@@ -45,43 +45,43 @@ extension Transaction {
     /// ranges (low s from Homestead) and recovery.
     public func validate(fork: Fork, chainId expectedChainId: UInt256) throws(TransactionError) -> Address {
         let activation: Fork
-        switch self.type {
+        switch fields.type {
         case .legacy: activation = .frontier
         case .accessList: activation = .berlin
         case .dynamicFee: activation = .london
         case .blob: activation = .cancun
         case .setCode: activation = .prague
         }
-        guard fork >= activation else { throw .typeNotActive(self.type, fork) }
-        if let chainId = self.chainId {
+        guard fork >= activation else { throw .typeNotActive(fields.type, fork) }
+        if let chainId = fields.chainId {
             // Before Spurious Dragon a legacy v other than 27/28 is simply an invalid v.
-            guard self.type != .legacy || fork >= .spuriousDragon else { throw .invalidV }
+            guard fields.type != .legacy || fork >= .spuriousDragon else { throw .invalidV }
             guard chainId == expectedChainId else { throw .wrongChainId }
         }
-        guard self.nonce < UInt64.max else { throw .nonceTooBig }
-        let price = self.type == .legacy || self.type == .accessList ? self.gasPrice : self.maxFeePerGas
-        guard !price.multipliedReportingOverflow(by: UInt256(self.gasLimit)).overflow else {
+        guard fields.nonce < UInt64.max else { throw .nonceTooBig }
+        let price = fields.type == .legacy || fields.type == .accessList ? fields.gasPrice : fields.maxFeePerGas
+        guard !price.multipliedReportingOverflow(by: UInt256(fields.gasLimit)).overflow else {
             throw .gasPriceProductOverflow
         }
-        if self.type != .legacy && self.type != .accessList {
-            guard self.maxPriorityFeePerGas <= self.maxFeePerGas else { throw .priorityFeeAboveMaxFee }
+        if fields.type != .legacy && fields.type != .accessList {
+            guard fields.maxPriorityFeePerGas <= fields.maxFeePerGas else { throw .priorityFeeAboveMaxFee }
         }
-        if self.to == nil {
-            if self.type == .blob || self.type == .setCode { throw .missingRecipient }
-            if fork >= .shanghai && self.data.count > IntrinsicGas.maxInitcodeSize {
-                throw .initcodeTooLarge(self.data.count)
+        if fields.to == nil {
+            if fields.type == .blob || fields.type == .setCode { throw .missingRecipient }
+            if fork >= .shanghai && fields.data.count > IntrinsicGas.maxInitcodeSize {
+                throw .initcodeTooLarge(fields.data.count)
             }
         }
-        if self.type == .blob {
-            guard !self.blobVersionedHashes.isEmpty, self.blobVersionedHashes.allSatisfy({ $0.bytes[0] == 0x01 })
+        if fields.type == .blob {
+            guard !fields.blobVersionedHashes.isEmpty, fields.blobVersionedHashes.allSatisfy({ $0.bytes[0] == 0x01 })
             else { throw .invalidBlobHashes }
         }
-        if self.type == .setCode && self.authorizationList.isEmpty { throw .emptyAuthorizationList }
+        if fields.type == .setCode && fields.authorizationList.isEmpty { throw .emptyAuthorizationList }
         // The signature is checked before gas so a transaction broken in both ways reports its signature, as
         // the reference clients do.
         let sender = try recoverSender(requireLowS: fork >= .homestead)
         let required = intrinsicGas(fork: fork)
-        guard self.gasLimit >= required else { throw .intrinsicGasTooLow(required: required, limit: self.gasLimit) }
+        guard fields.gasLimit >= required else { throw .intrinsicGasTooLow(required: required, limit: fields.gasLimit) }
         return sender
     }
 }

@@ -4,6 +4,7 @@ import EthCrypto
 import EthPrimitives
 import EthRLP
 import EthTypes
+import EthTrie
 import Foundation
 
 // Every figure is printed next to the limit it is judged against, measured in the same run.
@@ -36,8 +37,7 @@ for size in [32, 64, 136, 1024, 16384] {
         Harness.sink &+= UInt64(digest[0])
     }
     let iterations = Harness.calibrate(oursBody)
-    let ours = Harness.nanosPerOp(iterations: iterations, oursBody)
-    let openssl = Harness.nanosPerOp(iterations: iterations, opensslBody)
+    let (ours, openssl) = Harness.pair(iterations: iterations, oursBody, opensslBody)
     let mbps = { (ns: Double) in String(format: "%.0f", Double(size) / ns * 1e3) }
     print("| \(size) B | \(Harness.format(ours)) | \(Harness.format(openssl)) | \(mbps(ours)) | \(mbps(openssl)) | \(String(format: "%.2f×", openssl / ours)) |")
 }
@@ -56,7 +56,7 @@ print("")
 print("| what | per signature | ratio to bare libsecp256k1 |")
 print("|---|---|---|")
 let context = provenant_secp256k1_context_static()!
-let bare = Harness.nanosPerOp(iterations: 20) {
+let bareBody = {
     for (signature, hash) in prepared {
         var compact = signature.r.bigEndianBytes + signature.s.bigEndianBytes
         var sig = secp256k1_ecdsa_recoverable_signature()
@@ -65,22 +65,24 @@ let bare = Harness.nanosPerOp(iterations: 20) {
         let ok = hash.withUnsafeBytes { secp256k1_ecdsa_recover(context, &pubkey, &sig, $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
         Harness.sink &+= UInt64(ok)
     }
-} / Double(prepared.count)
-let ours = Harness.nanosPerOp(iterations: 20) {
+}
+let oursBody = {
     for (signature, hash) in prepared {
         Harness.sink &+= (try? Secp256k1.recoverAddress(signature, hash: hash)) == nil ? 1 : 0
     }
-} / Double(prepared.count)
-let fullTransaction = Harness.nanosPerOp(iterations: 20) {
+}
+let transactionBody = {
     for tx in transactions { Harness.sink &+= (try? tx.recoverSender()) == nil ? 1 : 0 }
-} / Double(transactions.count)
-let parallel = Harness.nanosPerOp(iterations: 20) {
-    Harness.sink &+= UInt64(Transaction.recoverSenders(transactions).count)
-} / Double(transactions.count)
-print("| bare `parse_compact` + `secp256k1_ecdsa_recover` | \(Harness.format(bare)) | 1.00× |")
-print("| `Secp256k1.recoverAddress` (checks, recover, serialize, Keccak-256 → address) | \(Harness.format(ours)) | \(String(format: "%.3f×", ours / bare)) |")
-print("| `Transaction.recoverSender` (plus signing hash from the encoding) | \(Harness.format(fullTransaction)) | \(String(format: "%.3f×", fullTransaction / bare)) |")
-print("| `Transaction.recoverSenders`, all cores (per signature) | \(Harness.format(parallel)) | \(String(format: "%.3f×", parallel / bare)); speed-up over one core \(String(format: "%.2f×", fullTransaction / parallel)) |")
+}
+let parallelBody = { Harness.sink &+= UInt64(Transaction.recoverSenders(transactions).count) }
+let perSignature = Double(prepared.count)
+let (ours, bare) = Harness.pair(iterations: 20, oursBody, bareBody)
+let (fullTransaction, bareAgain) = Harness.pair(iterations: 20, transactionBody, bareBody)
+let (parallel, oneCore) = Harness.pair(iterations: 20, parallelBody, transactionBody)
+print("| bare `parse_compact` + `secp256k1_ecdsa_recover` | \(Harness.format(bare / perSignature)) | 1.00× |")
+print("| `Secp256k1.recoverAddress` (checks, recover, serialize, Keccak-256 → address) | \(Harness.format(ours / perSignature)) | \(String(format: "%.3f×", ours / bare)) |")
+print("| `Transaction.recoverSender` (plus signing hash from the encoding) | \(Harness.format(fullTransaction / perSignature)) | \(String(format: "%.3f×", fullTransaction / bareAgain)) |")
+print("| `Transaction.recoverSenders`, all cores (per signature) | \(Harness.format(parallel / perSignature)) | speed-up over one core \(String(format: "%.2f×", oneCore / parallel)) |")
 
 // MARK: RLP decode of a real mainnet block
 
@@ -136,5 +138,10 @@ print("| memcpy of the block bytes (limit) | \(Harness.format(copy)) | \(mb(copy
 print("| `RLPReader` walk of the transaction list (item headers only; payloads untouched) | \(Harness.format(walk)) | \(mb(walk)) | \(String(format: "%.1f×", walk / copy)) |")
 print("| `RLPItem` full tree | \(Harness.format(tree)) | \(mb(tree)) | \(String(format: "%.1f×", tree / copy)) |")
 print("| every transaction decoded to `Transaction` | \(Harness.format(typed)) | \(mb(typed)) | \(String(format: "%.1f×", typed / copy)) |")
+
+// MARK: Verifying a real post-merge block with receipts
+
+try BlockVerificationBenchmark.run()
+
 print("")
 print("(sink \(Harness.sink % 10))")
