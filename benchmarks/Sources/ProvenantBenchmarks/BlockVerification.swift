@@ -1,5 +1,3 @@
-import COpenSSL
-import CLibSecp256k1
 import EthCrypto
 import EthPrimitives
 import EthTrie
@@ -24,20 +22,8 @@ enum BlockVerificationBenchmark {
         let receiptEncodings = receipts.map(\.encoded)
         let hashedBytes = [block.header.encoded] + txEncodings
 
-        let evp = EVP_MD_CTX_new()!
-        defer { EVP_MD_CTX_free(evp) }
-        var digest = [UInt8](repeating: 0, count: 32)
-        func openssl(_ inputs: [[UInt8]]) {
-            for input in inputs {
-                input.withUnsafeBytes { i in
-                    EVP_DigestInit_ex(evp, EVP_sha3_256(), nil)
-                    EVP_DigestUpdate(evp, i.baseAddress, i.count)
-                    var length: UInt32 = 32
-                    EVP_DigestFinal_ex(evp, &digest, &length)
-                }
-            }
-            Harness.sink &+= UInt64(digest[0])
-        }
+        let sha3 = Baselines.SHA3()
+        func openssl(_ inputs: [[UInt8]]) { sha3.hash(inputs) }
 
         // Hashing: the header and every transaction encoding, ours vs OpenSSL over the same bytes.
         let (hashing, hashingLimit) = Harness.pair(
@@ -54,17 +40,7 @@ enum BlockVerificationBenchmark {
 
         // Senders: ours on one core and on all, vs the bare recover call on the same signatures.
         let prepared = try transactions.map { (try $0.signature, $0.signingHash) }
-        let context = provenant_secp256k1_context_static()!
-        let bare = {
-            for (signature, hash) in prepared {
-                var compact = signature.r.bigEndianBytes + signature.s.bigEndianBytes
-                var sig = secp256k1_ecdsa_recoverable_signature()
-                var pubkey = secp256k1_pubkey()
-                _ = secp256k1_ecdsa_recoverable_signature_parse_compact(context, &sig, &compact, Int32(signature.yParity))
-                let ok = hash.withUnsafeBytes { secp256k1_ecdsa_recover(context, &pubkey, &sig, $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
-                Harness.sink &+= UInt64(ok)
-            }
-        }
+        let bare = { Baselines.recover(prepared) }
         let (sendersOne, sendersLimit) = Harness.pair(
             iterations: 10, { for tx in transactions { Harness.sink &+= (try? tx.recoverSender()) == nil ? 1 : 0 } }, bare)
         let (sendersAll, sendersLimitAgain) = Harness.pair(

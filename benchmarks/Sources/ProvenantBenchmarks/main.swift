@@ -1,5 +1,3 @@
-import COpenSSL
-import CLibSecp256k1
 import EthCrypto
 import EthPrimitives
 import EthRLP
@@ -19,29 +17,18 @@ print("## Keccak-256 vs OpenSSL SHA3-256 (EVP, reused context)")
 print("")
 print("| input | ours | OpenSSL | ours MB/s | OpenSSL MB/s | speed ratio (ours/OpenSSL) |")
 print("|---|---|---|---|---|---|")
-let evp = EVP_MD_CTX_new()!
-let sha3 = EVP_sha3_256()!
+let sha3 = Baselines.SHA3()
 for size in [32, 64, 136, 1024, 16384] {
     let input = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
-    var digest = [UInt8](repeating: 0, count: 32)
     let oursBody = {
         input.withUnsafeBytes { Harness.sink &+= Keccak256.hash($0.baseAddress, count: $0.count).bytes[0] == 0 ? 1 : 0 }
     }
-    let opensslBody = {
-        input.withUnsafeBytes { i in
-            EVP_DigestInit_ex(evp, sha3, nil)
-            EVP_DigestUpdate(evp, i.baseAddress, i.count)
-            var length: UInt32 = 32
-            EVP_DigestFinal_ex(evp, &digest, &length)
-        }
-        Harness.sink &+= UInt64(digest[0])
-    }
+    let opensslBody = { sha3.hash(input) }
     let iterations = Harness.calibrate(oursBody)
     let (ours, openssl) = Harness.pair(iterations: iterations, oursBody, opensslBody)
     let mbps = { (ns: Double) in String(format: "%.0f", Double(size) / ns * 1e3) }
     print("| \(size) B | \(Harness.format(ours)) | \(Harness.format(openssl)) | \(mbps(ours)) | \(mbps(openssl)) | \(String(format: "%.2f×", openssl / ours)) |")
 }
-EVP_MD_CTX_free(evp)
 
 // MARK: Sender recovery vs the bare libsecp256k1 call
 
@@ -55,17 +42,7 @@ print("## Sender recovery (\(transactions.count) real signatures, types 0-4)")
 print("")
 print("| what | per signature | ratio to bare libsecp256k1 |")
 print("|---|---|---|")
-let context = provenant_secp256k1_context_static()!
-let bareBody = {
-    for (signature, hash) in prepared {
-        var compact = signature.r.bigEndianBytes + signature.s.bigEndianBytes
-        var sig = secp256k1_ecdsa_recoverable_signature()
-        var pubkey = secp256k1_pubkey()
-        _ = secp256k1_ecdsa_recoverable_signature_parse_compact(context, &sig, &compact, Int32(signature.yParity))
-        let ok = hash.withUnsafeBytes { secp256k1_ecdsa_recover(context, &pubkey, &sig, $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
-        Harness.sink &+= UInt64(ok)
-    }
-}
+let bareBody = { Baselines.recover(prepared) }
 let oursBody = {
     for (signature, hash) in prepared {
         Harness.sink &+= (try? Secp256k1.recoverAddress(signature, hash: hash)) == nil ? 1 : 0
