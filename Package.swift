@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "EthTrieTests", dependencies: ["EthTrie", "VectorSupport"]),
         .testTarget(name: "EthTypesTests", dependencies: ["EthTypes", "VectorSupport"]),
         .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "VectorSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "VectorSupport"]),
         // Runs the built `provenant` binary as a user would.
         .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "VectorSupport"]),
     ],

@@ -1,8 +1,8 @@
 internal import CLevelDB
 
-/// A LevelDB database, through the C API of the Debian library. Owns the handle and its options; closes on deinit.
-/// LevelDB is safe for concurrent reads and writes from several threads, so the class is `Sendable`.
-public final class LevelDB: @unchecked Sendable {
+/// A LevelDB database, through the C API of the Debian library: the `KeyValueStore` on disk. Owns the handle and
+/// its options and closes them on deinit. LevelDB is safe for concurrent reads and writes from several threads.
+public final class LevelDB: KeyValueStore, @unchecked Sendable {
     private let db: OpaquePointer
     private let options: OpaquePointer
     private let readOptions: OpaquePointer
@@ -52,18 +52,6 @@ public final class LevelDB: @unchecked Sendable {
         return Array(UnsafeRawBufferPointer(start: value, count: length))
     }
 
-    public func put(_ key: [UInt8], _ value: [UInt8]) throws(StoreError) {
-        var batch = WriteBatch()
-        batch.put(key, value)
-        try write(batch)
-    }
-
-    public func delete(_ key: [UInt8]) throws(StoreError) {
-        var batch = WriteBatch()
-        batch.delete(key)
-        try write(batch)
-    }
-
     /// Applies every operation of `batch` atomically: after a crash either all or none are visible.
     public func write(_ batch: WriteBatch) throws(StoreError) {
         let handle = leveldb_writebatch_create()
@@ -89,41 +77,46 @@ public final class LevelDB: @unchecked Sendable {
         if let message = Self.take(error) { throw .leveldb(message) }
     }
 
-    /// Every pair whose key starts with `prefix`, in key order, from a consistent snapshot.
-    public func scan(prefix: [UInt8], limit: Int = .max) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
-        let iterator = leveldb_create_iterator(db, readOptions)!
-        defer { leveldb_iter_destroy(iterator) }
-        prefix.withUnsafeBytes { leveldb_iter_seek(iterator, $0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count) }
+    public func scan(_ range: KeyRange, reverse: Bool, limit: Int) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
+        let snapshot = leveldb_create_snapshot(db)
+        let options = leveldb_readoptions_create()
+        leveldb_readoptions_set_snapshot(options, snapshot)
+        let iterator = leveldb_create_iterator(db, options)!
+        defer {
+            leveldb_iter_destroy(iterator)
+            leveldb_readoptions_destroy(options)
+            leveldb_release_snapshot(db, snapshot)
+        }
+        func seek(_ key: [UInt8]) {
+            key.withUnsafeBytes { leveldb_iter_seek(iterator, $0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count) }
+        }
+        func currentKey() -> [UInt8] {
+            var length = 0
+            return Array(UnsafeRawBufferPointer(start: leveldb_iter_key(iterator, &length), count: length))
+        }
+        if reverse {
+            // Start at the last key below `upper`.
+            if let upper = range.upper {
+                seek(upper)
+                if leveldb_iter_valid(iterator) != 0 { leveldb_iter_prev(iterator) } else { leveldb_iter_seek_to_last(iterator) }
+            } else {
+                leveldb_iter_seek_to_last(iterator)
+            }
+        } else {
+            seek(range.lower)
+        }
         var out: [(key: [UInt8], value: [UInt8])] = []
         while out.count < limit && leveldb_iter_valid(iterator) != 0 {
-            var keyLength = 0
+            let key = currentKey()
+            guard range.contains(key) else { break }
             var valueLength = 0
-            let key = Array(UnsafeRawBufferPointer(start: leveldb_iter_key(iterator, &keyLength), count: keyLength))
-            guard key.starts(with: prefix) else { break }
             let value = Array(UnsafeRawBufferPointer(start: leveldb_iter_value(iterator, &valueLength), count: valueLength))
             out.append((key, value))
-            leveldb_iter_next(iterator)
+            if reverse { leveldb_iter_prev(iterator) } else { leveldb_iter_next(iterator) }
         }
         var error: UnsafeMutablePointer<CChar>?
         leveldb_iter_get_error(iterator, &error)
         if let message = Self.take(error) { throw .leveldb(message) }
         return out
     }
-}
-
-/// Operations to apply atomically with `LevelDB.write`, in order.
-public struct WriteBatch: Sendable {
-    enum Operation: Sendable {
-        case put([UInt8], [UInt8])
-        case delete([UInt8])
-    }
-
-    var operations: [Operation] = []
-
-    public init() {}
-
-    public var isEmpty: Bool { operations.isEmpty }
-
-    public mutating func put(_ key: [UInt8], _ value: [UInt8]) { operations.append(.put(key, value)) }
-    public mutating func delete(_ key: [UInt8]) { operations.append(.delete(key)) }
 }

@@ -3,39 +3,8 @@ import Testing
 
 @testable import Store
 
-/// The real LevelDB on a temporary directory.
-@Suite("LevelDB wrapper")
+@Suite("LevelDB specifics")
 struct LevelDBTests {
-    static func temporaryPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("provenant-test-\(UUID().uuidString)").path
-    }
-
-    @Test func putGetDeleteScanAndReopen() throws {
-        let path = Self.temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        do {
-            let db = try LevelDB(path: path)
-            try db.put([1, 0, 2], [42])
-            #expect(try db.get([1, 0, 2]) == [42])
-            #expect(try db.get([9]) == nil)
-            var batch = WriteBatch()
-            for i: UInt8 in 0..<10 { batch.put([2, i], [i, i]) }
-            batch.put([3], [])
-            batch.delete([1, 0, 2])
-            try db.write(batch)
-            #expect(try db.get([1, 0, 2]) == nil)
-            #expect(try db.get([3]) == [])
-            let scanned = try db.scan(prefix: [2])
-            #expect(scanned.map(\.key) == (0..<10).map { [2, UInt8($0)] })
-            #expect(try db.scan(prefix: [2], limit: 3).count == 3)
-            #expect(try db.scan(prefix: [4]).isEmpty)
-        }
-        // Reopen: everything written is still there.
-        let db = try LevelDB(path: path)
-        #expect(try db.get([2, 9]) == [9, 9])
-        #expect(try db.scan(prefix: []).count == 11)
-    }
-
     @Test func openFailureIsReported() {
         #expect(throws: StoreError.self) { try LevelDB(path: "/proc/provenant-cannot-create-here") }
     }
