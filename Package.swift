@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "EthTypes", targets: ["EthTypes"]),
         .library(name: "EthVerify", targets: ["EthVerify"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "AssetIndex", targets: ["AssetIndex"]),
         // Exported so the benchmarks can time the bare C call next to ours, through the same module map.
         .library(name: "CLibSecp256k1", targets: ["CLibSecp256k1"]),
     ],
@@ -44,6 +45,7 @@ let package = Package(
         .target(name: "EthTypes", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie"]),
         .target(name: "EthVerify", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes"]),
         .target(name: "Store", dependencies: ["CLevelDB", "CZstd"]),
+        .target(name: "AssetIndex", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTypes", "Store"]),
         .executableTarget(
             name: "provenant",
             dependencies: [
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "EthTypesTests", dependencies: ["EthTypes", "VectorSupport"]),
         .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "VectorSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "VectorSupport"]),
+        .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "VectorSupport"]),
         // Runs the built `provenant` binary as a user would.
         .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "VectorSupport"]),
     ],

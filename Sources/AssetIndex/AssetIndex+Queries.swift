@@ -1,0 +1,199 @@
+public import EthPrimitives
+internal import Store
+
+/// Answers of the index (DESIGN.md §5), as Swift values; the server turns them into JSON-RPC results.
+extension AssetIndex {
+    /// A token's ownership record at some block.
+    public enum Ownership: Equatable, Sendable {
+        /// Owned by `owner` since the block of that transfer.
+        case owned(by: Address, since: UInt64)
+        /// Burned in that block.
+        case burned(at: UInt64)
+    }
+
+    /// The owner of an ERC-721 token at `block` (the latest indexed state when `nil`); `nil` when the token never
+    /// existed up to that block.
+    public func ownerOf(contract: Address, tokenId: UInt256, atBlock block: UInt64? = nil) throws(IndexError) -> Ownership? {
+        let prefix = Schema.ownerHistory.key(contract.bytes, tokenId.bigEndianBytes)
+        let upper = block.map { prefix + KeyCoding.be64($0 &+ 1) } ?? KeyRange(prefix: prefix).upper
+        guard let (key, value) = try wrap({ () throws(StoreError) in try store.last(in: KeyRange(lower: prefix, upper: upper)) }) else {
+            return nil
+        }
+        let since = KeyCoding.readBE64(key[prefix.count...])
+        guard !value.isEmpty else { return .burned(at: since) }
+        guard let owner = Address(bytes: value) else { throw .corrupt("owner history value of \(value.count) bytes") }
+        return .owned(by: owner, since: since)
+    }
+
+    /// A balance: ERC-1155 `tokenId` of `holder` when a token id is given; otherwise the holder's ERC-20 balance or
+    /// ERC-721 token count, whichever the contract is.
+    public func balanceOf(contract: Address, holder: Address, tokenId: UInt256? = nil) throws(IndexError) -> UInt256 {
+        let key = tokenId.map { Schema.tokenBalance.key(contract.bytes, $0.bigEndianBytes, holder.bytes) }
+            ?? Schema.holderBalance.key(contract.bytes, holder.bytes)
+        return try wrap({ () throws(StoreError) in try store.get(key) }).flatMap { UInt256(bigEndian: $0) } ?? .zero
+    }
+
+    /// The standards a contract's events have shown.
+    public func standards(of contract: Address) throws(IndexError) -> Standards {
+        Standards(rawValue: try wrap({ () throws(StoreError) in try store.get(Schema.contractStandards.key(contract.bytes)) })?.first ?? 0)
+    }
+
+    /// One token a holder has.
+    public struct HeldToken: Equatable, Sendable {
+        public var contract: Address
+        public var tokenId: UInt256
+        public var standard: Standards
+        public var balance: UInt256
+    }
+
+    /// A page of results and the cursor of the next page (`nil` on the last).
+    public struct Page<Item: Sendable>: Sendable {
+        public var items: [Item]
+        public var next: [UInt8]?
+    }
+
+    /// The largest page a query returns (DESIGN.md §5).
+    public static let maxPageSize = 1000
+
+    /// The tokens `holder` has, optionally of one contract, in (contract, tokenId) order, one page at a time.
+    public func tokensOf(holder: Address, contract: Address? = nil, cursor: [UInt8]? = nil, limit: Int = 100) throws(IndexError) -> Page<HeldToken> {
+        let prefix = Schema.holderToken.key(holder.bytes, contract?.bytes ?? [])
+        let rows = try page(prefix: prefix, cursor: cursor, limit: limit)
+        var tokens: [HeldToken] = []
+        for (key, value) in rows.items {
+            let tail = key[(1 + 20)...]
+            let c = Address(bytes: tail.prefix(20))!, id = UInt256(bigEndian: tail.dropFirst(20))!
+            let standard = Standards(rawValue: value.first ?? 0)
+            let balance: UInt256
+            switch standard {
+            case .erc721: balance = UInt256(1)
+            case .erc1155: balance = try balanceOf(contract: c, holder: holder, tokenId: id)
+            default: balance = try balanceOf(contract: c, holder: holder)
+            }
+            tokens.append(HeldToken(contract: c, tokenId: id, standard: standard, balance: balance))
+        }
+        return Page(items: tokens, next: rows.next)
+    }
+
+    /// The holders of an ERC-1155 id or an ERC-721 token (when `tokenId` is given), or of an ERC-20 / ERC-721
+    /// contract as a whole, with their balances, in holder order.
+    public func holdersOf(contract: Address, tokenId: UInt256? = nil, cursor: [UInt8]? = nil, limit: Int = 100) throws(IndexError) -> Page<(holder: Address, balance: UInt256)> {
+        if let tokenId, case .owned(let owner, _)? = try ownerOf(contract: contract, tokenId: tokenId) {
+            return Page(items: cursor == nil ? [(owner, UInt256(1))] : [], next: nil)
+        }
+        let prefix = tokenId.map { Schema.tokenBalance.key(contract.bytes, $0.bigEndianBytes) } ?? Schema.holderBalance.key(contract.bytes)
+        let rows = try page(prefix: prefix, cursor: cursor, limit: limit)
+        return Page(items: rows.items.map { (Address(bytes: $0.key.suffix(20))!, UInt256(bigEndian: $0.value) ?? .zero) }, next: rows.next)
+    }
+
+    /// An ERC-4907 rental as of `timestamp`.
+    public struct Rental: Equatable, Sendable {
+        /// The user while the rental is active; `nil` when none or expired.
+        public var user: Address?
+        public var expires: UInt64
+        public var active: Bool
+        /// The block of the `UpdateUser` event.
+        public var block: UInt64
+    }
+
+    /// The rental of a token evaluated at `timestamp`: the user is active while `expires >= timestamp`.
+    public func userOf(contract: Address, tokenId: UInt256, timestamp: UInt64) throws(IndexError) -> Rental? {
+        guard let value = try wrap({ () throws(StoreError) in try store.get(Schema.rental.key(contract.bytes, tokenId.bigEndianBytes)) }) else {
+            return nil
+        }
+        guard value.count == 36 else { throw .corrupt("rental of \(value.count) bytes") }
+        let user = Address(bytes: value[0..<20])!
+        let expires = KeyCoding.readBE64(value[20..<28]), block = KeyCoding.readBE64(value[28..<36])
+        let active = user != .zero && expires >= timestamp
+        return Rental(user: active ? user : nil, expires: expires, active: active, block: block)
+    }
+
+    /// One history entry with its position.
+    public struct HistoryEntry: Equatable, Sendable {
+        public var block: UInt64
+        public var logIndex: UInt32
+        public var record: HistoryRecord
+    }
+
+    /// A token's history in block order, optionally within `[fromBlock, toBlock]`.
+    public func history(contract: Address, tokenId: UInt256, fromBlock: UInt64 = 0, toBlock: UInt64 = .max, cursor: [UInt8]? = nil, limit: Int = 100) throws(IndexError) -> Page<HistoryEntry> {
+        let prefix = Schema.history.key(contract.bytes, tokenId.bigEndianBytes)
+        let lower = Self.later(cursor ?? [], prefix + KeyCoding.be64(fromBlock))
+        let upper = toBlock == .max ? KeyRange(prefix: prefix).upper : prefix + KeyCoding.be64(toBlock + 1)
+        let rows = try pageRange(KeyRange(lower: lower, upper: upper), limit: limit)
+        var entries: [HistoryEntry] = []
+        for (key, value) in rows.items {
+            let position = key[prefix.count...]
+            do throws(RLPError) {
+                entries.append(HistoryEntry(
+                    block: KeyCoding.readBE64(position), logIndex: UInt32(KeyCoding.readBE64([0, 0, 0, 0] + position.dropFirst(8))),
+                    record: try HistoryRecord(encoded: value)))
+            } catch {
+                throw .corrupt("history record: \(error)")
+            }
+        }
+        return Page(items: entries, next: rows.next)
+    }
+
+    /// Everything known of where a token came from.
+    public struct Provenance: Equatable, Sendable {
+        public var standards: Standards
+        public var mint: MintRecord?
+        public var aigc: [(block: UInt64, logIndex: UInt32, record: AigcRecord)]
+        public var ownership: Ownership?
+        /// Number of history entries that moved the token (mints, transfers, burns).
+        public var transfers: Int
+
+        public static func == (a: Provenance, b: Provenance) -> Bool {
+            a.standards == b.standards && a.mint == b.mint && a.ownership == b.ownership && a.transfers == b.transfers
+                && a.aigc.map(\.block) == b.aigc.map(\.block) && a.aigc.map(\.logIndex) == b.aigc.map(\.logIndex)
+                && a.aigc.map(\.record) == b.aigc.map(\.record)
+        }
+    }
+
+    /// The provenance of a token; `nil` when nothing about it is indexed.
+    public func provenance(contract: Address, tokenId: UInt256) throws(IndexError) -> Provenance? {
+        let id = tokenId.bigEndianBytes
+        let mint = try wrap({ () throws(StoreError) in try store.get(Schema.minter.key(contract.bytes, id)) }).flatMap(MintRecord.init(encoded:))
+        let aigcPrefix = Schema.aigc.key(contract.bytes, id)
+        var aigc: [(block: UInt64, logIndex: UInt32, record: AigcRecord)] = []
+        for (key, value) in try wrap({ () throws(StoreError) in try store.scan(prefix: aigcPrefix) }) {
+            let position = key[aigcPrefix.count...]
+            do throws(RLPError) {
+                aigc.append((KeyCoding.readBE64(position), UInt32(KeyCoding.readBE64([0, 0, 0, 0] + position.dropFirst(8))), try AigcRecord(encoded: value)))
+            } catch {
+                throw .corrupt("aigc record: \(error)")
+            }
+        }
+        let historyPrefix = Schema.history.key(contract.bytes, id)
+        var transfers = 0
+        for (_, value) in try wrap({ () throws(StoreError) in try store.scan(prefix: historyPrefix) }) {
+            do throws(RLPError) {
+                if [.mint, .transfer, .burn].contains(try HistoryRecord(encoded: value).kind) { transfers += 1 }
+            } catch {
+                throw .corrupt("history record: \(error)")
+            }
+        }
+        let ownership = try ownerOf(contract: contract, tokenId: tokenId)
+        guard mint != nil || !aigc.isEmpty || ownership != nil || transfers > 0 else { return nil }
+        return Provenance(standards: try standards(of: contract), mint: mint, aigc: aigc, ownership: ownership, transfers: transfers)
+    }
+
+    private func page(prefix: [UInt8], cursor: [UInt8]?, limit: Int) throws(IndexError) -> Page<(key: [UInt8], value: [UInt8])> {
+        let range = KeyRange(prefix: prefix)
+        return try pageRange(KeyRange(lower: Self.later(cursor ?? [], prefix), upper: range.upper), limit: limit)
+    }
+
+    /// The later of two keys: a cursor never reaches before its query's own range.
+    private static func later(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] { a.lexicographicallyPrecedes(b) ? b : a }
+
+    /// One page of a range; the cursor is the key after the page's last (its key with a zero byte appended).
+    private func pageRange(_ range: KeyRange, limit: Int) throws(IndexError) -> Page<(key: [UInt8], value: [UInt8])> {
+        let size = max(1, min(limit, Self.maxPageSize))
+        let rows = try wrap({ () throws(StoreError) in try store.scan(range, reverse: false, limit: size + 1) })
+        let next = rows.count > size ? rows[size - 1].key + [0] : nil
+        return Page(items: Array(rows.prefix(size)), next: next)
+    }
+}
+
+internal import EthRLP

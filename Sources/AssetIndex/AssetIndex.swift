@@ -1,0 +1,172 @@
+public import EthPrimitives
+public import EthTypes
+public import Store
+internal import EthCrypto
+internal import EthRLP
+
+/// Why the index refused an operation.
+public enum IndexError: Error, Equatable, Sendable {
+    case store(StoreError)
+    /// A block that does not extend the indexed tip (number or parent mismatch).
+    case notNext(expected: UInt64, got: UInt64)
+    /// `revert(to:)` below the oldest block that still has an undo record.
+    case beyondUndoWindow(target: UInt64, oldestUndoable: UInt64)
+    /// A stored record that does not decode: the data directory is damaged.
+    case corrupt(String)
+}
+
+/// Counts of one block's indexing.
+public struct ApplyStats: Sendable, Equatable {
+    /// Logs decoded into token events and applied.
+    public var events = 0
+    /// Logs with an indexed topic0 that did not follow the event's grammar (non-standard contracts): skipped.
+    public var malformed = 0
+    /// Index keys written.
+    public var keysWritten = 0
+}
+
+/// The token index over a `KeyValueStore` (DESIGN.md §4, §7). Each block is applied in one atomic write batch that
+/// holds its index changes, the undo record that reverses them exactly, any block data the caller adds, and the
+/// cursor; `revert(to:)` undoes blocks from the tip down, one batch each.
+public final class AssetIndex: @unchecked Sendable {
+    public let store: KeyValueStore
+    /// How many recent blocks keep an undo record (the deepest reorg that can be undone).
+    public let undoWindow: UInt64
+
+    /// The default undo window, as DESIGN.md's `reorgWindow`.
+    public static let defaultUndoWindow: UInt64 = 128
+
+    static let cursorKey = Schema.meta.key(Array("cursor".utf8))
+
+    public init(store: KeyValueStore, undoWindow: UInt64 = AssetIndex.defaultUndoWindow) {
+        self.store = store
+        self.undoWindow = undoWindow
+    }
+
+    /// The last indexed block: number and hash.
+    public func cursor() throws(IndexError) -> (number: UInt64, hash: Hash32)? {
+        guard let bytes = try wrap({ () throws(StoreError) in try store.get(Self.cursorKey) }) else { return nil }
+        guard bytes.count == 40 else { throw .corrupt("cursor of \(bytes.count) bytes") }
+        return (KeyCoding.readBE64(bytes), Hash32(bytes: bytes[8...])!)
+    }
+
+    /// Indexes `block`, which must be the one after the cursor (any block when the index is empty), together with
+    /// `blockData` (e.g. the verified header and body), all in one atomic batch.
+    @discardableResult
+    public func apply(_ block: IndexedBlock, blockData: [(key: [UInt8], value: [UInt8])] = []) throws(IndexError) -> ApplyStats {
+        if let tip = try cursor(), block.number != tip.number + 1 {
+            throw .notNext(expected: tip.number + 1, got: block.number)
+        }
+        var writer = BlockWriter(store: store)
+        var stats = ApplyStats()
+        for (key, value) in blockData { try writer.set(key, value) }
+        let transactions = Dictionary(block.transactions.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
+        for indexed in block.logs {
+            let event: TokenEvent?
+            do throws(EventDecodingError) {
+                event = try TokenEvent(log: indexed.log)
+            } catch {
+                stats.malformed += 1
+                continue
+            }
+            guard let event else { continue }
+            var context = EventContext(
+                contract: indexed.log.address, block: block.number, timestamp: block.timestamp, logIndex: indexed.logIndex,
+                transaction: transactions[indexed.transactionIndex], transactionIndex: indexed.transactionIndex)
+            try context.apply(event, writer: &writer)
+            stats.events += 1
+        }
+        try writer.set(Self.cursorKey, KeyCoding.be64(block.number) + block.hash.bytes)
+        stats.keysWritten = writer.changes.count
+        var batch = writer.batch()
+        batch.put(Schema.undo.key(KeyCoding.be64(block.number)), writer.undoRecord())
+        if block.number >= undoWindow { batch.delete(Schema.undo.key(KeyCoding.be64(block.number - undoWindow))) }
+        try wrap { () throws(StoreError) in try store.write(batch) }
+        return stats
+    }
+
+    /// Undoes blocks from the tip down until `number` is the tip. Each block's undo is one atomic batch, so a
+    /// crash leaves the index at some block between, consistent, and a repeated call finishes the job.
+    public func revert(to number: UInt64) throws(IndexError) {
+        while let tip = try cursor(), tip.number > number {
+            let undoKey = Schema.undo.key(KeyCoding.be64(tip.number))
+            guard let record = try wrap({ () throws(StoreError) in try store.get(undoKey) }) else {
+                throw .beyondUndoWindow(target: number, oldestUndoable: tip.number + 1)
+            }
+            var batch = WriteBatch()
+            do throws(RLPError) {
+                var reader = RLPReader(record)
+                var list = try reader.readList()
+                try reader.finish()
+                var entries: [(key: [UInt8], old: [UInt8]?)] = []
+                while !list.isAtEnd {
+                    var entry = try list.readList()
+                    let key = Array(try entry.readBytes())
+                    var old = try entry.readList()
+                    entries.append((key, old.isAtEnd ? nil : Array(try old.readBytes())))
+                }
+                // Restore in reverse order of first touch; each key appears once, so the order is not load-bearing.
+                for (key, old) in entries.reversed() {
+                    if let old { batch.put(key, old) } else { batch.delete(key) }
+                }
+            } catch {
+                throw .corrupt("undo record of block \(tip.number): \(error)")
+            }
+            batch.delete(undoKey)
+            try wrap { () throws(StoreError) in try store.write(batch) }
+        }
+    }
+
+    func wrap<T>(_ body: () throws(StoreError) -> T) throws(IndexError) -> T {
+        do throws(StoreError) { return try body() } catch { throw .store(error) }
+    }
+}
+
+/// Collects one block's writes over the store: reads see the block's own earlier writes, and the first write of
+/// each key records the value it replaces, for the undo record.
+struct BlockWriter {
+    let store: KeyValueStore
+    /// Final value per key (`nil`: delete), in first-touch order.
+    private(set) var changes: [[UInt8]: [UInt8]?] = [:]
+    private var order: [[UInt8]] = []
+    private var previous: [[UInt8]: [UInt8]?] = [:]
+
+    init(store: KeyValueStore) { self.store = store }
+
+    func get(_ key: [UInt8]) throws(IndexError) -> [UInt8]? {
+        if let pending = changes[key] { return pending }
+        do throws(StoreError) { return try store.get(key) } catch { throw .store(error) }
+    }
+
+    mutating func set(_ key: [UInt8], _ value: [UInt8]?) throws(IndexError) {
+        if changes[key] == nil {
+            let old: [UInt8]?
+            do throws(StoreError) { old = try store.get(key) } catch { throw .store(error) }
+            previous[key] = .some(old)
+            order.append(key)
+        }
+        changes[key] = .some(value)
+    }
+
+    func batch() -> WriteBatch {
+        var batch = WriteBatch()
+        for key in order {
+            if let value = changes[key]! { batch.put(key, value) } else { batch.delete(key) }
+        }
+        return batch
+    }
+
+    /// `rlp([[key, [old value] or []], …])` in first-touch order.
+    func undoRecord() -> [UInt8] {
+        var e = RLPEncoder(capacity: 64 * order.count)
+        e.appendList { e in
+            for key in order {
+                e.appendList { e in
+                    e.append(bytes: key)
+                    e.appendList { e in if let old = previous[key]! { e.append(bytes: old) } }
+                }
+            }
+        }
+        return e.bytes
+    }
+}

@@ -1,0 +1,52 @@
+public import EthPrimitives
+public import EthTypes
+
+/// What the indexer takes from a verified block: its identity and time, the logs of watched contracts in block
+/// order, and the transactions those logs came from (sender already recovered and checked by the verifier).
+public struct IndexedBlock: Sendable {
+    public var number: UInt64
+    public var hash: Hash32
+    public var timestamp: UInt64
+    public var transactions: [IndexedTransaction]
+    public var logs: [IndexedLog]
+
+    public init(number: UInt64, hash: Hash32, timestamp: UInt64, transactions: [IndexedTransaction], logs: [IndexedLog]) {
+        self.number = number
+        self.hash = hash
+        self.timestamp = timestamp
+        self.transactions = transactions
+        self.logs = logs
+    }
+}
+
+/// A transaction that emitted a watched log.
+public struct IndexedTransaction: Sendable {
+    public var hash: Hash32
+    public var index: UInt32
+    /// The secp256k1-recovered sender.
+    public var sender: Address
+    public var to: Address?
+    public var input: [UInt8]
+
+    public init(hash: Hash32, index: UInt32, sender: Address, to: Address?, input: [UInt8]) {
+        self.hash = hash
+        self.index = index
+        self.sender = sender
+        self.to = to
+        self.input = input
+    }
+}
+
+/// A log with its position in the block.
+public struct IndexedLog: Sendable {
+    public var log: Log
+    public var transactionIndex: UInt32
+    /// Position among all logs of the block, as `eth_getLogs` numbers them.
+    public var logIndex: UInt32
+
+    public init(log: Log, transactionIndex: UInt32, logIndex: UInt32) {
+        self.log = log
+        self.transactionIndex = transactionIndex
+        self.logIndex = logIndex
+    }
+}

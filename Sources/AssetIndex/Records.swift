@@ -1,0 +1,173 @@
+public import EthPrimitives
+internal import EthRLP
+
+/// What kind of change a history entry records (DESIGN.md §5 `asset_history`).
+public enum EventKind: UInt8, Sendable, CaseIterable {
+    case mint = 0, transfer, burn, rental, approval, metadata, aigc
+
+    public var name: String {
+        switch self {
+        case .mint: return "mint"
+        case .transfer: return "transfer"
+        case .burn: return "burn"
+        case .rental: return "rental"
+        case .approval: return "approval"
+        case .metadata: return "metadata"
+        case .aigc: return "aigc"
+        }
+    }
+}
+
+/// One entry of a token's (or a contract's) history. Stored as
+/// `rlp([kind, from, to, operator, user, expires, value, timestamp, transactionHash, transactionIndex])`
+/// with absent addresses as empty strings.
+public struct HistoryRecord: Hashable, Sendable {
+    public var kind: EventKind
+    public var from: Address?
+    public var to: Address?
+    public var `operator`: Address?
+    public var user: Address?
+    public var expires: UInt64?
+    public var value: UInt256?
+    public var timestamp: UInt64
+    public var transactionHash: Hash32
+    public var transactionIndex: UInt32
+
+    public init(kind: EventKind, from: Address? = nil, to: Address? = nil, operator: Address? = nil, user: Address? = nil,
+                expires: UInt64? = nil, value: UInt256? = nil, timestamp: UInt64, transactionHash: Hash32, transactionIndex: UInt32) {
+        self.kind = kind
+        self.from = from
+        self.to = to
+        self.operator = `operator`
+        self.user = user
+        self.expires = expires
+        self.value = value
+        self.timestamp = timestamp
+        self.transactionHash = transactionHash
+        self.transactionIndex = transactionIndex
+    }
+
+    var encoded: [UInt8] {
+        var e = RLPEncoder(capacity: 160)
+        e.appendList { e in
+            e.append(UInt64(kind.rawValue))
+            for address in [from, to, `operator`, user] { e.append(bytes: address?.bytes ?? []) }
+            e.append(bytes: expires.map { UInt256($0).bigEndianBytes } ?? [])
+            e.append(bytes: value?.bigEndianBytes ?? [])
+            e.append(timestamp)
+            e.append(transactionHash)
+            e.append(UInt64(transactionIndex))
+        }
+        return e.bytes
+    }
+
+    init(encoded: [UInt8]) throws(RLPError) {
+        var reader = RLPReader(encoded)
+        var list = try reader.readList()
+        try reader.finish()
+        guard let kind = EventKind(rawValue: UInt8(truncatingIfNeeded: try list.readUInt64())) else { throw .integerOverflow }
+        func optionalAddress(_ r: inout RLPReader) throws(RLPError) -> Address? {
+            let bytes = try r.readBytes()
+            return bytes.isEmpty ? nil : Address(bytes: bytes)
+        }
+        func optionalWord(_ r: inout RLPReader) throws(RLPError) -> UInt256? {
+            let bytes = try r.readBytes()
+            return bytes.isEmpty ? nil : UInt256(bigEndian: bytes)
+        }
+        self.kind = kind
+        from = try optionalAddress(&list)
+        to = try optionalAddress(&list)
+        `operator` = try optionalAddress(&list)
+        user = try optionalAddress(&list)
+        expires = try optionalWord(&list)?.uint64
+        value = try optionalWord(&list)
+        timestamp = try list.readUInt64()
+        transactionHash = try list.readHash()
+        transactionIndex = UInt32(truncatingIfNeeded: try list.readUInt64())
+        try list.finish()
+    }
+}
+
+/// An ERC-7007 record: the hashes the log carries, the proof, and the raw prompt and output when the verified
+/// calldata of the emitting transaction held bytes with those hashes.
+/// Stored as `rlp([promptHash, aigcDataHash, proof, prompt, aigcData, transactionHash, isUpdate])`.
+public struct AigcRecord: Hashable, Sendable {
+    public var promptHash: Hash32
+    public var aigcDataHash: Hash32
+    public var proof: [UInt8]
+    public var prompt: [UInt8]?
+    public var aigcData: [UInt8]?
+    public var transactionHash: Hash32
+    /// `Update` (the updatable extension) rather than `AigcData`.
+    public var isUpdate: Bool
+
+    var encoded: [UInt8] {
+        var e = RLPEncoder(capacity: 128 + proof.count + (prompt?.count ?? 0) + (aigcData?.count ?? 0))
+        e.appendList { e in
+            e.append(promptHash)
+            e.append(aigcDataHash)
+            e.append(bytes: proof)
+            // A recovered value is wrapped in a list so that an empty prompt differs from an unknown one.
+            e.appendList { e in if let prompt { e.append(bytes: prompt) } }
+            e.appendList { e in if let aigcData { e.append(bytes: aigcData) } }
+            e.append(transactionHash)
+            e.append(isUpdate ? 1 : 0 as UInt64)
+        }
+        return e.bytes
+    }
+
+    init(promptHash: Hash32, aigcDataHash: Hash32, proof: [UInt8], prompt: [UInt8]?, aigcData: [UInt8]?, transactionHash: Hash32, isUpdate: Bool) {
+        self.promptHash = promptHash
+        self.aigcDataHash = aigcDataHash
+        self.proof = proof
+        self.prompt = prompt
+        self.aigcData = aigcData
+        self.transactionHash = transactionHash
+        self.isUpdate = isUpdate
+    }
+
+    init(encoded: [UInt8]) throws(RLPError) {
+        var reader = RLPReader(encoded)
+        var list = try reader.readList()
+        try reader.finish()
+        promptHash = try list.readHash()
+        aigcDataHash = try list.readHash()
+        proof = Array(try list.readBytes())
+        var p = try list.readList()
+        prompt = p.isAtEnd ? nil : Array(try p.readBytes())
+        var a = try list.readList()
+        aigcData = a.isAtEnd ? nil : Array(try a.readBytes())
+        transactionHash = try list.readHash()
+        isUpdate = try list.readUInt64() == 1
+        try list.finish()
+    }
+}
+
+/// Who minted a token: the recovered sender of its first mint transaction.
+/// Stored as `minter ‖ transactionHash ‖ be64(block) ‖ be64(timestamp)`.
+public struct MintRecord: Hashable, Sendable {
+    public var minter: Address
+    public var transactionHash: Hash32
+    public var block: UInt64
+    public var timestamp: UInt64
+
+    var encoded: [UInt8] {
+        minter.bytes + transactionHash.bytes + withUnsafeBytes(of: block.bigEndian) { Array($0) }
+            + withUnsafeBytes(of: timestamp.bigEndian) { Array($0) }
+    }
+
+    init(minter: Address, transactionHash: Hash32, block: UInt64, timestamp: UInt64) {
+        self.minter = minter
+        self.transactionHash = transactionHash
+        self.block = block
+        self.timestamp = timestamp
+    }
+
+    init?(encoded bytes: [UInt8]) {
+        guard bytes.count == 68 else { return nil }
+        minter = Address(bytes: bytes[0..<20])!
+        transactionHash = Hash32(bytes: bytes[20..<52])!
+        block = bytes[52..<60].reduce(0) { $0 << 8 | UInt64($1) }
+        timestamp = bytes[60..<68].reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}

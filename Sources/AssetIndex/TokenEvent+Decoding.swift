@@ -1,0 +1,128 @@
+public import EthPrimitives
+public import EthTypes
+
+/// Why a log with a known topic0 could not be decoded: a non-standard contract. Such logs are skipped and counted.
+public enum EventDecodingError: Error, Equatable, Sendable {
+    /// Topic count not what the event's grammar says.
+    case topicCount(Int)
+    /// Data too short, an address word with non-zero high bytes, an out-of-range offset or length.
+    case malformedData
+}
+
+extension TokenEvent {
+    /// Decodes `log` if its topic0 is one of the indexed events. Returns `nil` for any other topic0.
+    public init?(log: Log) throws(EventDecodingError) {
+        guard let topic0 = log.topics.first else { return nil }
+        let topics = log.topics
+        var abi = ABIReader(log.data)
+        switch topic0 {
+        case Topic.transfer where topics.count == 4:
+            guard log.data.isEmpty else { throw .malformedData }
+            self = .erc721Transfer(from: try Self.address(topics[1]), to: try Self.address(topics[2]), tokenId: Self.uint(topics[3]))
+        case Topic.transfer where topics.count == 3:
+            self = .erc20Transfer(from: try Self.address(topics[1]), to: try Self.address(topics[2]), value: try abi.word(0))
+            try abi.requireLength(32)
+        case Topic.transfer:
+            throw .topicCount(topics.count)
+        case Topic.approval where topics.count == 4:
+            self = .erc721Approval(owner: try Self.address(topics[1]), approved: try Self.address(topics[2]), tokenId: Self.uint(topics[3]))
+        case Topic.approval where topics.count == 3:
+            self = .erc20Approval(owner: try Self.address(topics[1]), spender: try Self.address(topics[2]), value: try abi.word(0))
+        case Topic.approval:
+            throw .topicCount(topics.count)
+        case Topic.transferSingle:
+            guard topics.count == 4 else { throw .topicCount(topics.count) }
+            self = .transferSingle(
+                operator: try Self.address(topics[1]), from: try Self.address(topics[2]), to: try Self.address(topics[3]),
+                id: try abi.word(0), value: try abi.word(1))
+        case Topic.transferBatch:
+            guard topics.count == 4 else { throw .topicCount(topics.count) }
+            let ids = try abi.uintArray(at: 0)
+            let values = try abi.uintArray(at: 1)
+            guard ids.count == values.count else { throw .malformedData }
+            self = .transferBatch(
+                operator: try Self.address(topics[1]), from: try Self.address(topics[2]), to: try Self.address(topics[3]),
+                ids: ids, values: values)
+        case Topic.approvalForAll:
+            guard topics.count == 3 else { throw .topicCount(topics.count) }
+            let approved = try abi.word(0)
+            guard approved <= UInt256(1) else { throw .malformedData }
+            self = .approvalForAll(owner: try Self.address(topics[1]), operator: try Self.address(topics[2]), approved: approved == UInt256(1))
+        case Topic.uri:
+            guard topics.count == 2 else { throw .topicCount(topics.count) }
+            self = .uri(value: String(decoding: try abi.bytes(at: 0), as: UTF8.self), id: Self.uint(topics[1]))
+        case Topic.updateUser:
+            guard topics.count == 3 else { throw .topicCount(topics.count) }
+            let expires = try abi.word(0)
+            guard let expires64 = expires.uint64 else { throw .malformedData }
+            self = .updateUser(tokenId: Self.uint(topics[1]), user: try Self.address(topics[2]), expires: expires64)
+        case Topic.aigcData:
+            guard topics.count == 4 else { throw .topicCount(topics.count) }
+            self = .aigcData(tokenId: Self.uint(topics[1]), promptHash: topics[2], aigcDataHash: topics[3], proof: try abi.bytes(at: 0))
+        case Topic.aigcUpdate:
+            guard topics.count == 4 else { throw .topicCount(topics.count) }
+            self = .aigcUpdate(tokenId: Self.uint(topics[1]), promptHash: topics[2], aigcDataHash: topics[3])
+        case Topic.metadataUpdate:
+            guard topics.count == 1 else { throw .topicCount(topics.count) }
+            self = .metadataUpdate(tokenId: try abi.word(0))
+        case Topic.batchMetadataUpdate:
+            guard topics.count == 1 else { throw .topicCount(topics.count) }
+            self = .batchMetadataUpdate(fromTokenId: try abi.word(0), toTokenId: try abi.word(1))
+        default:
+            return nil
+        }
+    }
+
+    static func uint(_ topic: Hash32) -> UInt256 { UInt256(bigEndian: topic.bytes)! }
+
+    /// An address in a 32-byte word: the high 12 bytes must be zero.
+    static func address(_ topic: Hash32) throws(EventDecodingError) -> Address {
+        let bytes = topic.bytes
+        guard bytes[0..<12].allSatisfy({ $0 == 0 }) else { throw .malformedData }
+        return Address(bytes: bytes[12...])!
+    }
+}
+
+/// Reads Solidity ABI-encoded values from log data or calldata: 32-byte words, and dynamic `bytes` / `uint256[]`
+/// through their offsets, with every offset and length checked against the data's size.
+struct ABIReader {
+    let data: [UInt8]
+
+    init(_ data: [UInt8]) { self.data = data }
+
+    /// Word `index` of the head.
+    func word(_ index: Int) throws(EventDecodingError) -> UInt256 {
+        try word(atByte: index * 32)
+    }
+
+    func word(atByte offset: Int) throws(EventDecodingError) -> UInt256 {
+        guard offset >= 0, offset <= data.count - 32 else { throw .malformedData }
+        return UInt256(bigEndian: data[offset..<offset + 32])!
+    }
+
+    /// A word used as an offset or length: it must fit the data.
+    func small(atByte offset: Int) throws(EventDecodingError) -> Int {
+        guard let value = try word(atByte: offset).uint64, value <= UInt64(data.count) else { throw .malformedData }
+        return Int(value)
+    }
+
+    func requireLength(_ count: Int) throws(EventDecodingError) {
+        guard data.count == count else { throw .malformedData }
+    }
+
+    /// The dynamic `bytes` (or `string`) whose offset is head word `index`.
+    func bytes(at index: Int) throws(EventDecodingError) -> [UInt8] {
+        let offset = try small(atByte: index * 32)
+        let length = try small(atByte: offset)
+        guard offset + 32 + length <= data.count else { throw .malformedData }
+        return Array(data[offset + 32..<offset + 32 + length])
+    }
+
+    /// The dynamic `uint256[]` whose offset is head word `index`.
+    func uintArray(at index: Int) throws(EventDecodingError) -> [UInt256] {
+        let offset = try small(atByte: index * 32)
+        let count = try small(atByte: offset)
+        guard count <= (data.count - offset - 32) / 32 else { throw .malformedData }
+        return try (0..<count).map { (i: Int) throws(EventDecodingError) -> UInt256 in try word(atByte: offset + 32 + i * 32) }
+    }
+}

@@ -1,0 +1,66 @@
+/// Every key prefix of the database, one byte each, in one place (go-ethereum's `schema.go` habit). Numbers in
+/// keys are big-endian so that byte order is numeric order; addresses are 20 bytes, token ids and hashes 32.
+///
+/// Changing the meaning of a prefix needs a new `Schema.version`: `meta/schemaVersion` in a data directory that
+/// disagrees stops the node with a clear error instead of misreading it.
+public enum Schema: UInt8, CaseIterable, Sendable {
+    // MARK: Chain data (verified before it is written)
+
+    /// be64(number) → header RLP, exactly the bytes whose keccak256 is the block hash.
+    case header = 0x01
+    /// hash → be64(number), for blocks kept in the store.
+    case numberByHash = 0x02
+    /// be64(number) → zstd blob of the block's encoded transactions and receipts (blocks with watched events).
+    case blockBody = 0x03
+    /// be64(number) → undo record: every index key the block wrote, with its previous value or its absence.
+    case undo = 0x04
+    /// UTF-8 name → value: sync cursor, schema version, zstd dictionary.
+    case meta = 0x05
+
+    // MARK: Token index
+
+    /// contract ‖ tokenId → owner ‖ be64(block): the current ERC-721 owner (absent when burned or never minted).
+    case owner = 0x10
+    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → owner, or empty after a burn: ownership at any block.
+    case ownerHistory = 0x11
+    /// contract ‖ tokenId ‖ holder → UInt256 balance (ERC-1155 per id).
+    case tokenBalance = 0x12
+    /// contract ‖ holder → UInt256 balance (ERC-20 shares) or ERC-721 token count, by the contract's standard.
+    case holderBalance = 0x13
+    /// holder ‖ contract ‖ tokenId → standard byte: the tokens a holder has (ERC-20 under tokenId 0).
+    case holderToken = 0x14
+    /// contract ‖ tokenId → user ‖ be64(expires) ‖ be64(block): the ERC-4907 rental.
+    case rental = 0x15
+    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → event record: a token's history.
+    case history = 0x16
+    /// contract ‖ be64(block) ‖ be32(logIndex) → event record: contract-wide events (ApprovalForAll, ERC-20
+    /// Approval, BatchMetadataUpdate).
+    case contractHistory = 0x17
+    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → ERC-7007 AIGC record.
+    case aigc = 0x18
+    /// contract ‖ tokenId → mint record: minter (recovered sender), transaction hash, block, timestamp.
+    case minter = 0x19
+    /// contract → standards bitmask, as detected from its events.
+    case contractStandards = 0x1a
+
+    /// The layout version this file describes.
+    public static let version: UInt64 = 1
+
+    /// A key: this prefix followed by `parts`.
+    public func key(_ parts: [UInt8]...) -> [UInt8] {
+        var key = [rawValue]
+        key.reserveCapacity(1 + parts.reduce(0) { $0 + $1.count })
+        for part in parts { key += part }
+        return key
+    }
+}
+
+/// Big-endian encodings of numbers for keys.
+public enum KeyCoding {
+    public static func be64(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+    public static func be32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+
+    public static func readBE64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+        bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}
