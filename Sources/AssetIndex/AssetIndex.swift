@@ -85,9 +85,18 @@ public final class AssetIndex: @unchecked Sendable {
         return stats
     }
 
-    /// Undoes blocks from the tip down until `number` is the tip. Each block's undo is one atomic batch, so a
-    /// crash leaves the index at some block between, consistent, and a repeated call finishes the job.
+    /// Undoes blocks from the tip down until `number` is the tip. A target below the undo window is refused before
+    /// anything changes. Each block's undo is one atomic batch, so a crash leaves the index at some block between,
+    /// consistent, and a repeated call finishes the job.
     public func revert(to number: UInt64) throws(IndexError) {
+        guard let start = try cursor(), start.number > number else { return }
+        let needed = KeyRange(lower: Schema.undo.key(KeyCoding.be64(number + 1)), upper: Schema.undo.key(KeyCoding.be64(start.number + 1)))
+        let present = try wrap({ () throws(StoreError) in try store.scan(needed, reverse: false, limit: .max) }).count
+        guard present == Int(start.number - number) else {
+            let oldest = try wrap({ () throws(StoreError) in try store.scan(KeyRange(prefix: [Schema.undo.rawValue]), reverse: false, limit: 1) })
+                .first.map { KeyCoding.readBE64($0.key.dropFirst()) } ?? start.number + 1
+            throw .beyondUndoWindow(target: number, oldestUndoable: oldest)
+        }
         while let tip = try cursor(), tip.number > number {
             let undoKey = Schema.undo.key(KeyCoding.be64(tip.number))
             guard let record = try wrap({ () throws(StoreError) in try store.get(undoKey) }) else {

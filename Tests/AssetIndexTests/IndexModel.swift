@@ -1,0 +1,144 @@
+import EthCrypto
+import EthPrimitives
+import Testing
+import VectorSupport
+
+@testable import AssetIndex
+
+/// A plain model of the index: dictionaries replaying the events of a chain, written without the index's code.
+struct IndexModel {
+    struct Key: Hashable { let contract: Address; let id: UInt256 }
+
+    var ownerHistory: [Key: [(block: UInt64, owner: Address?)]] = [:]
+    var holderBalance: [Address: [Address: UInt256]] = [:]   // contract → holder → ERC-20 balance / ERC-721 count
+    var tokenBalance: [Key: [Address: UInt256]] = [:]        // ERC-1155
+    var held: [Address: Set<Key>] = [:]                       // holder → tokens
+    var rentals: [Key: (user: Address, expires: UInt64, block: UInt64)] = [:]
+    var minters: [Key: Address] = [:]
+    var prompts: [Key: [[UInt8]?]] = [:]
+    var tip: UInt64 = 0
+    var timestamp: UInt64 = 0
+
+    static func saturating(_ a: UInt256, _ b: UInt256, minus: Bool) -> UInt256 {
+        if minus { let (d, o) = a.subtractingReportingOverflow(b); return o ? .zero : d }
+        let (s, o) = a.addingReportingOverflow(b)
+        return o ? .max : s
+    }
+
+    init(chain: [IndexedBlock]) throws {
+        for block in chain {
+            tip = block.number
+            timestamp = block.timestamp
+            for indexed in block.logs {
+                guard let event = try TokenEvent(log: indexed.log) else { continue }
+                let tx = block.transactions.first { $0.index == indexed.transactionIndex }
+                let c = indexed.log.address
+                switch event {
+                case .erc721Transfer(let from, let to, let id):
+                    let key = Key(contract: c, id: id)
+                    ownerHistory[key, default: []].append((block.number, to == .zero ? nil : to))
+                    if from != .zero {
+                        held[from, default: []].remove(key)
+                        holderBalance[c, default: [:]][from] = Self.saturating(holderBalance[c]?[from] ?? .zero, UInt256(1), minus: true)
+                    }
+                    if to != .zero {
+                        held[to, default: []].insert(key)
+                        holderBalance[c, default: [:]][to] = Self.saturating(holderBalance[c]?[to] ?? .zero, UInt256(1), minus: false)
+                    }
+                    if from == .zero, minters[key] == nil, let tx { minters[key] = tx.sender }
+                case .erc20Transfer(let from, let to, let value):
+                    for (holder, minus) in [(from, true), (to, false)] where holder != .zero {
+                        let b = Self.saturating(holderBalance[c]?[holder] ?? .zero, value, minus: minus)
+                        holderBalance[c, default: [:]][holder] = b
+                        if b.isZero { held[holder, default: []].remove(Key(contract: c, id: .zero)) } else { held[holder, default: []].insert(Key(contract: c, id: .zero)) }
+                    }
+                case .transferSingle(_, let from, let to, let id, let value):
+                    apply1155(c, from, to, id, value, tx)
+                case .transferBatch(_, let from, let to, let ids, let values):
+                    for (id, value) in zip(ids, values) { apply1155(c, from, to, id, value, tx) }
+                case .updateUser(let id, let user, let expires):
+                    rentals[Key(contract: c, id: id)] = (user, expires, block.number)
+                case .aigcData(let id, let promptHash, _, _):
+                    // Only the prompt is checked here: the calldata carries it in the first bytes argument.
+                    let candidates = tx.map { AssetIndexTestsABI.bytesArguments(Array($0.input.dropFirst(4))) } ?? []
+                    prompts[Key(contract: c, id: id), default: []].append(candidates.first { keccak256($0) == promptHash })
+                default: break
+                }
+            }
+        }
+    }
+
+    mutating func apply1155(_ c: Address, _ from: Address, _ to: Address, _ id: UInt256, _ value: UInt256, _ tx: IndexedTransaction?) {
+        let key = Key(contract: c, id: id)
+        for (holder, minus) in [(from, true), (to, false)] where holder != .zero {
+            let b = Self.saturating(tokenBalance[key]?[holder] ?? .zero, value, minus: minus)
+            tokenBalance[key, default: [:]][holder] = b
+            if b.isZero { held[holder, default: []].remove(key) } else { held[holder, default: []].insert(key) }
+        }
+        if from == .zero, minters[key] == nil, let tx { minters[key] = tx.sender }
+    }
+
+    func check(against index: AssetIndex, rng: inout SplitMix64) throws {
+        let contracts = IndexPropertyTests.erc721 + [IndexPropertyTests.erc1155, IndexPropertyTests.erc20]
+        for c in contracts {
+            for n in 0...6 {
+                let key = Key(contract: c, id: UInt256(UInt64(n)))
+                // Ownership now and at a random block.
+                let history = ownerHistory[key] ?? []
+                let expectedNow = history.last.map { $0.owner.map { AssetIndex.Ownership.owned(by: $0, since: history.last!.block) } ?? .burned(at: history.last!.block) }
+                #expect(try index.ownerOf(contract: c, tokenId: key.id) == expectedNow)
+                let at = UInt64.random(in: 0...tip, using: &rng)
+                let before = history.last { $0.block <= at }
+                let expectedAt = before.map { $0.owner.map { AssetIndex.Ownership.owned(by: $0, since: before!.block) } ?? .burned(at: before!.block) }
+                #expect(try index.ownerOf(contract: c, tokenId: key.id, atBlock: at) == expectedAt)
+                // Rentals at a random time.
+                let t = UInt64.random(in: 0...2000, using: &rng)
+                let rental = try index.userOf(contract: c, tokenId: key.id, timestamp: t)
+                if let r = rentals[key] {
+                    #expect(rental?.expires == r.expires && rental?.block == r.block)
+                    #expect(rental?.active == (r.user != .zero && r.expires >= t))
+                    #expect(rental?.user == (r.user != .zero && r.expires >= t ? r.user : nil))
+                } else {
+                    #expect(rental == nil)
+                }
+                // ERC-1155 balances and the minter.
+                for holder in IndexPropertyTests.holders {
+                    #expect(try index.balanceOf(contract: c, holder: holder, tokenId: key.id) == tokenBalance[key]?[holder] ?? .zero)
+                }
+                let provenance = try index.provenance(contract: c, tokenId: key.id)
+                #expect(provenance?.mint?.minter == minters[key])
+                #expect((provenance?.aigc.map { $0.record.prompt }) ?? [] == prompts[key] ?? [])
+            }
+            for holder in IndexPropertyTests.holders {
+                #expect(try index.balanceOf(contract: c, holder: holder) == holderBalance[c]?[holder] ?? .zero)
+            }
+        }
+        // Every holder's tokens, paged two at a time.
+        for holder in IndexPropertyTests.holders {
+            var listed: [IndexModel.Key] = []
+            var cursor: [UInt8]?
+            repeat {
+                let page = try index.tokensOf(holder: holder, cursor: cursor, limit: 2)
+                listed += page.items.map { Key(contract: $0.contract, id: $0.tokenId) }
+                cursor = page.next
+            } while cursor != nil
+            let expected = (held[holder] ?? []).sorted { ($0.contract.bytes + $0.id.bigEndianBytes).lexicographicallyPrecedes($1.contract.bytes + $1.id.bigEndianBytes) }
+            #expect(listed == expected)
+        }
+    }
+}
+
+/// The model's own ABI reading of calldata: every head word that points at a well-formed `bytes`.
+enum AssetIndexTestsABI {
+    static func bytesArguments(_ data: [UInt8]) -> [[UInt8]] {
+        func word(_ at: Int) -> Int? {
+            // Offsets and lengths that fit in 4 bytes are all a short calldata can hold.
+            guard at >= 0, at + 32 <= data.count, data[at..<at + 28].allSatisfy({ $0 == 0 }) else { return nil }
+            return data[at + 28..<at + 32].reduce(0) { $0 << 8 | Int($1) }
+        }
+        return (0..<min(16, data.count / 32)).compactMap { i in
+            guard let offset = word(i * 32), let length = word(offset), offset + 32 + length <= data.count else { return nil }
+            return Array(data[offset + 32..<offset + 32 + length])
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import EthCrypto
+import EthPrimitives
+import EthTypes
+import Store
+import Testing
+import VectorSupport
+
+@testable import AssetIndex
+
+/// Generated chains: apply N blocks, revert k, apply another branch. The store must equal, byte for byte, a fresh
+/// index of the final chain, and every answer must equal a plain model that replays the same events.
+@Suite("Index property: apply, revert, re-apply")
+struct IndexPropertyTests {
+    static let erc721 = [Address(bytes: [UInt8](repeating: 0x71, count: 20))!, Address(bytes: [UInt8](repeating: 0x72, count: 20))!]
+    static let erc1155 = Address(bytes: [UInt8](repeating: 0x55, count: 20))!
+    static let erc20 = Address(bytes: [UInt8](repeating: 0x20, count: 20))!
+    static let holders = (1...5).map { Address(bytes: [UInt8](repeating: 0, count: 19) + [UInt8($0)])! }
+
+    static func word(_ v: UInt256) -> [UInt8] { v.bigEndianBytes }
+    static func topic(_ a: Address) -> Hash32 { Hash32(bytes: [UInt8](repeating: 0, count: 12) + a.bytes)! }
+    static func topic(_ v: UInt256) -> Hash32 { Hash32(bytes: v.bigEndianBytes)! }
+
+    /// ABI-encodes an event as the contract would log it.
+    static func log(_ event: TokenEvent, contract: Address) -> Log {
+        typealias T = TokenEvent.Topic
+        func dynamic(_ parts: [[UInt8]]) -> [UInt8] {
+            // Head of offsets, then each part as length ‖ padded bytes (parts are already word lists or bytes).
+            var head: [UInt8] = [], tail: [UInt8] = []
+            for part in parts {
+                head += word(UInt256(UInt64(parts.count * 32 + tail.count)))
+                tail += part
+            }
+            return head + tail
+        }
+        func bytesValue(_ b: [UInt8]) -> [UInt8] { word(UInt256(UInt64(b.count))) + b + [UInt8](repeating: 0, count: (32 - b.count % 32) % 32) }
+        switch event {
+        case .erc721Transfer(let from, let to, let id): return Log(address: contract, topics: [T.transfer, topic(from), topic(to), topic(id)], data: [])
+        case .erc20Transfer(let from, let to, let value): return Log(address: contract, topics: [T.transfer, topic(from), topic(to)], data: word(value))
+        case .transferSingle(let op, let from, let to, let id, let value):
+            return Log(address: contract, topics: [T.transferSingle, topic(op), topic(from), topic(to)], data: word(id) + word(value))
+        case .transferBatch(let op, let from, let to, let ids, let values):
+            let encode = { (xs: [UInt256]) in word(UInt256(UInt64(xs.count))) + xs.flatMap(word) }
+            return Log(address: contract, topics: [T.transferBatch, topic(op), topic(from), topic(to)], data: dynamic([encode(ids), encode(values)]))
+        case .updateUser(let id, let user, let expires):
+            return Log(address: contract, topics: [T.updateUser, topic(id), topic(user)], data: word(UInt256(expires)))
+        case .aigcData(let id, let prompt, let output, let proof):
+            return Log(address: contract, topics: [T.aigcData, topic(id), prompt, output], data: dynamic([bytesValue(proof)]))
+        case .erc721Approval(let owner, let approved, let id):
+            return Log(address: contract, topics: [T.approval, topic(owner), topic(approved), topic(id)], data: [])
+        default: fatalError("not generated")
+        }
+    }
+
+    /// Random blocks of events over a small universe, so tokens change hands, burn, re-mint and underflow.
+    static func chain(from start: UInt64, count: Int, rng: inout SplitMix64, parentHash: Hash32) -> [IndexedBlock] {
+        var blocks: [IndexedBlock] = []
+        var parent = parentHash
+        for n in start..<start + UInt64(count) {
+            var logs: [IndexedLog] = [], txs: [IndexedTransaction] = []
+            let hash = Hash32(bytes: rng.bytes(32))!
+            for t in 0..<Int.random(in: 0...4, using: &rng) {
+                let sender = holders.randomElement(using: &rng)!
+                let who = { (r: inout SplitMix64) in Bool.random(using: &r) && Bool.random(using: &r) ? Address.zero : holders.randomElement(using: &r)! }
+                let contract721 = erc721.randomElement(using: &rng)!
+                let id = UInt256(UInt64.random(in: 1...6, using: &rng))
+                var input: [UInt8] = []
+                let event: TokenEvent
+                var contract = contract721
+                switch Int.random(in: 0..<7, using: &rng) {
+                case 0, 1: event = .erc721Transfer(from: who(&rng), to: who(&rng), tokenId: id)
+                case 2:
+                    contract = erc1155
+                    event = .transferSingle(operator: sender, from: who(&rng), to: who(&rng), id: id, value: UInt256(UInt64.random(in: 1...5, using: &rng)))
+                case 3:
+                    contract = erc1155
+                    let ids = (0..<Int.random(in: 1...3, using: &rng)).map { _ in UInt256(UInt64.random(in: 1...4, using: &rng)) }
+                    event = .transferBatch(operator: sender, from: who(&rng), to: who(&rng), ids: Array(Set(ids)).sorted(), values: Array(repeating: UInt256(2), count: Set(ids).count))
+                case 4:
+                    contract = erc20
+                    event = .erc20Transfer(from: who(&rng), to: who(&rng), value: UInt256(UInt64.random(in: 1...1000, using: &rng)))
+                case 5: event = .updateUser(tokenId: id, user: who(&rng), expires: UInt64.random(in: 0...2000, using: &rng))
+                default:
+                    let prompt = Array("prompt \(rng.next() % 100)".utf8), output = rng.bytes(Int.random(in: 0...40, using: &rng))
+                    // addAigcData(uint256,bytes,bytes,bytes) calldata carrying the prompt and output.
+                    let proof = rng.bytes(Int.random(in: 0...8, using: &rng))
+                    input = Array(keccak256(Array("addAigcData(uint256,bytes,bytes,bytes)".utf8)).bytes[0..<4])
+                    let bytesValue = { (b: [UInt8]) in word(UInt256(UInt64(b.count))) + b + [UInt8](repeating: 0, count: (32 - b.count % 32) % 32) }
+                    let parts = [bytesValue(prompt), bytesValue(output), bytesValue(proof)]
+                    var offset = 4 * 32
+                    var head = word(id)
+                    for part in parts {
+                        head += word(UInt256(UInt64(offset)))
+                        offset += part.count
+                    }
+                    input += head + parts.flatMap { $0 }
+                    event = .aigcData(tokenId: id, promptHash: keccak256(prompt), aigcDataHash: keccak256(output), proof: proof)
+                }
+                let txHash = Hash32(bytes: rng.bytes(32))!
+                txs.append(IndexedTransaction(hash: txHash, index: UInt32(t), sender: sender, to: contract, input: input))
+                logs.append(IndexedLog(log: log(event, contract: contract), transactionIndex: UInt32(t), logIndex: UInt32(logs.count)))
+            }
+            blocks.append(IndexedBlock(number: n, hash: hash, timestamp: 1000 + n * 12, transactions: txs, logs: logs))
+            parent = hash
+        }
+        _ = parent
+        return blocks
+    }
+
+    static func digest(_ store: MemoryStore) throws -> Hash32 {
+        var hasher = Keccak256()
+        for (key, value) in try store.scan(prefix: []) {
+            hasher.update(KeyCoding.be32(UInt32(key.count)) + key + KeyCoding.be32(UInt32(value.count)) + value)
+        }
+        return hasher.finalize()
+    }
+
+    @Test func revertThenReapplyEqualsFreshIndex() throws {
+        var rng = SplitMix64(seed: 0x1d3)
+        var revertedBlocks = 0
+        for _ in 0..<200 {
+            let n = Int.random(in: 1...14, using: &rng)
+            let first = Self.chain(from: 0, count: n, rng: &rng, parentHash: .zero)
+            let store = MemoryStore()
+            let index = AssetIndex(store: store, undoWindow: 16)
+            for block in first { try index.apply(block) }
+            let k = Int.random(in: 0...n, using: &rng)
+            let keep = n - k
+            if keep == 0 {
+                // Reverting everything is not possible (block 0 has no parent state); keep at least block 0.
+                continue
+            }
+            try index.revert(to: UInt64(keep - 1))
+            revertedBlocks += k
+            #expect(try index.cursor()?.number == UInt64(keep - 1))
+            let branch = Self.chain(from: UInt64(keep), count: Int.random(in: 0...8, using: &rng), rng: &rng, parentHash: first[keep - 1].hash)
+            for block in branch { try index.apply(block) }
+
+            let finalChain = Array(first[0..<keep]) + branch
+            let freshStore = MemoryStore()
+            let fresh = AssetIndex(store: freshStore, undoWindow: 16)
+            for block in finalChain { try fresh.apply(block) }
+            #expect(try Self.digest(store) == Self.digest(freshStore), "store differs from a fresh index of the final chain")
+            try IndexModel(chain: finalChain).check(against: index, rng: &rng)
+        }
+        #expect(revertedBlocks > 500)
+    }
+
+    @Test func revertBeyondTheWindowIsRefused() throws {
+        var rng = SplitMix64(seed: 5)
+        let index = AssetIndex(store: MemoryStore(), undoWindow: 4)
+        for block in Self.chain(from: 0, count: 10, rng: &rng, parentHash: .zero) { try index.apply(block) }
+        #expect(throws: IndexError.self) { try index.revert(to: 2) }
+        #expect(try index.cursor()?.number == 9, "a refused revert changes nothing")
+        try index.revert(to: 5)
+        #expect(throws: IndexError.notNext(expected: 6, got: 9)) {
+            try index.apply(IndexedBlock(number: 9, hash: .zero, timestamp: 0, transactions: [], logs: []))
+        }
+    }
+}
