@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "EthTrie", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto"]),
         .target(name: "EthTypes", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie"]),
         .target(name: "EthVerify", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes"]),
-        .target(name: "Store", dependencies: ["CLevelDB", "CZstd"]),
+        .target(name: "Store", dependencies: ["EthRLP", "CLevelDB", "CZstd"]),
         .target(name: "AssetIndex", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTypes", "Store"]),
         .executableTarget(
             name: "provenant",

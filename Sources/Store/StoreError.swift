@@ -6,4 +6,6 @@ public enum StoreError: Error, Equatable, Sendable {
     case zstd(String)
     /// A compressed blob whose frame does not state its decompressed size, or states one above the cap.
     case blobTooLarge(Int)
+    /// Stored data that does not decode: the data directory is damaged.
+    case corrupt(String)
 }
