@@ -16,41 +16,6 @@ struct IndexPropertyTests {
     static let erc20 = Address(bytes: [UInt8](repeating: 0x20, count: 20))!
     static let holders = (1...5).map { Address(bytes: [UInt8](repeating: 0, count: 19) + [UInt8($0)])! }
 
-    static func word(_ v: UInt256) -> [UInt8] { v.bigEndianBytes }
-    static func topic(_ a: Address) -> Hash32 { Hash32(bytes: [UInt8](repeating: 0, count: 12) + a.bytes)! }
-    static func topic(_ v: UInt256) -> Hash32 { Hash32(bytes: v.bigEndianBytes)! }
-
-    /// ABI-encodes an event as the contract would log it.
-    static func log(_ event: TokenEvent, contract: Address) -> Log {
-        typealias T = TokenEvent.Topic
-        func dynamic(_ parts: [[UInt8]]) -> [UInt8] {
-            // Head of offsets, then each part as length ‖ padded bytes (parts are already word lists or bytes).
-            var head: [UInt8] = [], tail: [UInt8] = []
-            for part in parts {
-                head += word(UInt256(UInt64(parts.count * 32 + tail.count)))
-                tail += part
-            }
-            return head + tail
-        }
-        func bytesValue(_ b: [UInt8]) -> [UInt8] { word(UInt256(UInt64(b.count))) + b + [UInt8](repeating: 0, count: (32 - b.count % 32) % 32) }
-        switch event {
-        case .erc721Transfer(let from, let to, let id): return Log(address: contract, topics: [T.transfer, topic(from), topic(to), topic(id)], data: [])
-        case .erc20Transfer(let from, let to, let value): return Log(address: contract, topics: [T.transfer, topic(from), topic(to)], data: word(value))
-        case .transferSingle(let op, let from, let to, let id, let value):
-            return Log(address: contract, topics: [T.transferSingle, topic(op), topic(from), topic(to)], data: word(id) + word(value))
-        case .transferBatch(let op, let from, let to, let ids, let values):
-            let encode = { (xs: [UInt256]) in word(UInt256(UInt64(xs.count))) + xs.flatMap(word) }
-            return Log(address: contract, topics: [T.transferBatch, topic(op), topic(from), topic(to)], data: dynamic([encode(ids), encode(values)]))
-        case .updateUser(let id, let user, let expires):
-            return Log(address: contract, topics: [T.updateUser, topic(id), topic(user)], data: word(UInt256(expires)))
-        case .aigcData(let id, let prompt, let output, let proof):
-            return Log(address: contract, topics: [T.aigcData, topic(id), prompt, output], data: dynamic([bytesValue(proof)]))
-        case .erc721Approval(let owner, let approved, let id):
-            return Log(address: contract, topics: [T.approval, topic(owner), topic(approved), topic(id)], data: [])
-        default: fatalError("not generated")
-        }
-    }
-
     /// Random blocks of events over a small universe, so tokens change hands, burn, re-mint and underflow.
     static func chain(from start: UInt64, count: Int, rng: inout SplitMix64, parentHash: Hash32) -> [IndexedBlock] {
         var blocks: [IndexedBlock] = []
@@ -81,23 +46,13 @@ struct IndexPropertyTests {
                 case 5: event = .updateUser(tokenId: id, user: who(&rng), expires: UInt64.random(in: 0...2000, using: &rng))
                 default:
                     let prompt = Array("prompt \(rng.next() % 100)".utf8), output = rng.bytes(Int.random(in: 0...40, using: &rng))
-                    // addAigcData(uint256,bytes,bytes,bytes) calldata carrying the prompt and output.
                     let proof = rng.bytes(Int.random(in: 0...8, using: &rng))
-                    input = Array(keccak256(Array("addAigcData(uint256,bytes,bytes,bytes)".utf8)).bytes[0..<4])
-                    let bytesValue = { (b: [UInt8]) in word(UInt256(UInt64(b.count))) + b + [UInt8](repeating: 0, count: (32 - b.count % 32) % 32) }
-                    let parts = [bytesValue(prompt), bytesValue(output), bytesValue(proof)]
-                    var offset = 4 * 32
-                    var head = word(id)
-                    for part in parts {
-                        head += word(UInt256(UInt64(offset)))
-                        offset += part.count
-                    }
-                    input += head + parts.flatMap { $0 }
+                    input = ABIEncoding.call("addAigcData(uint256,bytes,bytes,bytes)", static: [id], dynamic: [prompt, output, proof].map(ABIEncoding.bytes))
                     event = .aigcData(tokenId: id, promptHash: keccak256(prompt), aigcDataHash: keccak256(output), proof: proof)
                 }
                 let txHash = Hash32(bytes: rng.bytes(32))!
                 txs.append(IndexedTransaction(hash: txHash, index: UInt32(t), sender: sender, to: contract, input: input))
-                logs.append(IndexedLog(log: log(event, contract: contract), transactionIndex: UInt32(t), logIndex: UInt32(logs.count)))
+                logs.append(IndexedLog(log: event.log(contract: contract), transactionIndex: UInt32(t), logIndex: UInt32(logs.count)))
             }
             blocks.append(IndexedBlock(number: n, hash: hash, timestamp: 1000 + n * 12, transactions: txs, logs: logs))
             parent = hash
