@@ -20,6 +20,8 @@ let package = Package(
                 .product(name: "EthTrie", package: "Provenant"),
                 .product(name: "EthTypes", package: "Provenant"),
                 .product(name: "EthVerify", package: "Provenant"),
+                .product(name: "Store", package: "Provenant"),
+                .product(name: "AssetIndex", package: "Provenant"),
                 .product(name: "CLibSecp256k1", package: "Provenant"),
             ],
             path: "Sources/ProvenantBenchmarks"),

@@ -34,7 +34,7 @@ struct EventContext {
         case .erc721Transfer(let from, let to, let tokenId):
             let id = tokenId.bigEndianBytes
             try writer.set(Schema.owner.key(c, id), to == .zero ? nil : to.bytes + KeyCoding.be64(block))
-            try writer.set(Schema.ownerHistory.key(c, id, position), to == .zero ? [] : to.bytes)
+            writer.insertFresh(Schema.ownerHistory.key(c, id, position), to == .zero ? [] : to.bytes)
             if from != .zero {
                 try writer.set(Schema.holderToken.key(from.bytes, c, id), nil)
                 try add(Schema.holderBalance.key(c, from.bytes), UInt256(1), negative: true, writer: &writer)
@@ -44,7 +44,7 @@ struct EventContext {
                 try add(Schema.holderBalance.key(c, to.bytes), UInt256(1), negative: false, writer: &writer)
             }
             if from == .zero { try recordMint(id, writer: &writer) }
-            try writer.set(Schema.history.key(c, id, position), record(Self.kind(from: from, to: to), from: from, to: to).encoded)
+            writer.insertFresh(Schema.history.key(c, id, position), record(Self.kind(from: from, to: to), from: from, to: to).encoded)
 
         case .erc20Transfer(let from, let to, let value):
             let zeroId = UInt256.zero.bigEndianBytes
@@ -52,7 +52,7 @@ struct EventContext {
                 let balance = try add(Schema.holderBalance.key(c, holder.bytes), value, negative: negative, writer: &writer)
                 try writer.set(Schema.holderToken.key(holder.bytes, c, zeroId), balance.isZero ? nil : [Standards.erc20.rawValue])
             }
-            try writer.set(Schema.contractHistory.key(c, position), record(Self.kind(from: from, to: to), from: from, to: to, value: value).encoded)
+            writer.insertFresh(Schema.contractHistory.key(c, position), record(Self.kind(from: from, to: to), from: from, to: to, value: value).encoded)
 
         case .transferSingle(let op, let from, let to, let id, let value):
             try transfer1155(op, from, to, id, value, writer: &writer)
@@ -61,18 +61,18 @@ struct EventContext {
             for (id, value) in zip(ids, values) { try transfer1155(op, from, to, id, value, writer: &writer) }
 
         case .erc721Approval(let owner, let approved, let tokenId):
-            try writer.set(Schema.history.key(c, tokenId.bigEndianBytes, position), record(.approval, from: owner, operator: approved).encoded)
+            writer.insertFresh(Schema.history.key(c, tokenId.bigEndianBytes, position), record(.approval, from: owner, operator: approved).encoded)
 
         case .erc20Approval(let owner, let spender, let value):
-            try writer.set(Schema.contractHistory.key(c, position), record(.approval, from: owner, operator: spender, value: value).encoded)
+            writer.insertFresh(Schema.contractHistory.key(c, position), record(.approval, from: owner, operator: spender, value: value).encoded)
 
         case .approvalForAll(let owner, let op, let approved):
-            try writer.set(Schema.contractHistory.key(c, position), record(.approval, from: owner, operator: op, value: UInt256(approved ? 1 : 0)).encoded)
+            writer.insertFresh(Schema.contractHistory.key(c, position), record(.approval, from: owner, operator: op, value: UInt256(approved ? 1 : 0)).encoded)
 
         case .updateUser(let tokenId, let user, let expires):
             let id = tokenId.bigEndianBytes
             try writer.set(Schema.rental.key(c, id), user.bytes + KeyCoding.be64(expires) + KeyCoding.be64(block))
-            try writer.set(Schema.history.key(c, id, position), record(.rental, user: user, expires: expires).encoded)
+            writer.insertFresh(Schema.history.key(c, id, position), record(.rental, user: user, expires: expires).encoded)
 
         case .aigcData(let tokenId, let promptHash, let aigcDataHash, let proof):
             try recordAigc(tokenId, promptHash, aigcDataHash, proof: proof, isUpdate: false, writer: &writer)
@@ -81,13 +81,13 @@ struct EventContext {
             try recordAigc(tokenId, promptHash, aigcDataHash, proof: [], isUpdate: true, writer: &writer)
 
         case .metadataUpdate(let tokenId):
-            try writer.set(Schema.history.key(c, tokenId.bigEndianBytes, position), record(.metadata).encoded)
+            writer.insertFresh(Schema.history.key(c, tokenId.bigEndianBytes, position), record(.metadata).encoded)
 
         case .uri(_, let id):
-            try writer.set(Schema.history.key(c, id.bigEndianBytes, position), record(.metadata).encoded)
+            writer.insertFresh(Schema.history.key(c, id.bigEndianBytes, position), record(.metadata).encoded)
 
         case .batchMetadataUpdate(let fromTokenId, let toTokenId):
-            try writer.set(Schema.contractHistory.key(c, position), record(.metadata, value: toTokenId &- fromTokenId &+ UInt256(1)).encoded)
+            writer.insertFresh(Schema.contractHistory.key(c, position), record(.metadata, value: toTokenId &- fromTokenId &+ UInt256(1)).encoded)
         }
     }
 
@@ -98,7 +98,7 @@ struct EventContext {
             try writer.set(Schema.holderToken.key(holder.bytes, c, id), balance.isZero ? nil : [Standards.erc1155.rawValue])
         }
         if from == .zero { try recordMint(id, writer: &writer) }
-        try writer.set(Schema.history.key(c, id, position), record(Self.kind(from: from, to: to), from: from, to: to, operator: op, value: value).encoded)
+        writer.insertFresh(Schema.history.key(c, id, position), record(Self.kind(from: from, to: to), from: from, to: to, operator: op, value: value).encoded)
     }
 
     /// Adds or subtracts `amount` from a stored balance and returns the new one. Balances only ever come from
@@ -140,8 +140,8 @@ struct EventContext {
         }
         let aigc = AigcRecord(promptHash: promptHash, aigcDataHash: aigcDataHash, proof: proof, prompt: prompt, aigcData: output,
                               transactionHash: transaction?.hash ?? .zero, isUpdate: isUpdate)
-        try writer.set(Schema.aigc.key(contract.bytes, id, position), aigc.encoded)
-        try writer.set(Schema.history.key(contract.bytes, id, position), record(.aigc).encoded)
+        writer.insertFresh(Schema.aigc.key(contract.bytes, id, position), aigc.encoded)
+        writer.insertFresh(Schema.history.key(contract.bytes, id, position), record(.aigc).encoded)
     }
 
     /// Every head word of ABI-encoded arguments that points at a well-formed dynamic `bytes` value.

@@ -1,6 +1,6 @@
 public import EthPrimitives
-public import EthTypes
 public import Store
+internal import Synchronization
 internal import EthCrypto
 internal import EthRLP
 
@@ -38,6 +38,13 @@ public final class AssetIndex: @unchecked Sendable {
 
     static let cursorKey = Schema.meta.key(Array("cursor".utf8))
 
+    /// Values of recently written keys, so the next blocks' undo reads of hot keys (balances, owners, standards)
+    /// skip the store. Only `apply` fills it, only after its batch is written; `revert` empties it.
+    private let cache = Mutex(ReadCache())
+
+    /// Most entries the read cache holds before it starts over.
+    static let readCacheCapacity = 200_000
+
     public init(store: KeyValueStore, undoWindow: UInt64 = AssetIndex.defaultUndoWindow) {
         self.store = store
         self.undoWindow = undoWindow
@@ -57,7 +64,10 @@ public final class AssetIndex: @unchecked Sendable {
         if let tip = try cursor(), block.number != tip.number + 1 {
             throw .notNext(expected: tip.number + 1, got: block.number)
         }
-        var writer = BlockWriter(store: store)
+        var writer = BlockWriter(store: store, cache: cache.withLock { cache in
+            defer { cache = ReadCache() }
+            return cache
+        })
         var stats = ApplyStats()
         for (key, value) in blockData { try writer.set(key, value) }
         let transactions = Dictionary(block.transactions.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
@@ -82,6 +92,10 @@ public final class AssetIndex: @unchecked Sendable {
         batch.put(Schema.undo.key(KeyCoding.be64(block.number)), writer.undoRecord())
         if block.number >= undoWindow { batch.delete(Schema.undo.key(KeyCoding.be64(block.number - undoWindow))) }
         try wrap { () throws(StoreError) in try store.write(batch) }
+        var updated = writer.takeCache()
+        if updated.values.count + writer.changes.count > Self.readCacheCapacity { updated = ReadCache() }
+        for change in writer.changes { updated.values[BlockWriter.Key(bytes: change.key)] = .some(change.current) }
+        cache.withLock { $0 = updated }
         return stats
     }
 
@@ -90,6 +104,7 @@ public final class AssetIndex: @unchecked Sendable {
     /// consistent, and a repeated call finishes the job.
     public func revert(to number: UInt64) throws(IndexError) {
         guard let start = try cursor(), start.number > number else { return }
+        cache.withLock { $0 = ReadCache() }
         let needed = KeyRange(lower: Schema.undo.key(KeyCoding.be64(number + 1)), upper: Schema.undo.key(KeyCoding.be64(start.number + 1)))
         let present = try wrap({ () throws(StoreError) in try store.scan(needed, reverse: false, limit: .max) }).count
         guard present == Int(start.number - number) else {
@@ -131,48 +146,96 @@ public final class AssetIndex: @unchecked Sendable {
     }
 }
 
+/// Committed values by key (`nil` value: known absent).
+struct ReadCache {
+    var values: [BlockWriter.Key: [UInt8]?] = [:]
+}
+
 /// Collects one block's writes over the store: reads see the block's own earlier writes, and the first write of
 /// each key records the value it replaces, for the undo record.
 struct BlockWriter {
-    let store: KeyValueStore
-    /// Final value per key (`nil`: delete), in first-touch order.
-    private(set) var changes: [[UInt8]: [UInt8]?] = [:]
-    private var order: [[UInt8]] = []
-    private var previous: [[UInt8]: [UInt8]?] = [:]
+    /// A key hashed as one byte run (`[UInt8]`'s own hashing feeds the hasher a byte at a time).
+    struct Key: Hashable {
+        let bytes: [UInt8]
+        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    }
 
-    init(store: KeyValueStore) { self.store = store }
+    /// A touched key: the value before the block and the value now (`nil`: absent).
+    struct Change {
+        let key: [UInt8]
+        let previous: [UInt8]?
+        var current: [UInt8]?
+    }
+
+    let store: KeyValueStore
+    /// Committed values known without a store read.
+    private(set) var cache: ReadCache
+    /// In first-touch order.
+    private(set) var changes: [Change] = []
+    private var slots: [Key: Int] = [:]
+
+    init(store: KeyValueStore, cache: ReadCache = ReadCache()) {
+        self.store = store
+        self.cache = cache
+    }
+
+    /// Hands the cache back without a copy (the writer keeps an empty one).
+    mutating func takeCache() -> ReadCache {
+        defer { cache = ReadCache() }
+        return cache
+    }
+
+    /// The committed value of a key: from the cache, else from the store.
+    private func committed(_ key: Key) throws(IndexError) -> [UInt8]? {
+        if let known = cache.values[key] { return known }
+        do throws(StoreError) { return try store.get(key.bytes) } catch { throw .store(error) }
+    }
 
     func get(_ key: [UInt8]) throws(IndexError) -> [UInt8]? {
-        if let pending = changes[key] { return pending }
-        do throws(StoreError) { return try store.get(key) } catch { throw .store(error) }
+        let k = Key(bytes: key)
+        if let slot = slots[k] { return changes[slot].current }
+        return try committed(k)
     }
 
     mutating func set(_ key: [UInt8], _ value: [UInt8]?) throws(IndexError) {
-        if changes[key] == nil {
-            let old: [UInt8]?
-            do throws(StoreError) { old = try store.get(key) } catch { throw .store(error) }
-            previous[key] = .some(old)
-            order.append(key)
+        let k = Key(bytes: key)
+        if let slot = slots[k] {
+            changes[slot].current = value
+            return
         }
-        changes[key] = .some(value)
+        let old = try committed(k)
+        slots[k] = changes.count
+        changes.append(Change(key: key, previous: old, current: value))
+    }
+
+    /// Writes a key that embeds this block's number (a history position): no earlier block can have written it,
+    /// and a reverted block's undo deleted its own, so its previous value is known to be absent without a read.
+    mutating func insertFresh(_ key: [UInt8], _ value: [UInt8]) {
+        let k = Key(bytes: key)
+        if let slot = slots[k] {
+            changes[slot].current = value
+            return
+        }
+        slots[k] = changes.count
+        changes.append(Change(key: key, previous: nil, current: value))
     }
 
     func batch() -> WriteBatch {
         var batch = WriteBatch()
-        for key in order {
-            if let value = changes[key]! { batch.put(key, value) } else { batch.delete(key) }
+        for change in changes {
+            if let value = change.current { batch.put(change.key, value) } else { batch.delete(change.key) }
         }
         return batch
     }
 
     /// `rlp([[key, [old value] or []], …])` in first-touch order.
     func undoRecord() -> [UInt8] {
-        var e = RLPEncoder(capacity: 64 * order.count)
+        var e = RLPEncoder(capacity: changes.reduce(16) { $0 + $1.key.count + ($1.previous?.count ?? 0) + 8 })
         e.appendList { e in
-            for key in order {
+            for change in changes {
                 e.appendList { e in
-                    e.append(bytes: key)
-                    e.appendList { e in if let old = previous[key]! { e.append(bytes: old) } }
+                    e.append(bytes: change.key)
+                    e.appendList { e in if let old = change.previous { e.append(bytes: old) } }
                 }
             }
         }

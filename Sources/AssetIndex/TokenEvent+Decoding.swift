@@ -1,4 +1,4 @@
-public import EthPrimitives
+internal import EthPrimitives
 public import EthTypes
 
 /// Why a log with a known topic0 could not be decoded: a non-standard contract. Such logs are skipped and counted.
@@ -14,7 +14,7 @@ extension TokenEvent {
     public init?(log: Log) throws(EventDecodingError) {
         guard let topic0 = log.topics.first else { return nil }
         let topics = log.topics
-        var abi = ABIReader(log.data)
+        let abi = ABIReader(log.data)
         switch topic0 {
         case Topic.transfer where topics.count == 4:
             guard log.data.isEmpty else { throw .malformedData }

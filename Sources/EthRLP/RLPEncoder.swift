@@ -2,75 +2,83 @@
 /// is moved down by the spare header bytes once: one allocation and at most one move per list.
 public struct RLPEncoder: Sendable {
     /// The encoding so far.
-    public private(set) var bytes: [UInt8]
+    public var bytes: [UInt8] { storage }
+    @usableFromInline var storage: [UInt8]
 
+    @inlinable
     public init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        storage = []
+        storage.reserveCapacity(capacity)
     }
 
-    private mutating func appendHeader(length: Int, offset: UInt8) {
+    @inlinable
+    mutating func appendHeader(length: Int, offset: UInt8) {
         if length < 56 {
-            bytes.append(offset + UInt8(length))
+            storage.append(offset + UInt8(length))
         } else {
             let lengthBytes = (64 - UInt64(length).leadingZeroBitCount + 7) / 8
-            bytes.append(offset + 55 + UInt8(lengthBytes))
+            storage.append(offset + 55 + UInt8(lengthBytes))
             for i in stride(from: lengthBytes - 1, through: 0, by: -1) {
-                bytes.append(UInt8(truncatingIfNeeded: length >> (i * 8)))
+                storage.append(UInt8(truncatingIfNeeded: length >> (i * 8)))
             }
         }
     }
 
     /// Appends a byte string.
+    @inlinable
     public mutating func append<C: Collection>(bytes payload: C) where C.Element == UInt8 {
         if payload.count == 1, let b = payload.first, b < 0x80 {
-            bytes.append(b)
+            storage.append(b)
             return
         }
         appendHeader(length: payload.count, offset: 0x80)
-        bytes.append(contentsOf: payload)
+        storage.append(contentsOf: payload)
     }
 
     /// Appends an already-encoded item verbatim (a nested encoding kept from the wire).
+    @inlinable
     public mutating func append<C: Collection>(raw: C) where C.Element == UInt8 {
-        bytes.append(contentsOf: raw)
+        storage.append(contentsOf: raw)
     }
 
     /// Appends an integer as minimal big-endian bytes (zero is the empty string).
+    @inlinable
     public mutating func append(_ value: UInt64) {
         if value == 0 {
-            bytes.append(0x80)
+            storage.append(0x80)
         } else if value < 0x80 {
-            bytes.append(UInt8(value))
+            storage.append(UInt8(value))
         } else {
             let count = (64 - value.leadingZeroBitCount + 7) / 8
-            bytes.append(0x80 + UInt8(count))
+            storage.append(0x80 + UInt8(count))
             for i in stride(from: count - 1, through: 0, by: -1) {
-                bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(i * 8)))
+                storage.append(UInt8(truncatingIfNeeded: value >> UInt64(i * 8)))
             }
         }
     }
 
     /// Appends a list whose items `body` writes.
+    @inlinable
     public mutating func appendList(_ body: (inout RLPEncoder) throws -> Void) rethrows {
         // Reserve the longest header a payload below 2^32 bytes needs, then close the gap.
         let reserved = 5
-        let headerStart = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: reserved))
+        let headerStart = storage.count
+        storage.append(contentsOf: repeatElement(0, count: reserved))
         try body(&self)
-        let payloadLength = bytes.count - headerStart - reserved
+        let payloadLength = storage.count - headerStart - reserved
         var header = RLPEncoder(capacity: reserved)
         header.appendHeader(length: payloadLength, offset: 0xc0)
-        let spare = reserved - header.bytes.count
-        bytes.withUnsafeMutableBufferPointer { buffer in
+        let spare = reserved - header.storage.count
+        storage.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress! + headerStart
-            (base + header.bytes.count).update(from: base + reserved, count: payloadLength)
+            (base + header.storage.count).update(from: base + reserved, count: payloadLength)
             for (i, b) in header.bytes.enumerated() { base[i] = b }
         }
-        bytes.removeLast(spare)
+        storage.removeLast(spare)
     }
 
     /// Appends an encodable value.
+    @inlinable
     public mutating func append<T: RLPEncodable>(_ value: T) {
         value.encode(to: &self)
     }

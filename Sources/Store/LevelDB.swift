@@ -1,4 +1,5 @@
 internal import CLevelDB
+internal import Foundation
 
 /// A LevelDB database, through the C API of the Debian library: the `KeyValueStore` on disk. Owns the handle and
 /// its options and closes them on deinit. LevelDB is safe for concurrent reads and writes from several threads.
@@ -7,11 +8,32 @@ public final class LevelDB: KeyValueStore, @unchecked Sendable {
     private let options: OpaquePointer
     private let readOptions: OpaquePointer
     private let writeOptions: OpaquePointer
+    private let filterPolicy: OpaquePointer
+    private let blockCache: OpaquePointer
+
+    /// Bits per key of the bloom filter on each table: most index reads look up keys that do not exist yet
+    /// (a token's first owner, a holder's first balance), and the filter answers those without reading a block.
+    public static let bloomBitsPerKey: Int32 = 10
+    /// The LRU cache of uncompressed blocks.
+    public static let blockCacheBytes = 64 << 20
+    /// The memtable size: larger batches of sorted writes per level-0 file.
+    public static let writeBufferBytes = 16 << 20
 
     /// Opens (creating if missing) the database at `path`. `sync` makes every write durable before it returns.
     public init(path: String, sync: Bool = false) throws(StoreError) {
+        // LevelDB creates the database directory but not its parents.
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw .leveldb("cannot create \(path): \(error.localizedDescription)")
+        }
         options = leveldb_options_create()
         leveldb_options_set_create_if_missing(options, 1)
+        filterPolicy = leveldb_filterpolicy_create_bloom(Self.bloomBitsPerKey)
+        leveldb_options_set_filter_policy(options, filterPolicy)
+        blockCache = leveldb_cache_create_lru(Self.blockCacheBytes)
+        leveldb_options_set_cache(options, blockCache)
+        leveldb_options_set_write_buffer_size(options, Self.writeBufferBytes)
         readOptions = leveldb_readoptions_create()
         writeOptions = leveldb_writeoptions_create()
         leveldb_writeoptions_set_sync(writeOptions, sync ? 1 : 0)
@@ -21,6 +43,8 @@ public final class LevelDB: KeyValueStore, @unchecked Sendable {
             leveldb_options_destroy(options)
             leveldb_readoptions_destroy(readOptions)
             leveldb_writeoptions_destroy(writeOptions)
+            leveldb_filterpolicy_destroy(filterPolicy)
+            leveldb_cache_destroy(blockCache)
             throw .leveldb(message)
         }
         db = handle!
@@ -31,6 +55,8 @@ public final class LevelDB: KeyValueStore, @unchecked Sendable {
         leveldb_options_destroy(options)
         leveldb_readoptions_destroy(readOptions)
         leveldb_writeoptions_destroy(writeOptions)
+        leveldb_filterpolicy_destroy(filterPolicy)
+        leveldb_cache_destroy(blockCache)
     }
 
     /// Frees a LevelDB error string and returns it.

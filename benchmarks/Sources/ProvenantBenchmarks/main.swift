@@ -6,12 +6,17 @@ import EthTrie
 import Foundation
 
 // Every figure is printed next to the limit it is judged against, measured in the same run.
+// Arguments name the sections to run (keccak, recovery, rlp, block, index, compression); none runs all.
+let sections = Set(CommandLine.arguments.dropFirst())
+func wanted(_ name: String) -> Bool { sections.isEmpty || sections.contains(name) }
+
 print("# Provenant benchmarks")
 print("")
 print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; vectors: \(BenchVectors.root.path)")
 
 // MARK: Keccak-256 vs OpenSSL EVP SHA3-256 (same Keccak-f[1600] permutation, assembly)
 
+if wanted("keccak") {
 print("")
 print("## Keccak-256 vs OpenSSL SHA3-256 (EVP, reused context)")
 print("")
@@ -30,8 +35,11 @@ for size in [32, 64, 136, 1024, 16384] {
     print("| \(size) B | \(Harness.format(ours)) | \(Harness.format(openssl)) | \(mbps(ours)) | \(mbps(openssl)) | \(String(format: "%.2f×", openssl / ours)) |")
 }
 
+}
+
 // MARK: Sender recovery vs the bare libsecp256k1 call
 
+if wanted("recovery") {
 let signatureFile = try BenchVectors.json("secp256k1/mainnet-tx-signatures.json") as! [String: Any]
 let vectors = signatureFile["vectors"] as! [[String: Any]]
 let transactions = try vectors.map { try Transaction(encoded: BenchVectors.hex($0["rawTransaction"] as! String)) }
@@ -61,8 +69,11 @@ print("| `Secp256k1.recoverAddress` (checks, recover, serialize, Keccak-256 → 
 print("| `Transaction.recoverSender` (plus signing hash from the encoding) | \(Harness.format(fullTransaction / perSignature)) | \(String(format: "%.3f×", fullTransaction / bareAgain)) |")
 print("| `Transaction.recoverSenders`, all cores (per signature) | \(Harness.format(parallel / perSignature)) | speed-up over one core \(String(format: "%.2f×", oneCore / parallel)) |")
 
+}
+
 // MARK: RLP decode of a real mainnet block
 
+if wanted("rlp") {
 let blockFile = try BenchVectors.json("blocks/mainnet-17034870-shanghai.json") as! [String: Any]
 let raw = blockFile["raw"] as! [String: Any]
 var blockEncoder = RLPEncoder(capacity: 1 << 18)
@@ -116,9 +127,16 @@ print("| `RLPReader` walk of the transaction list (item headers only; payloads u
 print("| `RLPItem` full tree | \(Harness.format(tree)) | \(mb(tree)) | \(String(format: "%.1f×", tree / copy)) |")
 print("| every transaction decoded to `Transaction` | \(Harness.format(typed)) | \(mb(typed)) | \(String(format: "%.1f×", typed / copy)) |")
 
+}
+
 // MARK: Verifying a real post-merge block with receipts
 
-try BlockVerificationBenchmark.run()
+if wanted("block") { try BlockVerificationBenchmark.run() }
+
+// MARK: Indexing and storage
+
+if wanted("index") { try IndexBenchmark.run() }
+if wanted("compression") { try CompressionBenchmark.run() }
 
 print("")
 print("(sink \(Harness.sink % 10))")

@@ -1,0 +1,178 @@
+import AssetIndex
+import EthCrypto
+import EthPrimitives
+import EthTypes
+import Foundation
+import Store
+
+/// Events indexed per second into LevelDB (decode, state, one batch per block), next to raw LevelDB batch writes
+/// of exactly the keys and values the index wrote, in the same run; and bytes on disk per event.
+enum IndexBenchmark {
+    static let blocks = 2_000
+    static let eventsPerBlock = 50
+
+    /// A deterministic workload: ERC-721 mints and transfers, ERC-1155 and ERC-20 transfers, rentals.
+    static func workload() -> [IndexedBlock] {
+        var state: UInt64 = 0x5eed
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let holders = (0..<1_000).map { i in Address(bytes: keccak256(Array("holder \(i)".utf8)).bytes[12...])! }
+        let nft = Address(bytes: [UInt8](repeating: 0x71, count: 20))!
+        let multi = Address(bytes: [UInt8](repeating: 0x55, count: 20))!
+        let shares = Address(bytes: [UInt8](repeating: 0x20, count: 20))!
+        var owners: [UInt64: Address] = [:]
+        var nextToken: UInt64 = 1
+        return (0..<blocks).map { n in
+            var logs: [IndexedLog] = []
+            var txs: [IndexedTransaction] = []
+            for i in 0..<eventsPerBlock {
+                let holder = holders[Int(next() % 1_000)], other = holders[Int(next() % 1_000)]
+                let event: TokenEvent
+                let contract: Address
+                switch next() % 10 {
+                case 0, 1, 2:
+                    event = .erc721Transfer(from: .zero, to: holder, tokenId: UInt256(nextToken))
+                    owners[nextToken] = holder
+                    nextToken += 1
+                    contract = nft
+                case 3, 4:
+                    let id = 1 + next() % (nextToken - 1 == 0 ? 1 : nextToken - 1)
+                    event = .erc721Transfer(from: owners[id] ?? .zero, to: other, tokenId: UInt256(id))
+                    owners[id] = other
+                    contract = nft
+                case 5, 6:
+                    event = .transferSingle(operator: holder, from: holder, to: other, id: UInt256(next() % 50), value: UInt256(1 + next() % 5))
+                    contract = multi
+                case 7, 8:
+                    event = .erc20Transfer(from: holder, to: other, value: UInt256(next() % 1_000_000))
+                    contract = shares
+                default:
+                    event = .updateUser(tokenId: UInt256(1 + next() % nextToken), user: other, expires: 1_700_000_000 + next() % 1_000_000)
+                    contract = nft
+                }
+                txs.append(IndexedTransaction(hash: Hash32(bytes: keccak256(Array("tx \(n) \(i)".utf8)).bytes)!, index: UInt32(i), sender: holder, to: contract, input: []))
+                logs.append(IndexedLog(log: event.log(contract: contract), transactionIndex: UInt32(i), logIndex: UInt32(i)))
+            }
+            return IndexedBlock(number: UInt64(n), hash: keccak256(Array("block \(n)".utf8)), timestamp: 1_700_000_000 + UInt64(n) * 12, transactions: txs, logs: logs)
+        }
+    }
+
+    /// Writes each block's batch as the index would, and records the batches for the raw baseline.
+    final class RecordingStore: KeyValueStore, @unchecked Sendable {
+        let inner: LevelDB
+        var batches: [WriteBatch] = []
+        var gets = 0, getTime = Duration.zero, writeTime = Duration.zero
+        let clock = ContinuousClock()
+        init(_ inner: LevelDB) { self.inner = inner }
+        func get(_ key: [UInt8]) throws(StoreError) -> [UInt8]? {
+            gets += 1
+            let start = clock.now
+            defer { getTime += clock.now - start }
+            return try inner.get(key)
+        }
+        func write(_ batch: WriteBatch) throws(StoreError) {
+            batches.append(batch)
+            let start = clock.now
+            defer { writeTime += clock.now - start }
+            try inner.write(batch)
+        }
+        func scan(_ range: KeyRange, reverse: Bool, limit: Int) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
+            try inner.scan(range, reverse: reverse, limit: limit)
+        }
+    }
+
+    static func directorySize(_ path: String) -> Int {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return files.reduce(0) { total, name in
+            total + ((try? FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? Int) ?? 0)
+        }
+    }
+
+    static func run() throws {
+        let work = workload()
+        let events = blocks * eventsPerBlock
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bench-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let clock = ContinuousClock()
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+        // Ours: decode every log, update state with undo, one LevelDB batch per block.
+        let recording = RecordingStore(try LevelDB(path: base + "/index"))
+        let index = AssetIndex(store: recording)
+        var keys = 0
+        let indexing = seconds(clock.measure {
+            for block in work { keys += (try? index.apply(block))?.keysWritten ?? 0 }
+        })
+        let batches = recording.batches
+        // The same blocks over a store that holds nothing: the index's own CPU time.
+        let nullIndex = AssetIndex(store: NullStore())
+        let cpu = seconds(clock.measure { for block in work { _ = try? nullIndex.apply(block) } })
+        let puts = batches.reduce(0) { $0 + $1.operations.count }
+
+        // The limit: the same batches written straight to a fresh LevelDB.
+        let raw = try LevelDB(path: base + "/raw")
+        let rawTime = seconds(clock.measure { for batch in batches { try? raw.write(batch) } })
+
+        // Bytes on disk after LevelDB has compacted what it will on its own.
+        let onDisk = directorySize(base + "/index")
+
+        print("")
+        print("## Indexing \(events) events in \(blocks) blocks into LevelDB")
+        print("")
+        print("| what | time | rate | ratio |")
+        print("|---|---|---|---|")
+        print("| index: decode, state, undo, one batch per block | \(String(format: "%.2f s", indexing)) | \(String(format: "%.0f", Double(events) / indexing)) events/s, \(String(format: "%.0f", Double(puts) / indexing)) keys/s | \(String(format: "%.2f×", rawTime / indexing)) of raw |")
+        print("| raw LevelDB: the same \(batches.count) batches, \(puts) operations | \(String(format: "%.2f s", rawTime)) | \(String(format: "%.0f", Double(puts) / rawTime)) keys/s | 1.00× |")
+        print("")
+        print("Where the index's time goes: \(String(format: "%.2f s", cpu)) its own CPU (measured over an empty store), \(String(format: "%.2f s", seconds(recording.getTime))) in \(recording.gets) LevelDB reads (the previous values undo records need), \(String(format: "%.2f s", seconds(recording.writeTime))) in LevelDB batch writes.")
+        print("")
+        print("On disk: \(onDisk) bytes, \(String(format: "%.0f", Double(onDisk) / Double(events))) bytes per event (undo records for the last \(AssetIndex.defaultUndoWindow) blocks included); \(keys) index keys written.")
+    }
+}
+
+/// Block bodies (transactions and receipts) of the real blocks: raw RLP, plain zstd, zstd with a dictionary
+/// trained on the receipts of the other half of the blocks (so no block is compressed with its own data).
+enum CompressionBenchmark {
+    static func run() throws {
+        var bodies: [(txs: [[UInt8]], receipts: [[UInt8]])] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: BenchVectors.root.appendingPathComponent("blocks").path).sorted() {
+            let json = try BenchVectors.json("blocks/\(name)") as! [String: Any]
+            guard let raw = json["raw"] as? [String: Any], let txs = raw["transactions"] as? [String], let receipts = raw["receipts"] as? [String], !txs.isEmpty else { continue }
+            bodies.append((txs.map(BenchVectors.hex), receipts.map(BenchVectors.hex)))
+        }
+        let kv = MemoryStore()
+        let plain = BlockStore(store: kv)
+        let halves = [stride(from: 0, to: bodies.count, by: 2).map { bodies[$0] }, stride(from: 1, to: bodies.count, by: 2).map { bodies[$0] }]
+        var rawBytes = 0, plainBytes = 0, dictBytes = 0
+        for (i, half) in halves.enumerated() {
+            let training = halves[1 - i].flatMap { $0.receipts + $0.txs }
+            let dictionary = try ZstdDictionary.train(samples: training, capacity: 64 << 10)
+            let withDictionary = BlockStore(store: kv, dictionary: dictionary)
+            for body in half {
+                rawBytes += body.txs.reduce(0) { $0 + $1.count } + body.receipts.reduce(0) { $0 + $1.count }
+                plainBytes += try plain.encodeBody(transactions: body.txs, receipts: body.receipts).count
+                dictBytes += try withDictionary.encodeBody(transactions: body.txs, receipts: body.receipts).count
+            }
+        }
+        print("")
+        print("## Block bodies of \(bodies.count) real blocks (transactions + receipts)")
+        print("")
+        print("| encoding | bytes | ratio to raw |")
+        print("|---|---|---|")
+        print("| raw encodings | \(rawBytes) | 1.00× |")
+        print("| zstd level 3 | \(plainBytes) | \(String(format: "%.2f×", Double(rawBytes) / Double(plainBytes))) smaller |")
+        print("| zstd level 3, 64 KiB dictionary trained on the other half | \(dictBytes) | \(String(format: "%.2f×", Double(rawBytes) / Double(dictBytes))) smaller |")
+    }
+}
+
+/// A store that holds nothing: every read misses, every write vanishes.
+final class NullStore: KeyValueStore, @unchecked Sendable {
+    func get(_ key: [UInt8]) throws(StoreError) -> [UInt8]? { nil }
+    func write(_ batch: WriteBatch) throws(StoreError) {}
+    func scan(_ range: KeyRange, reverse: Bool, limit: Int) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] { [] }
+}
