@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "EthVerify", targets: ["EthVerify"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "AssetIndex", targets: ["AssetIndex"]),
+        .library(name: "DevChain", targets: ["DevChain"]),
+        .library(name: "Ingest", targets: ["Ingest"]),
         // Exported so the benchmarks can time the bare C call next to ours, through the same module map.
         .library(name: "CLibSecp256k1", targets: ["CLibSecp256k1"]),
     ],
@@ -46,11 +48,13 @@ let package = Package(
         .target(name: "EthVerify", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes"]),
         .target(name: "Store", dependencies: ["EthRLP", "CLevelDB", "CZstd"]),
         .target(name: "AssetIndex", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTypes", "Store"]),
+        .target(name: "DevChain", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "AssetIndex"]),
+        .target(name: "Ingest", dependencies: ["EthPrimitives", "EthTypes", "EthVerify", "Store", "AssetIndex"]),
         .executableTarget(
             name: "provenant",
             dependencies: [
-                "EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthVerify", "Store",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthVerify", "Store", "AssetIndex",
+                "DevChain", "Ingest", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Test support: locating the shared vectors and counting what each suite ran.
@@ -65,6 +69,7 @@ let package = Package(
         .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "VectorSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "VectorSupport"]),
         .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "VectorSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "VectorSupport"]),
         // Runs the built `provenant` binary as a user would.
         .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "VectorSupport"]),
     ],

@@ -23,6 +23,8 @@ public struct ApplyStats: Sendable, Equatable {
     public var malformed = 0
     /// Index keys written.
     public var keysWritten = 0
+
+    public init() {}
 }
 
 /// The token index over a `KeyValueStore` (DESIGN.md §4, §7). Each block is applied in one atomic write batch that
@@ -36,7 +38,8 @@ public final class AssetIndex: @unchecked Sendable {
     /// The default undo window, as DESIGN.md's `reorgWindow`.
     public static let defaultUndoWindow: UInt64 = 128
 
-    static let cursorKey = Schema.meta.key(Array("cursor".utf8))
+    /// Where the last indexed block's number and hash are kept.
+    public static let cursorKey = Schema.meta.key(Array("cursor".utf8))
 
     /// Values of recently written keys, so the next blocks' undo reads of hot keys (balances, owners, standards)
     /// skip the store. Only `apply` fills it, only after its batch is written; `revert` empties it.
@@ -48,6 +51,28 @@ public final class AssetIndex: @unchecked Sendable {
     public init(store: KeyValueStore, undoWindow: UInt64 = AssetIndex.defaultUndoWindow) {
         self.store = store
         self.undoWindow = undoWindow
+    }
+
+    /// Forgets the read cache. Whoever writes index tables behind the index's back (a reindex clearing them) must
+    /// call this before the next `apply`, or undo records and balances would start from stale values.
+    public func discardCache() {
+        cache.withLock { $0 = ReadCache() }
+    }
+
+    /// keccak256 over every index key and value (tables 0x10…, the cursor): two stores with the same digest hold
+    /// the same index, byte for byte. Block data and undo records are not part of it.
+    public func digest() throws(IndexError) -> Hash32 {
+        var hasher = Keccak256()
+        let tables = KeyRange(lower: [Schema.owner.rawValue], upper: [Schema.contractStandards.rawValue + 1])
+        var next = tables.lower
+        while true {
+            let rows = try wrap { () throws(StoreError) in try store.scan(KeyRange(lower: next, upper: tables.upper), reverse: false, limit: 4096) }
+            guard let last = rows.last else { break }
+            for (key, value) in rows { hasher.update(KeyCoding.be32(UInt32(key.count)) + key + KeyCoding.be32(UInt32(value.count)) + value) }
+            next = last.key + [0]
+        }
+        hasher.update(try wrap({ () throws(StoreError) in try store.get(Self.cursorKey) }) ?? [])
+        return hasher.finalize()
     }
 
     /// The last indexed block: number and hash.
@@ -104,7 +129,7 @@ public final class AssetIndex: @unchecked Sendable {
     /// consistent, and a repeated call finishes the job.
     public func revert(to number: UInt64) throws(IndexError) {
         guard let start = try cursor(), start.number > number else { return }
-        cache.withLock { $0 = ReadCache() }
+        discardCache()
         let needed = KeyRange(lower: Schema.undo.key(KeyCoding.be64(number + 1)), upper: Schema.undo.key(KeyCoding.be64(start.number + 1)))
         let present = try wrap({ () throws(StoreError) in try store.scan(needed, reverse: false, limit: .max) }).count
         guard present == Int(start.number - number) else {

@@ -10,5 +10,5 @@ struct Provenant: ParsableCommand {
             Provenant trusts no upstream: it recomputes block hashes, Merkle-Patricia roots, blooms and \
             transaction senders before it keeps anything.
             """,
-        subcommands: [Demo.self, VerifyBlock.self])
+        subcommands: [Demo.self, VerifyBlock.self, ImportDevChain.self, Reindex.self, IndexDigest.self, DevChainInfo.self])
 }

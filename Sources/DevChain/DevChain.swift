@@ -1,0 +1,147 @@
+public import EthPrimitives
+public import EthTypes
+internal import AssetIndex
+public import EthCrypto
+internal import EthTrie
+
+/// A deterministic chain for the demo, tests and benchmarks (DESIGN.md §9): real secp256k1 keys sign real
+/// transactions, blocks carry real roots, blooms and parent links, and three AI-asset contracts emit the token
+/// events of DESIGN.md §4. Every fork is active from genesis (`chainspec/provenant-dev.json`). The same seed
+/// always gives the same chain; the genesis block is the same for every seed.
+public struct DevChain: Sendable {
+    /// The dev chain's id (also in its chainspec).
+    public static let chainId: UInt64 = 0x50_524f_56  // "PROV"
+    /// Seconds between blocks.
+    public static let blockTime: UInt64 = 12
+    public static let genesisTimestamp: UInt64 = 1_700_000_000
+    /// Gas every generated transaction uses (the chain has no EVM; the figure keeps receipts realistic).
+    public static let gasPerTransaction: UInt64 = 90_000
+
+    /// The contracts: an ERC-721 with ERC-4907 rentals, ERC-7007 AIGC data and ERC-4906 metadata; an ERC-1155;
+    /// an ERC-20 of fractional shares.
+    public enum Contract: CaseIterable, Sendable {
+        case visions, editions, shares
+
+        public var name: String {
+            switch self {
+            case .visions: return "prompted-visions"
+            case .editions: return "visions-editions"
+            case .shares: return "vision-shares"
+            }
+        }
+
+        public var address: Address { Address(bytes: keccak256(Array("provenant-dev:\(name)".utf8)).bytes[12...])! }
+    }
+
+    /// A generated block with everything a JSON-RPC upstream serves for it.
+    public struct Block: Sendable {
+        public let header: Header
+        public let transactions: [Transaction]
+        public let senders: [Address]
+        public let receipts: [Receipt]
+    }
+
+    public let seed: UInt64
+    public let accounts: [PrivateKey]
+    public private(set) var blocks: [Block]
+    private var world: World
+    private var rng: Generator
+
+    public init(seed: UInt64, accounts count: Int = 8) {
+        self.seed = seed
+        accounts = (0..<count).map { i in try! PrivateKey(bytes: keccak256(Array("provenant-dev account \(i)".utf8)).bytes) }
+        blocks = [Self.genesis]
+        world = World()
+        rng = Generator(seed: seed)
+    }
+
+    /// The genesis header: all forks' fields present, empty tries.
+    public static let genesis: Block = {
+        var f = HeaderFields()
+        f.ommersHash = keccak256([0xc0] as [UInt8])
+        f.stateRoot = keccak256(Array("provenant-dev genesis state".utf8))
+        f.transactionsRoot = MerklePatriciaTrie.emptyRoot
+        f.receiptsRoot = MerklePatriciaTrie.emptyRoot
+        f.gasLimit = 30_000_000
+        f.timestamp = genesisTimestamp
+        f.extraData = Array("provenant dev chain".utf8)
+        f.baseFeePerGas = UInt256(1_000_000_000)
+        f.withdrawalsRoot = MerklePatriciaTrie.emptyRoot
+        f.blobGasUsed = 0
+        f.excessBlobGas = 0
+        f.parentBeaconBlockRoot = .zero
+        f.requestsHash = emptyRequestsHash
+        return Block(header: try! Header(f), transactions: [], senders: [], receipts: [])
+    }()
+
+    /// EIP-7685's requests hash of a block with no requests: sha256 of the empty string.
+    static let emptyRequestsHash = try! Hash32(hex: "0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+
+    /// Generates blocks until the chain's head is `number`.
+    public mutating func grow(to number: UInt64) {
+        while blocks.count <= number { blocks.append(nextBlock()) }
+    }
+
+    private mutating func nextBlock() -> Block {
+        let parent = blocks.last!.header
+        let number = parent.number + 1
+        var transactions: [Transaction] = [], senders: [Address] = [], receipts: [Receipt] = []
+        var gas: UInt64 = 0
+        let count = rng.next() % 4 == 0 ? 0 : Int(rng.next() % 6)
+        for _ in 0..<count {
+            let signer = Int(rng.next() % UInt64(accounts.count))
+            let (contract, input, events) = world.action(by: accounts[signer].address, among: accounts.map(\.address), rng: &rng, block: number)
+            var fields = TransactionFields(type: rng.next() % 3 == 0 ? .legacy : .dynamicFee, chainId: UInt256(Self.chainId))
+            fields.nonce = world.nextNonce(of: signer)
+            fields.gasLimit = 200_000
+            fields.gasPrice = UInt256(2_000_000_000)
+            fields.maxFeePerGas = UInt256(3_000_000_000)
+            fields.maxPriorityFeePerGas = UInt256(1_000_000_000)
+            fields.to = contract.address
+            fields.data = input
+            let tx = Transaction.sign(fields, with: accounts[signer])
+            gas += Self.gasPerTransaction
+            let logs = events.map { $0.log(contract: contract.address) }
+            transactions.append(tx)
+            senders.append(accounts[signer].address)
+            receipts.append(Receipt(type: tx.type, outcome: .status(true), cumulativeGasUsed: gas, logsBloom: Bloom(logs: logs), logs: logs))
+        }
+        var f = HeaderFields()
+        f.parentHash = parent.hash
+        f.ommersHash = keccak256([0xc0] as [UInt8])
+        f.stateRoot = keccak256(parent.stateRoot.bytes + transactions.flatMap(\.hash.bytes))
+        f.transactionsRoot = OrderedTrie.root(transactions.map(\.encoded))
+        f.receiptsRoot = OrderedTrie.root(receipts.map(\.encoded))
+        var bloom = Bloom()
+        for receipt in receipts { bloom.formUnion(receipt.logsBloom) }
+        f.logsBloom = bloom
+        f.number = number
+        f.gasLimit = 30_000_000
+        f.gasUsed = gas
+        f.timestamp = Self.genesisTimestamp + number * Self.blockTime
+        f.extraData = Array("provenant dev chain".utf8)
+        f.mixHash = keccak256(Array("randao \(seed) \(number)".utf8))
+        f.baseFeePerGas = UInt256(1_000_000_000)
+        f.withdrawalsRoot = MerklePatriciaTrie.emptyRoot
+        f.blobGasUsed = 0
+        f.excessBlobGas = 0
+        f.parentBeaconBlockRoot = keccak256(Array("beacon \(seed) \(number)".utf8))
+        f.requestsHash = Self.emptyRequestsHash
+        return Block(header: try! Header(f), transactions: transactions, senders: senders, receipts: receipts)
+    }
+}
+
+/// SplitMix64: deterministic across platforms and runs, unlike the system generator.
+struct Generator: Sendable {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

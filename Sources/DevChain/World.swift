@@ -1,0 +1,88 @@
+internal import AssetIndex
+internal import EthCrypto
+internal import EthPrimitives
+
+/// The dev chain's contracts as plain state machines: each call a generated transaction makes, the calldata it
+/// carries, and the events a standard implementation would emit for it.
+struct World: Sendable {
+    var owners: [UInt64: UInt64] = [:]  // visions token id → account index + 1 (0 would be ambiguous)
+    var nextToken: UInt64 = 1
+    var editions: [UInt64: [Address: UInt64]] = [:]
+    var shares: [Address: UInt64] = [:]
+    var nonces: [Int: UInt64] = [:]
+
+    mutating func nextNonce(of account: Int) -> UInt64 {
+        defer { nonces[account, default: 0] += 1 }
+        return nonces[account, default: 0]
+    }
+
+    /// One action by `caller`: which contract it calls, with what calldata, and the events that follow.
+    mutating func action(by caller: Address, among accounts: [Address], rng: inout Generator, block: UInt64)
+        -> (DevChain.Contract, [UInt8], [TokenEvent])
+    {
+        let other = accounts[Int(rng.next() % UInt64(accounts.count))]
+        switch rng.next() % 10 {
+        case 0, 1, 2:
+            // Mint with AIGC data: the prompt and output travel in the calldata, their hashes in the log.
+            let id = nextToken
+            nextToken += 1
+            owners[id] = UInt64(accounts.firstIndex(of: caller)! + 1)
+            let prompt = Array("a lighthouse at dusk, seed \(rng.next() % 1_000_000), style \(rng.next() % 17)".utf8)
+            let output = Array("ipfs://bafy\(String(rng.next(), radix: 36))\(String(rng.next(), radix: 36))".utf8)
+            let proof = Array(keccak256(prompt + output).bytes[0..<16])
+            let input = ABIEncoding.call(
+                "mintWithAigc(address,uint256,bytes,bytes,bytes)", static: [UInt256(caller), UInt256(id)],
+                dynamic: [prompt, output, proof].map(ABIEncoding.bytes))
+            return (.visions, input, [
+                .erc721Transfer(from: .zero, to: caller, tokenId: UInt256(id)),
+                .aigcData(tokenId: UInt256(id), promptHash: keccak256(prompt), aigcDataHash: keccak256(output), proof: proof),
+            ])
+        case 3, 4:
+            // Transfer one of the caller's tokens, if it has one.
+            let mine = owners.filter { $0.value == UInt64(accounts.firstIndex(of: caller)! + 1) }.keys.sorted()
+            guard let id = mine.isEmpty ? nil : mine[Int(rng.next() % UInt64(mine.count))] else { fallthrough }
+            let burn = rng.next() % 8 == 0
+            let to = burn ? Address.zero : other
+            owners[id] = burn ? nil : UInt64(accounts.firstIndex(of: other)! + 1)
+            let input = ABIEncoding.call("transferFrom(address,address,uint256)", static: [UInt256(caller), UInt256(to), UInt256(id)])
+            return (.visions, input, [.erc721Transfer(from: caller, to: to, tokenId: UInt256(id))])
+        case 5:
+            // Rent a token out (ERC-4907); anyone may call in this simulation, as an approved operator could.
+            let id = 1 + rng.next() % max(1, nextToken - 1)
+            let expires = DevChain.genesisTimestamp + block * DevChain.blockTime + rng.next() % 3_600
+            let input = ABIEncoding.call("setUser(uint256,address,uint64)", static: [UInt256(id), UInt256(other), UInt256(expires)])
+            return (.visions, input, [.updateUser(tokenId: UInt256(id), user: other, expires: expires)])
+        case 6, 7:
+            let id = 1 + rng.next() % 5
+            let have = editions[id]?[caller] ?? 0
+            if have == 0 || rng.next() % 3 == 0 {
+                let amount = 1 + rng.next() % 10
+                editions[id, default: [:]][caller, default: 0] += amount
+                let input = ABIEncoding.call("mint(address,uint256,uint256)", static: [UInt256(caller), UInt256(id), UInt256(amount)])
+                return (.editions, input, [.transferSingle(operator: caller, from: .zero, to: caller, id: UInt256(id), value: UInt256(amount))])
+            }
+            let amount = 1 + rng.next() % have
+            editions[id]![caller]! -= amount
+            editions[id]![other, default: 0] += amount
+            let input = ABIEncoding.call("safeTransferFrom(address,address,uint256,uint256,bytes)", static: [UInt256(caller), UInt256(other), UInt256(id), UInt256(amount)], dynamic: [ABIEncoding.bytes([])])
+            return (.editions, input, [.transferSingle(operator: caller, from: caller, to: other, id: UInt256(id), value: UInt256(amount))])
+        default:
+            let have = shares[caller] ?? 0
+            if have == 0 {
+                shares[caller] = 1_000_000
+                let input = ABIEncoding.call("mint(address,uint256)", static: [UInt256(caller), UInt256(1_000_000)])
+                return (.shares, input, [.erc20Transfer(from: .zero, to: caller, value: UInt256(1_000_000))])
+            }
+            let amount = 1 + rng.next() % have
+            shares[caller] = have - amount
+            shares[other, default: 0] += amount
+            let input = ABIEncoding.call("transfer(address,uint256)", static: [UInt256(other), UInt256(amount)])
+            return (.shares, input, [.erc20Transfer(from: caller, to: other, value: UInt256(amount))])
+        }
+    }
+}
+
+extension UInt256 {
+    /// An address as an ABI word.
+    init(_ address: Address) { self = UInt256(bigEndian: address.bytes)! }
+}

@@ -1,0 +1,94 @@
+public import AssetIndex
+public import Store
+internal import EthPrimitives
+internal import EthTypes
+internal import EthVerify
+
+/// `provenant reindex`: rebuilds the token index from the verified blocks in the store, with no upstream.
+///
+/// It first marks the store as reindexing, clears every index table, then replays the stored blocks in order and
+/// removes the mark. Killed at any point, it leaves a store that says so, and the next run starts over; the result
+/// is always the index a clean run builds.
+public struct Reindexer: Sendable {
+    public let ingestor: Ingestor
+
+    static let markerKey = Schema.meta.key(Array("reindexing".utf8))
+    /// Keys deleted or blocks read per batch while clearing and replaying.
+    static let chunk = 1_000
+
+    public init(ingestor: Ingestor) { self.ingestor = ingestor }
+
+    /// Whether an interrupted reindex left the index incomplete.
+    public static func isInterrupted(_ store: KeyValueStore) throws(StoreError) -> Bool {
+        try store.get(markerKey) != nil
+    }
+
+    /// Tables the index owns (cleared and rebuilt); block data is kept.
+    static let indexTables: [Schema] = [.undo, .owner, .ownerHistory, .tokenBalance, .holderBalance, .holderToken, .rental,
+                                        .history, .contractHistory, .aigc, .minter, .contractStandards]
+
+    public func run(progress: (_ done: UInt64, _ total: UInt64) -> Void = { _, _ in }) throws(IngestError) -> ApplyStats {
+        let store = ingestor.index.store
+        try ingestor.wrapStore { () throws(StoreError) in try store.put(Self.markerKey, [1]) }
+        for table in Self.indexTables {
+            while true {
+                let rows = try ingestor.wrapStore { () throws(StoreError) in try store.scan(prefix: [table.rawValue], limit: Self.chunk) }
+                if rows.isEmpty { break }
+                var batch = WriteBatch()
+                for row in rows { batch.delete(row.key) }
+                try ingestor.wrapStore { () throws(StoreError) in try store.write(batch) }
+            }
+        }
+        try ingestor.wrapStore { () throws(StoreError) in try store.delete(AssetIndex.cursorKey) }
+        ingestor.index.discardCache()
+
+        let headers = KeyRange(prefix: [Schema.header.rawValue])
+        let total = try ingestor.wrapStore { () throws(StoreError) in try store.last(in: headers) }.map { KeyCoding.readBE64($0.key.dropFirst()) + 1 } ?? 0
+        var totals = ApplyStats()
+        var next = headers.lower
+        while true {
+            let rows = try ingestor.wrapStore { () throws(StoreError) in try store.scan(KeyRange(lower: next, upper: headers.upper), reverse: false, limit: Self.chunk) }
+            guard let last = rows.last else { break }
+            for (key, _) in rows {
+                let stats = try replay(number: KeyCoding.readBE64(key.dropFirst()))
+                totals.events += stats.events
+                totals.malformed += stats.malformed
+                totals.keysWritten += stats.keysWritten
+            }
+            progress(KeyCoding.readBE64(last.key.dropFirst()) + 1, total)
+            next = last.key + [0]
+        }
+        try ingestor.wrapStore { () throws(StoreError) in try store.delete(Self.markerKey) }
+        return totals
+    }
+
+    /// Re-verifies a stored block against its own header and indexes it again.
+    private func replay(number: UInt64) throws(IngestError) -> ApplyStats {
+        guard let stored = try ingestor.wrapStore({ () throws(StoreError) in try ingestor.blocks.block(number: number) }) else {
+            throw .corrupt("block \(number) disappeared during reindex")
+        }
+        let header: Header
+        do throws(HeaderError) { header = try Header(rlp: stored.header) } catch { throw .corrupt("header \(number): \(error)") }
+        var transactions: [Transaction] = [], receipts: [Receipt] = [], senders: [Address] = []
+        if !stored.transactions.isEmpty {
+            do {
+                transactions = try stored.transactions.map { try Transaction(encoded: $0) }
+                receipts = try stored.receipts.map { try Receipt(encoded: $0) }
+            } catch {
+                throw .corrupt("body of block \(number): \(error)")
+            }
+            do throws(VerificationError) {
+                try Verify.transactionsRoot(of: header, encodings: stored.transactions)
+                try Verify.receipts(of: header, receipts, transactionCount: transactions.count)
+            } catch {
+                throw .corrupt("body of block \(number) no longer matches its header: \(error)")
+            }
+            for (i, result) in Transaction.recoverSenders(transactions).enumerated() {
+                guard case .success(let sender) = result else { throw .corrupt("sender of transaction \(i) of block \(number)") }
+                senders.append(sender)
+            }
+        }
+        let indexed = Ingestor.indexedBlock(header: header, transactions: transactions, senders: senders, receipts: receipts, watched: ingestor.watched)
+        return try ingestor.wrapIndex { () throws(IndexError) in try ingestor.index.apply(indexed) }
+    }
+}

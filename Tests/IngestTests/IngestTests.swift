@@ -1,0 +1,82 @@
+import AssetIndex
+import DevChain
+import EthPrimitives
+import EthTypes
+import EthVerify
+import Foundation
+import Store
+import Testing
+
+@testable import Ingest
+
+/// The dev chain through the real verifier and index: every block verifies, a tampered one is refused with
+/// nothing written, and a reindex rebuilds the same index.
+@Suite("Ingest of the dev chain")
+struct IngestTests {
+    static func spec() throws -> Chainspec {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
+    }
+
+    static func rpc(_ block: DevChain.Block, from: [Address]? = nil) -> RPCBlock {
+        RPCBlock(
+            header: block.header, claimedHash: block.header.hash,
+            transactions: .full(zip(block.transactions, from ?? block.senders).map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: $1) }),
+            uncles: [], withdrawals: [])
+    }
+
+    @Test func genesisIsTheChainspecCheckpoint() throws {
+        let spec = try Self.spec()
+        #expect(spec.checkpoints.first?.hash == DevChain.genesis.header.hash)
+        #expect(spec.chainId == DevChain.chainId)
+    }
+
+    @Test func everyBlockVerifiesAndIndexes() throws {
+        var chain = DevChain(seed: 3)
+        chain.grow(to: 300)
+        let ingestor = Ingestor(index: AssetIndex(store: MemoryStore()), spec: try Self.spec(), watched: Set(DevChain.Contract.allCases.map(\.address)))
+        var parent: Header?
+        var events = 0
+        for block in chain.blocks {
+            events += try ingestor.ingest(Self.rpc(block), receipts: block.receipts, parent: parent).events
+            parent = block.header
+        }
+        #expect(events > 300)
+        #expect(try ingestor.tipHeader()?.hash == chain.blocks.last?.header.hash)
+        // Every minted token's minter is the recovered sender of its mint transaction, and its AIGC prompt was
+        // recovered from the calldata.
+        let visions = DevChain.Contract.visions.address
+        let provenance = try #require(try ingestor.index.provenance(contract: visions, tokenId: UInt256(1)))
+        #expect(chain.accounts.map(\.address).contains(provenance.mint!.minter))
+        #expect(provenance.aigc.first?.record.prompt.map { String(decoding: $0, as: UTF8.self).hasPrefix("a lighthouse") } == true)
+
+        let digest = try ingestor.index.digest()
+        _ = try Reindexer(ingestor: ingestor).run()
+        #expect(try ingestor.index.digest() == digest)
+    }
+
+    @Test func aLyingBlockIsRefusedAndNothingIsWritten() throws {
+        var chain = DevChain(seed: 4)
+        chain.grow(to: 40)
+        let store = MemoryStore()
+        let ingestor = Ingestor(index: AssetIndex(store: store), spec: try Self.spec(), watched: Set(DevChain.Contract.allCases.map(\.address)))
+        for block in chain.blocks.prefix(20) { try ingestor.ingest(Self.rpc(block), receipts: block.receipts, parent: try ingestor.tipHeader()) }
+        let before = try store.scan(prefix: [])
+        let victim = chain.blocks[20...].first { !$0.transactions.isEmpty && $0.receipts.contains { !$0.logs.isEmpty } }!
+        // Ingest honestly up to the victim's parent.
+        for block in chain.blocks[20..<Int(victim.header.number)] { try ingestor.ingest(Self.rpc(block), receipts: block.receipts, parent: try ingestor.tipHeader()) }
+        let clean = try store.scan(prefix: [])
+        #expect(clean.count >= before.count)
+
+        var receipts = victim.receipts
+        let r = receipts.firstIndex { !$0.logs.isEmpty }!
+        receipts[r].logs[0].data += [1]
+        #expect(throws: IngestError.self) { try ingestor.ingest(Self.rpc(victim), receipts: receipts, parent: try ingestor.tipHeader()) }
+        let liar = Address(bytes: [UInt8](repeating: 0x11, count: 20))!
+        #expect(throws: IngestError.self) {
+            try ingestor.ingest(Self.rpc(victim, from: victim.senders.map { _ in liar }), receipts: victim.receipts, parent: try ingestor.tipHeader())
+        }
+        #expect(try store.scan(prefix: []).map(\.key) == clean.map(\.key), "a refused block wrote nothing")
+        try ingestor.ingest(Self.rpc(victim), receipts: victim.receipts, parent: try ingestor.tipHeader())
+    }
+}
