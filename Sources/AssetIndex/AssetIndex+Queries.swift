@@ -126,7 +126,7 @@ extension AssetIndex {
             let position = key[prefix.count...]
             do throws(RLPError) {
                 entries.append(HistoryEntry(
-                    block: KeyCoding.readBE64(position), logIndex: UInt32(KeyCoding.readBE64([0, 0, 0, 0] + position.dropFirst(8))),
+                    block: KeyCoding.readBE64(position), logIndex: KeyCoding.readBE32(position.dropFirst(8)),
                     record: try HistoryRecord(encoded: value)))
             } catch {
                 throw .corrupt("history record: \(error)")
@@ -160,7 +160,7 @@ extension AssetIndex {
         for (key, value) in try wrap({ () throws(StoreError) in try store.scan(prefix: aigcPrefix) }) {
             let position = key[aigcPrefix.count...]
             do throws(RLPError) {
-                aigc.append((KeyCoding.readBE64(position), UInt32(KeyCoding.readBE64([0, 0, 0, 0] + position.dropFirst(8))), try AigcRecord(encoded: value)))
+                aigc.append((KeyCoding.readBE64(position), KeyCoding.readBE32(position.dropFirst(8)), try AigcRecord(encoded: value)))
             } catch {
                 throw .corrupt("aigc record: \(error)")
             }

@@ -1,5 +1,6 @@
 public import EthPrimitives
 internal import EthRLP
+internal import Store
 
 /// What kind of change a history entry records (DESIGN.md §5 `asset_history`).
 public enum EventKind: UInt8, Sendable, CaseIterable {
@@ -152,8 +153,7 @@ public struct MintRecord: Hashable, Sendable {
     public var timestamp: UInt64
 
     var encoded: [UInt8] {
-        minter.bytes + transactionHash.bytes + withUnsafeBytes(of: block.bigEndian) { Array($0) }
-            + withUnsafeBytes(of: timestamp.bigEndian) { Array($0) }
+        minter.bytes + transactionHash.bytes + KeyCoding.be64(block) + KeyCoding.be64(timestamp)
     }
 
     init(minter: Address, transactionHash: Hash32, block: UInt64, timestamp: UInt64) {
@@ -167,7 +167,7 @@ public struct MintRecord: Hashable, Sendable {
         guard bytes.count == 68 else { return nil }
         minter = Address(bytes: bytes[0..<20])!
         transactionHash = Hash32(bytes: bytes[20..<52])!
-        block = bytes[52..<60].reduce(0) { $0 << 8 | UInt64($1) }
-        timestamp = bytes[60..<68].reduce(0) { $0 << 8 | UInt64($1) }
+        block = KeyCoding.readBE64(bytes[52..<60])
+        timestamp = KeyCoding.readBE64(bytes[60..<68])
     }
 }

@@ -63,4 +63,8 @@ public enum KeyCoding {
     public static func readBE64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
         bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
+
+    public static func readBE32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        bytes.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
+    }
 }
