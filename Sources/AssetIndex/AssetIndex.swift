@@ -92,7 +92,7 @@ public final class AssetIndex: @unchecked Sendable {
         var writer = BlockWriter(store: store, cache: cache.withLock { cache in
             defer { cache = ReadCache() }
             return cache
-        })
+        }, expectedKeys: block.logs.count * 8 + blockData.count + 1)
         var stats = ApplyStats()
         for (key, value) in blockData { try writer.set(key, value) }
         let transactions = Dictionary(block.transactions.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
@@ -119,6 +119,7 @@ public final class AssetIndex: @unchecked Sendable {
         try wrap { () throws(StoreError) in try store.write(batch) }
         var updated = writer.takeCache()
         if updated.values.count + writer.changes.count > Self.readCacheCapacity { updated = ReadCache() }
+        if updated.values.isEmpty { updated.values.reserveCapacity(Self.readCacheCapacity) }
         for change in writer.changes { updated.values[BlockWriter.Key(bytes: change.key)] = .some(change.current) }
         cache.withLock { $0 = updated }
         return stats
@@ -199,9 +200,11 @@ struct BlockWriter {
     private(set) var changes: [Change] = []
     private var slots: [Key: Int] = [:]
 
-    init(store: KeyValueStore, cache: ReadCache = ReadCache()) {
+    init(store: KeyValueStore, cache: ReadCache = ReadCache(), expectedKeys: Int = 16) {
         self.store = store
         self.cache = cache
+        changes.reserveCapacity(expectedKeys)
+        slots.reserveCapacity(expectedKeys)
     }
 
     /// Hands the cache back without a copy (the writer keeps an empty one).

@@ -16,6 +16,8 @@ struct IndexModel {
     var rentals: [Key: (user: Address, expires: UInt64, block: UInt64)] = [:]
     var minters: [Key: Address] = [:]
     var prompts: [Key: [[UInt8]?]] = [:]
+    /// Blocks of each token's history entries, in order (one per event touching the token).
+    var historyBlocks: [Key: [UInt64]] = [:]
     var tip: UInt64 = 0
     var timestamp: UInt64 = 0
 
@@ -33,6 +35,13 @@ struct IndexModel {
                 guard let event = try TokenEvent(log: indexed.log) else { continue }
                 let tx = block.transactions.first { $0.index == indexed.transactionIndex }
                 let c = indexed.log.address
+                switch event {
+                case .erc721Transfer(_, _, let id), .updateUser(let id, _, _), .aigcData(let id, _, _, _), .transferSingle(_, _, _, let id, _):
+                    historyBlocks[Key(contract: c, id: id), default: []].append(block.number)
+                case .transferBatch(_, _, _, let ids, _):
+                    for id in ids { historyBlocks[Key(contract: c, id: id), default: []].append(block.number) }
+                default: break
+                }
                 switch event {
                 case .erc721Transfer(let from, let to, let id):
                     let key = Key(contract: c, id: id)
@@ -105,6 +114,25 @@ struct IndexModel {
                 for holder in IndexPropertyTests.holders {
                     #expect(try index.balanceOf(contract: c, holder: holder, tokenId: key.id) == tokenBalance[key]?[holder] ?? .zero)
                 }
+                // History, paged three at a time, and a block window.
+                var blocks: [UInt64] = []
+                var cursor: [UInt8]?
+                repeat {
+                    let page = try index.history(contract: c, tokenId: key.id, cursor: cursor, limit: 3)
+                    blocks += page.items.map(\.block)
+                    cursor = page.next
+                } while cursor != nil
+                #expect(blocks == historyBlocks[key] ?? [])
+                let from = UInt64.random(in: 0...tip, using: &rng), to = UInt64.random(in: from...tip, using: &rng)
+                let window = try index.history(contract: c, tokenId: key.id, fromBlock: from, toBlock: to, limit: 1000).items.map(\.block)
+                #expect(window == (historyBlocks[key] ?? []).filter { $0 >= from && $0 <= to })
+                // Holders of an ERC-1155 id.
+                if c == IndexPropertyTests.erc1155 {
+                    let holders = try index.holdersOf(contract: c, tokenId: key.id, limit: 1000).items
+                    let expected = (tokenBalance[key] ?? [:]).filter { !$0.value.isZero }.sorted { $0.key < $1.key }
+                    #expect(holders.map(\.holder) == expected.map(\.key))
+                    #expect(holders.map(\.balance) == expected.map(\.value))
+                }
                 let provenance = try index.provenance(contract: c, tokenId: key.id)
                 #expect(provenance?.mint?.minter == minters[key])
                 #expect((provenance?.aigc.map { $0.record.prompt }) ?? [] == prompts[key] ?? [])
@@ -112,6 +140,15 @@ struct IndexModel {
             for holder in IndexPropertyTests.holders {
                 #expect(try index.balanceOf(contract: c, holder: holder) == holderBalance[c]?[holder] ?? .zero)
             }
+            // Holders of the contract as a whole (ERC-20 balances, ERC-721 counts), paged.
+            var holders: [Address] = []
+            var cursor: [UInt8]?
+            repeat {
+                let page = try index.holdersOf(contract: c, cursor: cursor, limit: 2)
+                holders += page.items.map(\.holder)
+                cursor = page.next
+            } while cursor != nil
+            #expect(holders == (holderBalance[c] ?? [:]).filter { !$0.value.isZero }.keys.sorted())
         }
         // Every holder's tokens, paged two at a time.
         for holder in IndexPropertyTests.holders {
