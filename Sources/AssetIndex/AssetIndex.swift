@@ -94,7 +94,9 @@ public final class AssetIndex: @unchecked Sendable {
             return cache
         }, expectedKeys: block.logs.count * 8 + blockData.count + 1)
         var stats = ApplyStats()
-        for (key, value) in blockData { try writer.set(key, value) }
+        // Block data belongs to its block: before it, the keys did not exist (a reverted block's undo deleted
+        // them), so its undo record deletes them, whether they are written by an import or a reindex.
+        for (key, value) in blockData { writer.insertFresh(key, value) }
         let transactions = Dictionary(block.transactions.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
         for indexed in block.logs {
             let event: TokenEvent?
@@ -236,8 +238,8 @@ struct BlockWriter {
         changes.append(Change(key: key, previous: old, current: value))
     }
 
-    /// Writes a key that embeds this block's number (a history position): no earlier block can have written it,
-    /// and a reverted block's undo deleted its own, so its previous value is known to be absent without a read.
+    /// Writes a key that only this block writes (a history position, the block's own data): its previous value is
+    /// known to be absent, without a read, since a reverted block's undo deleted its own.
     mutating func insertFresh(_ key: [UInt8], _ value: [UInt8]) {
         let k = Key(bytes: key)
         if let slot = slots[k] {

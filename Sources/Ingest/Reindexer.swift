@@ -89,6 +89,13 @@ public struct Reindexer: Sendable {
             }
         }
         let indexed = Ingestor.indexedBlock(header: header, transactions: transactions, senders: senders, receipts: receipts, watched: ingestor.watched)
-        return try ingestor.wrapIndex { () throws(IndexError) in try ingestor.index.apply(indexed) }
+        // The block's own data is rewritten unchanged in its batch, so its undo record covers it as an import's
+        // does, and a later reorg removes the block's data along with its index changes.
+        let n = KeyCoding.be64(number)
+        var data: [(key: [UInt8], value: [UInt8])] = [(Schema.header.key(n), stored.header), (Schema.numberByHash.key(header.hash.bytes), n)]
+        if let body = try ingestor.wrapStore({ () throws(StoreError) in try ingestor.index.store.get(Schema.blockBody.key(n)) }) {
+            data.append((Schema.blockBody.key(n), body))
+        }
+        return try ingestor.wrapIndex { () throws(IndexError) in try ingestor.index.apply(indexed, blockData: data) }
     }
 }

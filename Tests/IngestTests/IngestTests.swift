@@ -51,8 +51,14 @@ struct IngestTests {
         #expect(provenance.aigc.first?.record.prompt.map { String(decoding: $0, as: UTF8.self).hasPrefix("a lighthouse") } == true)
 
         let digest = try ingestor.index.digest()
+        let everything = try ingestor.index.store.scan(prefix: [])
         _ = try Reindexer(ingestor: ingestor).run()
         #expect(try ingestor.index.digest() == digest)
+        // Byte for byte the store an import wrote: block data, index, undo records, cursor.
+        let after = try ingestor.index.store.scan(prefix: [])
+        #expect(after.count == everything.count)
+        let differing = zip(after, everything).filter { $0.0.key != $0.1.key || $0.0.value != $0.1.value }.map { Hex.encode($0.0.key.prefix(9)) }
+        #expect(differing.isEmpty, "keys that differ: \(differing.prefix(5))")
     }
 
     @Test func aLyingBlockIsRefusedAndNothingIsWritten() throws {
