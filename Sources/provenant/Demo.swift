@@ -1,118 +1,135 @@
 import ArgumentParser
+import AssetIndex
+import DevChain
 import EthCrypto
 import EthPrimitives
 import EthTrie
 import EthTypes
+import Foundation
+import Ingest
+import Store
 
-/// `provenant demo`: runs the verified core end to end on data it makes itself, with nothing else needed.
+/// `provenant demo`: the dev chain, verified and indexed into a temporary data directory, then queried.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Sign, root, prove and verify a block's transactions of every type, offline.",
+        abstract: "Verify and index the built-in dev chain in a temporary directory, then show what it answers.",
         discussion: """
-            Builds a block body from deterministic keys: one transaction of each type (legacy with EIP-155, \
-            EIP-2930, EIP-1559, EIP-4844, EIP-7702), each signed with libsecp256k1. It then computes the \
-            transactions root, recovers every sender in parallel, proves each transaction's inclusion with a \
-            Merkle-Patricia proof, and shows that a tampered transaction fails both checks. The dev chain and the \
-            node that syncs from it replace this with a full sync in a later release.
+            Generates the dev chain (real secp256k1 signatures, real roots and blooms, AI-asset contracts emitting \
+            ERC-721, ERC-1155, ERC-20, ERC-4907 and ERC-7007 events), checks every block as if an untrusted \
+            upstream had sent it, writes each one with its index changes in one LevelDB batch, shows that a \
+            tampered block is refused, and prints example answers: owner, provenance with the recovered minter and \
+            prompt, rental, balances, and a Merkle proof of the mint transaction. Needs no network. The JSON-RPC \
+            server and HTTP sync come with the next releases.
             """)
 
-    @Option(help: "Seed for the deterministic keys.")
-    var seed: UInt64 = 1
+    @Option(help: "Seed of the dev chain.") var seed: UInt64 = 1
+    @Option(help: "Number of blocks after genesis.") var blocks: UInt64 = 300
 
     func run() throws {
-        let keys = try (0..<3).map { i in
-            let secret = keccak256(Array("provenant-demo-\(seed)-\(i)".utf8))
-            return try PrivateKey(bytes: secret.bytes)
-        }
-        let chainId = UInt256(3_151_908)
-        let contract = Address(bytes: keccak256(Array("prompted-visions".utf8)).bytes[12...])!
-        var transactions: [Transaction] = []
-        for (index, type) in TransactionType.allCases.enumerated() {
-            var fields = TransactionFields(type: type, chainId: chainId)
-            fields.nonce = UInt64(index)
-            fields.gasLimit = 200_000
-            fields.gasPrice = UInt256(2_000_000_000)
-            fields.maxFeePerGas = UInt256(3_000_000_000)
-            fields.maxPriorityFeePerGas = UInt256(1_000_000_000)
-            fields.to = contract
-            // addAigcData(uint256,bytes,bytes,bytes)'s selector, then a token id: the shape of an ERC-7007 call.
-            fields.data = Array(keccak256(Array("addAigcData(uint256,bytes,bytes,bytes)".utf8)).bytes[0..<4])
-                + UInt256(UInt64(index + 1)).bigEndianBytes
-            if type != .legacy { fields.accessList = [AccessListEntry(address: contract, storageKeys: [.zero])] }
-            if type == .blob { fields.blobVersionedHashes = [Hash32(bytes: [0x01] + keccak256([UInt8(index)]).bytes[1...])!] }
-            if type == .setCode {
-                fields.authorizationList = [signedAuthorization(by: keys[2], chainId: chainId, delegate: contract)]
-            }
-            transactions.append(Transaction.sign(fields, with: keys[index % 2]))
-        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-demo-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try LevelDB(path: directory)
+        let spec = try Chainspec.load("provenant-dev", directories: ChainspecDirectories.search)
+        let watched = Set(DevChain.Contract.allCases.map(\.address))
+        let ingestor = Ingestor(index: AssetIndex(store: store), spec: spec, watched: watched)
 
-        print("Provenant demo: the verified core, offline (seed \(seed))")
-        print("")
-        for tx in transactions {
-            let name = String(describing: tx.type)
-            print("  type \(tx.type.rawValue) \(name)\(String(repeating: " ", count: max(1, 11 - name.count)))hash \(tx.hash)  \(tx.encoded.count) bytes")
-        }
-        let encodings = transactions.map(\.encoded)
-        let root = OrderedTrie.root(encodings)
-        print("")
-        print("transactions root  \(root)")
-
-        let senders = Transaction.recoverSenders(transactions)
-        var failures = 0
-        for (i, result) in senders.enumerated() {
-            let expected = keys[i % 2].address
-            switch result {
-            case .success(let sender) where sender == expected:
-                print("sender of tx \(i)     \(sender.checksummed)  recovered with secp256k1: OK")
-            case .success(let sender):
-                print("sender of tx \(i)     \(sender) differs from the signer \(expected): FAIL")
-                failures += 1
-            case .failure(let error):
-                print("sender of tx \(i)     not recovered: \(error): FAIL")
-                failures += 1
+        print("Provenant demo: dev chain seed \(seed), \(blocks) blocks, verified and indexed into \(directory)")
+        var chain = DevChain(seed: seed)
+        chain.grow(to: blocks)
+        var parent: Header?
+        var transactions = 0, events = 0
+        let clock = ContinuousClock()
+        let elapsed = try clock.measure {
+            for block in chain.blocks {
+                events += try ingestor.ingest(Self.rpc(block), receipts: block.receipts, parent: parent).events
+                transactions += block.transactions.count
+                parent = block.header
             }
         }
-        if let auth = transactions.last?.authorizationList.first {
-            let authority = try auth.recoverAuthority()
-            print("EIP-7702 authority  \(authority.checksummed) delegates to \(auth.address): \(authority == keys[2].address ? "OK" : "FAIL")")
-            if authority != keys[2].address { failures += 1 }
+        print("  verified \(chain.blocks.count) blocks (hash, parent link to the genesis checkpoint, roots, blooms, \(transactions) senders) and indexed \(events) events in \(elapsed)")
+
+        // A lying upstream sends the next block with one thing changed: a log's data when it has logs, else a
+        // sender, else the block hash. It is refused, and nothing of it is written.
+        var next = chain
+        next.grow(to: blocks + 1)
+        let honest = next.blocks.last!
+        var receipts = honest.receipts
+        var senders = honest.senders
+        var claimedHash = honest.header.hash
+        let lie: String
+        if let r = receipts.firstIndex(where: { !$0.logs.isEmpty }) {
+            receipts[r].logs[0].data.append(0x01)
+            lie = "one byte added to a log"
+        } else if !senders.isEmpty {
+            senders[0] = Address(bytes: [UInt8](repeating: 0x11, count: 20))!
+            lie = "a transaction's sender replaced"
+        } else {
+            claimedHash = keccak256(claimedHash.bytes)
+            lie = "the block hash replaced"
         }
-
-        print("")
-        for index in encodings.indices {
-            let proof = OrderedTrie.proof(encodings, index: index)
-            let proven = try MerklePatriciaTrie.verify(root: root, key: OrderedTrie.key(index), proof: proof)
-            let ok = proven == encodings[index]
-            if !ok { failures += 1 }
-            print("inclusion proof #\(index)  \(proof.count) nodes, \(proof.reduce(0) { $0 + $1.count }) bytes: \(ok ? "OK" : "FAIL")")
-        }
-
-        // A lying upstream flips one byte of a transaction: the root and the sender both expose it.
-        var tampered = encodings
-        tampered[2][tampered[2].count / 2] ^= 0x01
-        let tamperedRoot = OrderedTrie.root(tampered)
-        let tamperedSender = (try? Transaction(encoded: tampered[2]))
-            .flatMap { try? $0.recoverSender() }
-        print("")
-        print("tampered tx #2      root \(tamperedRoot == root ? "unchanged: FAIL" : "changed: detected")")
-        print("                    sender \(tamperedSender == keys[0].address ? "unchanged: FAIL" : "no longer the signer: detected")")
-        if tamperedRoot == root || tamperedSender == keys[0].address { failures += 1 }
-
-        print("")
-        if failures > 0 {
-            print("\(failures) check(s) failed")
+        let tampered = RPCBlock(
+            header: honest.header, claimedHash: claimedHash,
+            transactions: .full(zip(honest.transactions, senders).map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: $1) }),
+            uncles: [], withdrawals: [])
+        do {
+            try ingestor.ingest(tampered, receipts: receipts, parent: parent)
+            print("  tampered block \(honest.header.number) (\(lie)): ACCEPTED — this is a bug")
             throw ExitCode.failure
+        } catch let error as IngestError {
+            print("  tampered block \(honest.header.number) (\(lie)): refused, \(error)")
         }
-        print("all checks passed")
+
+        let index = ingestor.index
+        let visions = DevChain.Contract.visions.address
+        let tip = parent!
+        print("")
+        print("Answers (what asset_* JSON-RPC will serve), as of block \(tip.number):")
+        let token = UInt256(1)
+        switch try index.ownerOf(contract: visions, tokenId: token) {
+        case .owned(let owner, let since)?: print("  ownerOf(prompted-visions, 1)      \(owner.checksummed), since block \(since)")
+        case .burned(let at)?: print("  ownerOf(prompted-visions, 1)      burned in block \(at)")
+        case nil: print("  ownerOf(prompted-visions, 1)      never minted")
+        }
+        if let provenance = try index.provenance(contract: visions, tokenId: token), let mint = provenance.mint {
+            print("  provenance: minted by            \(mint.minter.checksummed) (secp256k1-recovered sender) in block \(mint.block)")
+            if let aigc = provenance.aigc.first {
+                print("              prompt hash          \(aigc.record.promptHash)")
+                if let prompt = aigc.record.prompt {
+                    print("              prompt (from calldata) \"\(String(decoding: prompt, as: UTF8.self))\"")
+                }
+                if let output = aigc.record.aigcData { print("              output               \(String(decoding: output, as: UTF8.self))") }
+            }
+            print("              transfers            \(provenance.transfers)")
+
+            // The mint transaction's inclusion, proven against the header's transactions root.
+            let block = chain.blocks[Int(mint.block)]
+            if let i = block.transactions.firstIndex(where: { $0.hash == mint.transactionHash }) {
+                let encodings = block.transactions.map(\.encoded)
+                let proof = OrderedTrie.proof(encodings, index: i)
+                let proven = try MerklePatriciaTrie.verify(root: block.header.transactionsRoot, key: OrderedTrie.key(i), proof: proof)
+                print("              inclusion proof      \(proof.count) trie nodes against block \(mint.block)'s transactionsRoot: \(proven == encodings[i] ? "valid" : "INVALID")")
+            }
+        }
+        for id in 1...UInt64(20) {
+            if let rental = try index.userOf(contract: visions, tokenId: UInt256(id), timestamp: tip.timestamp) {
+                let state = rental.active ? "rented to \(rental.user!.checksummed)" : "rental expired"
+                print("  userOf(prompted-visions, \(id))\(String(repeating: " ", count: 7 - String(id).count)) \(state), expires \(rental.expires) (block time \(tip.timestamp))")
+                break
+            }
+        }
+        let holder = chain.accounts[0].address
+        let shares = try index.balanceOf(contract: DevChain.Contract.shares.address, holder: holder)
+        print("  balanceOf(vision-shares, \(holder.hex.prefix(10))…)  \(shares) shares")
+        let held = try index.tokensOf(holder: holder, limit: 5)
+        print("  tokensOf(\(holder.hex.prefix(10))…)             \(held.items.map { "\($0.standard == .erc721 ? "721" : $0.standard == .erc1155 ? "1155" : "20"):#\($0.tokenId)×\($0.balance)" }.joined(separator: ", "))\(held.next == nil ? "" : ", …")")
+        print("")
+        print("index digest \(try index.digest()); rerun with --seed to get another chain.")
     }
 
-    /// An EIP-7702 authorization signed by `key`: keccak256(0x05 ‖ rlp([chainId, address, nonce])).
-    private func signedAuthorization(by key: PrivateKey, chainId: UInt256, delegate: Address) -> Authorization {
-        var unsigned = Authorization(chainId: chainId, address: delegate, nonce: 0, yParity: 0, r: .zero, s: .zero)
-        let signature = key.sign(unsigned.signingHash)
-        unsigned.yParity = signature.yParity
-        unsigned.r = signature.r
-        unsigned.s = signature.s
-        return unsigned
+    static func rpc(_ block: DevChain.Block) -> RPCBlock {
+        RPCBlock(
+            header: block.header, claimedHash: block.header.hash,
+            transactions: .full(zip(block.transactions, block.senders).map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: $1) }),
+            uncles: [], withdrawals: [])
     }
 }

@@ -43,11 +43,18 @@ enum CLI {
 
 @Suite("provenant demo")
 struct DemoCLITests {
-    @Test func demoPassesEveryCheck() throws {
-        let result = try CLI.run(["demo"])
+    @Test func demoVerifiesIndexesAndAnswers() throws {
+        let result = try CLI.run(["demo", "--blocks", "120"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("all checks passed"))
-        #expect(!result.stdout.contains("FAIL"))
+        #expect(result.stdout.contains("verified 121 blocks"))
+        #expect(result.stdout.contains("tampered block 121 ("))
+        #expect(result.stdout.contains("): refused, verification failed: block 121"))
+        #expect(result.stdout.contains("prompt (from calldata) \"a lighthouse"))
+        #expect(result.stdout.contains("transactionsRoot: valid"))
+        #expect(!result.stdout.contains("ACCEPTED") && !result.stdout.contains("INVALID"))
+        // The same seed gives the same chain and the same index.
+        let again = try CLI.run(["demo", "--blocks", "120"])
+        #expect(again.stdout.split(separator: "\n").last == result.stdout.split(separator: "\n").last)
     }
 }
 
