@@ -145,3 +145,14 @@ struct Generator: Sendable {
         return z ^ (z >> 31)
     }
 }
+
+extension DevChain.Block {
+    /// The block as an upstream's `eth_getBlockByNumber(n, true)` result would decode: its hash and senders are
+    /// the upstream's claims, checked by the verifier like any other.
+    public var rpc: RPCBlock {
+        RPCBlock(
+            header: header, claimedHash: header.hash,
+            transactions: .full(zip(transactions, senders).map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: $1) }),
+            uncles: [], withdrawals: [])
+    }
+}

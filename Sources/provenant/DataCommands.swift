@@ -98,11 +98,7 @@ struct ImportDevChain: ParsableCommand {
             // regenerated the blocks it already has.
             chain.grow(to: number)
             let block = chain.blocks[Int(number)]
-            let rpc = RPCBlock(
-                header: block.header, claimedHash: block.header.hash,
-                transactions: .full(zip(block.transactions, block.senders).map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: $1) }),
-                uncles: [], withdrawals: [])
-            try ingestor.ingest(rpc, receipts: block.receipts, parent: parent)
+            try ingestor.ingest(block.rpc, receipts: block.receipts, parent: parent)
             parent = block.header
             progress.update(number + 1, blocks + 1)
         }

@@ -41,7 +41,7 @@ struct Demo: ParsableCommand {
         let clock = ContinuousClock()
         let elapsed = try clock.measure {
             for block in chain.blocks {
-                events += try ingestor.ingest(Self.rpc(block), receipts: block.receipts, parent: parent).events
+                events += try ingestor.ingest(block.rpc, receipts: block.receipts, parent: parent).events
                 transactions += block.transactions.count
                 parent = block.header
             }
@@ -124,12 +124,5 @@ struct Demo: ParsableCommand {
         print("  tokensOf(\(holder.hex.prefix(10))…)             \(held.items.map { "\($0.standard == .erc721 ? "721" : $0.standard == .erc1155 ? "1155" : "20"):#\($0.tokenId)×\($0.balance)" }.joined(separator: ", "))\(held.next == nil ? "" : ", …")")
         print("")
         print("index digest \(try index.digest()); rerun with --seed to get another chain.")
-    }
-
-    static func rpc(_ block: DevChain.Block) -> RPCBlock {
-        RPCBlock(
-            header: block.header, claimedHash: block.header.hash,
-            transactions: .full(zip(block.transactions, block.senders).map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: $1) }),
-            uncles: [], withdrawals: [])
     }
 }

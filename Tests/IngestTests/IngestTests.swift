@@ -18,10 +18,12 @@ struct IngestTests {
         return try Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
     }
 
+    /// The block as an upstream would send it, optionally with every sender claim replaced.
     static func rpc(_ block: DevChain.Block, from: [Address]? = nil) -> RPCBlock {
-        RPCBlock(
+        guard let from else { return block.rpc }
+        return RPCBlock(
             header: block.header, claimedHash: block.header.hash,
-            transactions: .full(zip(block.transactions, from ?? block.senders).map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: $1) }),
+            transactions: .full(zip(block.transactions, from).map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: $1) }),
             uncles: [], withdrawals: [])
     }
 
