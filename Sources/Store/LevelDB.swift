@@ -19,16 +19,23 @@ public final class LevelDB: KeyValueStore, @unchecked Sendable {
     /// The memtable size: larger batches of sorted writes per level-0 file.
     public static let writeBufferBytes = 16 << 20
 
-    /// Opens (creating if missing) the database at `path`. `sync` makes every write durable before it returns.
-    public init(path: String, sync: Bool = false) throws(StoreError) {
-        // LevelDB creates the database directory but not its parents.
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw .leveldb("cannot create \(path): \(error.localizedDescription)")
+    /// Opens the database at `path`, creating it (and its parent directories) when `create` is set; otherwise a
+    /// missing database is an error rather than a new empty one. `sync` makes every write durable before it returns.
+    public init(path: String, create: Bool = true, sync: Bool = false) throws(StoreError) {
+        if !create && !FileManager.default.fileExists(atPath: path + "/CURRENT") {
+            // Checked here: LevelDB itself would create the directory and its lock file before refusing.
+            throw .leveldb("no database at \(path)")
+        }
+        if create {
+            // LevelDB creates the database directory but not its parents.
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw .leveldb("cannot create \(path): \(error.localizedDescription)")
+            }
         }
         options = leveldb_options_create()
-        leveldb_options_set_create_if_missing(options, 1)
+        leveldb_options_set_create_if_missing(options, create ? 1 : 0)
         filterPolicy = leveldb_filterpolicy_create_bloom(Self.bloomBitsPerKey)
         leveldb_options_set_filter_policy(options, filterPolicy)
         blockCache = leveldb_cache_create_lru(Self.blockCacheBytes)

@@ -46,6 +46,27 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     /// The layout version this file describes.
     public static let version: UInt64 = 1
 
+    static let versionKey = Schema.meta.key(Array("schemaVersion".utf8))
+
+    /// Why a store cannot be used with this layout.
+    public struct VersionMismatch: Error, CustomStringConvertible {
+        public let found: UInt64
+        public var description: String {
+            "the data directory uses storage layout \(found), this build reads layout \(Schema.version); reindex into a new directory"
+        }
+    }
+
+    /// Records this layout's version in an empty store, or checks the one a store already has.
+    public static func checkVersion(of store: KeyValueStore) throws {
+        if let stored = try store.get(versionKey) {
+            let found = KeyCoding.readBE64(stored)
+            guard stored.count == 8, found == version else { throw VersionMismatch(found: found) }
+        } else {
+            guard try store.scan(prefix: [], limit: 1).isEmpty else { throw VersionMismatch(found: 0) }
+            try store.put(versionKey, KeyCoding.be64(version))
+        }
+    }
+
     /// A key: this prefix followed by `parts`.
     public func key(_ parts: [UInt8]...) -> [UInt8] {
         var key = [rawValue]

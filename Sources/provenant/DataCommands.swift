@@ -7,6 +7,12 @@ import Foundation
 import Ingest
 import Store
 
+/// A failure the user can act on: printed as `Error: <message>` without the usage text.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Opening a data directory: the LevelDB store, the index over it, the chainspec and the watched contracts.
 struct DataDirectory {
     static let watchedKey = Schema.meta.key(Array("watched".utf8))
@@ -16,12 +22,14 @@ struct DataDirectory {
     let store: LevelDB
     let index: AssetIndex
 
-    init(path: String) throws {
+    /// Opens `path`; only a command that fills a directory may `create` one.
+    init(path: String, create: Bool = false) throws {
         self.path = path
         do {
-            store = try LevelDB(path: path)
+            store = try LevelDB(path: path, create: create)
+            try Schema.checkVersion(of: store)
         } catch {
-            throw ValidationError("cannot open the data directory \(path): \(error)")
+            throw CLIError("cannot open the data directory \(path): \(error)")
         }
         index = AssetIndex(store: store)
     }
@@ -35,7 +43,7 @@ struct DataDirectory {
     func ingestor(chain: String, watched: Set<Address>) throws -> Ingestor {
         let spec = try Chainspec.load(chain, directories: ChainspecDirectories.search)
         if let recorded = try store.get(Self.chainKey), recorded != Array(spec.name.utf8) {
-            throw ValidationError("\(path) holds chain \"\(String(decoding: recorded, as: UTF8.self))\", not \"\(spec.name)\"")
+            throw CLIError("\(path) holds chain \"\(String(decoding: recorded, as: UTF8.self))\", not \"\(spec.name)\"")
         }
         return Ingestor(index: index, spec: spec, watched: watched)
     }
@@ -81,9 +89,9 @@ struct ImportDevChain: ParsableCommand {
     var progressEvery: UInt64 = 0
 
     func run() throws {
-        let directory = try DataDirectory(path: dataDir)
+        let directory = try DataDirectory(path: dataDir, create: true)
         if try Reindexer.isInterrupted(directory.store) {
-            throw ValidationError("a reindex of \(dataDir) was interrupted; run `provenant reindex --data-dir \(dataDir)` first")
+            throw CLIError("a reindex of \(dataDir) was interrupted; run `provenant reindex --data-dir \(dataDir)` first")
         }
         let watched = Set(DevChain.Contract.allCases.map(\.address))
         try directory.store.put(DataDirectory.watchedKey, watched.sorted().flatMap(\.bytes))
@@ -118,7 +126,7 @@ struct Reindex: ParsableCommand {
     func run() throws {
         let directory = try DataDirectory(path: dataDir)
         guard let chain = try directory.store.get(DataDirectory.chainKey) else {
-            throw ValidationError("\(dataDir) holds no chain data to reindex")
+            throw CLIError("\(dataDir) holds no chain data to reindex")
         }
         let reindexer = Reindexer(ingestor: try directory.ingestor(chain: String(decoding: chain, as: UTF8.self), watched: try directory.watched()))
         var progress = Progress(label: "reindex")

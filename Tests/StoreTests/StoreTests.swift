@@ -3,10 +3,28 @@ import Testing
 
 @testable import Store
 
+@Suite("Schema version")
+struct SchemaVersionTests {
+    @Test func recordedInAnEmptyStoreAndChecked() throws {
+        let store = MemoryStore()
+        try Schema.checkVersion(of: store)
+        try Schema.checkVersion(of: store)
+        try store.put(Schema.meta.key(Array("schemaVersion".utf8)), KeyCoding.be64(Schema.version + 1))
+        #expect(throws: Schema.VersionMismatch.self) { try Schema.checkVersion(of: store) }
+        let unversioned = MemoryStore()
+        try unversioned.put([Schema.owner.rawValue, 1], [2])
+        #expect(throws: Schema.VersionMismatch.self) { try Schema.checkVersion(of: unversioned) }
+    }
+}
+
 @Suite("LevelDB specifics")
 struct LevelDBTests {
     @Test func openFailureIsReported() {
         #expect(throws: StoreError.self) { try LevelDB(path: "/proc/provenant-cannot-create-here") }
+        // Without `create`, a missing database is an error, not a new empty one.
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-missing-\(UUID().uuidString)").path
+        #expect(throws: StoreError.self) { try LevelDB(path: missing, create: false) }
+        #expect(!FileManager.default.fileExists(atPath: missing))
     }
 }
 
