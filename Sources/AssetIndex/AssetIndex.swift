@@ -120,9 +120,7 @@ public final class AssetIndex: @unchecked Sendable {
         if block.number >= undoWindow { batch.delete(Schema.undo.key(KeyCoding.be64(block.number - undoWindow))) }
         try wrap { () throws(StoreError) in try store.write(batch) }
         var updated = writer.takeCache()
-        if updated.values.count + writer.changes.count > Self.readCacheCapacity { updated = ReadCache() }
-        if updated.values.isEmpty { updated.values.reserveCapacity(Self.readCacheCapacity) }
-        for change in writer.changes { updated.values[BlockWriter.Key(bytes: change.key)] = .some(change.current) }
+        for change in writer.changes { updated.record(BlockWriter.Key(bytes: change.key), change.current, generationSize: Self.readCacheCapacity / 2) }
         cache.withLock { $0 = updated }
         return stats
     }
@@ -174,9 +172,26 @@ public final class AssetIndex: @unchecked Sendable {
     }
 }
 
-/// Committed values by key (`nil` value: known absent).
+/// Committed values by key (`nil` value: known absent), in two generations: when the young one fills, it becomes
+/// the old one and the previous old one is dropped, so recently used keys survive a turnover.
 struct ReadCache {
-    var values: [BlockWriter.Key: [UInt8]?] = [:]
+    private(set) var young: [BlockWriter.Key: [UInt8]?] = [:]
+    private(set) var old: [BlockWriter.Key: [UInt8]?] = [:]
+
+    /// The value when known: `.some(nil)` for a key known to be absent, `nil` when not cached.
+    func lookup(_ key: BlockWriter.Key) -> [UInt8]?? {
+        if let value = young[key] { return value }
+        return old[key]
+    }
+
+    mutating func record(_ key: BlockWriter.Key, _ value: [UInt8]?, generationSize: Int) {
+        if young.count >= generationSize {
+            old = young
+            young = [:]
+            young.reserveCapacity(generationSize)
+        }
+        young[key] = .some(value)
+    }
 }
 
 /// Collects one block's writes over the store: reads see the block's own earlier writes, and the first write of
@@ -217,7 +232,7 @@ struct BlockWriter {
 
     /// The committed value of a key: from the cache, else from the store.
     private func committed(_ key: Key) throws(IndexError) -> [UInt8]? {
-        if let known = cache.values[key] { return known }
+        if let known = cache.lookup(key) { return known }
         do throws(StoreError) { return try store.get(key.bytes) } catch { throw .store(error) }
     }
 

@@ -44,16 +44,18 @@ public struct UInt256: Hashable, Comparable, Sendable, CustomStringConvertible, 
     }
 
     /// The value as exactly 32 big-endian bytes.
+    @inlinable
     public var bigEndianBytes: [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        for i in 0..<32 { out[31 - i] = UInt8(truncatingIfNeeded: self[i >> 3] >> UInt64((i & 7) * 8)) }
-        return out
+        let words = (limbs.3.bigEndian, limbs.2.bigEndian, limbs.1.bigEndian, limbs.0.bigEndian)
+        return Swift.withUnsafeBytes(of: words) { Array($0) }
     }
 
     /// Big-endian bytes without leading zeros; zero is the empty array (RLP's integer form).
+    @inlinable
     public var minimalBigEndianBytes: [UInt8] {
-        let bytes = bigEndianBytes
-        return Array(bytes.drop(while: { $0 == 0 }))
+        let words = (limbs.3.bigEndian, limbs.2.bigEndian, limbs.1.bigEndian, limbs.0.bigEndian)
+        let skip = leadingZeroBitCount / 8
+        return Swift.withUnsafeBytes(of: words) { Array($0[skip...]) }
     }
 
     /// `nil` unless the value fits in 64 bits.
@@ -61,6 +63,7 @@ public struct UInt256: Hashable, Comparable, Sendable, CustomStringConvertible, 
 
     public var isZero: Bool { limbs.0 | limbs.1 | limbs.2 | limbs.3 == 0 }
 
+    @inlinable
     public var leadingZeroBitCount: Int {
         for i in stride(from: 3, through: 0, by: -1) where self[i] != 0 {
             return (3 - i) * 64 + self[i].leadingZeroBitCount

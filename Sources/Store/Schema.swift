@@ -68,6 +68,7 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     }
 
     /// A key: this prefix followed by `parts`.
+    @inlinable
     public func key(_ parts: [UInt8]...) -> [UInt8] {
         var key = [rawValue]
         key.reserveCapacity(1 + parts.reduce(0) { $0 + $1.count })
@@ -78,8 +79,8 @@ public enum Schema: UInt8, CaseIterable, Sendable {
 
 /// Big-endian encodings of numbers for keys.
 public enum KeyCoding {
-    public static func be64(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
-    public static func be32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+    @inlinable public static func be64(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+    @inlinable public static func be32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
 
     public static func readBE64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
         bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
