@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "AssetIndex", targets: ["AssetIndex"]),
         .library(name: "DevChain", targets: ["DevChain"]),
         .library(name: "Ingest", targets: ["Ingest"]),
+        .library(name: "EthRPC", targets: ["EthRPC"]),
+        .library(name: "Server", targets: ["Server"]),
         // Exported so the benchmarks can time the bare C call next to ours, through the same module map.
         .library(name: "CLibSecp256k1", targets: ["CLibSecp256k1"]),
     ],
@@ -50,6 +52,8 @@ let package = Package(
         .target(name: "AssetIndex", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTypes", "Store"]),
         .target(name: "DevChain", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "AssetIndex"]),
         .target(name: "Ingest", dependencies: ["EthPrimitives", "EthTypes", "EthVerify", "Store", "AssetIndex"]),
+        .target(name: "EthRPC", dependencies: ["EthPrimitives", "EthCrypto"]),
+        .target(name: "Server", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes", "EthRPC", "Store", "AssetIndex"]),
         .executableTarget(
             name: "provenant",
             dependencies: [
@@ -70,6 +74,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "VectorSupport"]),
         .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "VectorSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "VectorSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Ingest", "DevChain"]),
         // Runs the built `provenant` binary as a user would.
         .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "VectorSupport"]),
     ],

@@ -41,18 +41,18 @@ struct World: Sendable {
             // Transfer one of the caller's tokens, if it has one.
             let mine = owners.filter { $0.value == UInt64(accounts.firstIndex(of: caller)! + 1) }.keys.sorted()
             guard let id = mine.isEmpty ? nil : mine[Int(rng.next() % UInt64(mine.count))] else { fallthrough }
+            if rng.next() % 3 == 0 {
+                // Rent it out (ERC-4907): the owner sets a user until an expiry within the next hour.
+                let expires = DevChain.genesisTimestamp + block * DevChain.blockTime + rng.next() % 3_600
+                let input = ABIEncoding.call("setUser(uint256,address,uint64)", static: [UInt256(id), UInt256(other), UInt256(expires)])
+                return (.visions, input, [.updateUser(tokenId: UInt256(id), user: other, expires: expires)])
+            }
             let burn = rng.next() % 8 == 0
             let to = burn ? Address.zero : other
             owners[id] = burn ? nil : UInt64(accounts.firstIndex(of: other)! + 1)
             let input = ABIEncoding.call("transferFrom(address,address,uint256)", static: [UInt256(caller), UInt256(to), UInt256(id)])
             return (.visions, input, [.erc721Transfer(from: caller, to: to, tokenId: UInt256(id))])
-        case 5:
-            // Rent a token out (ERC-4907); anyone may call in this simulation, as an approved operator could.
-            let id = 1 + rng.next() % max(1, nextToken - 1)
-            let expires = DevChain.genesisTimestamp + block * DevChain.blockTime + rng.next() % 3_600
-            let input = ABIEncoding.call("setUser(uint256,address,uint64)", static: [UInt256(id), UInt256(other), UInt256(expires)])
-            return (.visions, input, [.updateUser(tokenId: UInt256(id), user: other, expires: expires)])
-        case 6, 7:
+        case 5, 6, 7:
             let id = 1 + rng.next() % 5
             let have = editions[id]?[caller] ?? 0
             if have == 0 || rng.next() % 3 == 0 {

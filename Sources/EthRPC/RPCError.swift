@@ -1,0 +1,48 @@
+/// A JSON-RPC 2.0 error object, with the codes of DESIGN.md §5 as named constants.
+public struct RPCError: Error, Hashable, Sendable {
+    public var code: Int
+    public var message: String
+    public var data: JSONValue?
+
+    public init(code: Int, message: String, data: JSONValue? = nil) {
+        self.code = code
+        self.message = message
+        self.data = data
+    }
+
+    public static let parseErrorCode = -32700
+    public static let invalidRequestCode = -32600
+    public static let methodNotFoundCode = -32601
+    public static let invalidParamsCode = -32602
+    public static let internalErrorCode = -32603
+    /// Not found, or not indexed (a token that never existed, a block beyond the indexed head).
+    public static let notFoundCode = -32001
+    /// A limit was exceeded (page size, batch size).
+    public static let limitExceededCode = -32005
+
+    public static func parseError(_ message: String) -> RPCError { RPCError(code: parseErrorCode, message: "parse error: \(message)") }
+    public static func invalidRequest(_ message: String) -> RPCError { RPCError(code: invalidRequestCode, message: "invalid request: \(message)") }
+    public static func methodNotFound(_ method: String) -> RPCError { RPCError(code: methodNotFoundCode, message: "method not found: \(method)") }
+    /// A parameter, by name, and what was wrong with it.
+    public static func invalidParams(_ parameter: String, _ problem: String) -> RPCError {
+        RPCError(code: invalidParamsCode, message: "invalid params: \(parameter): \(problem)")
+    }
+    public static func notFound(_ message: String) -> RPCError { RPCError(code: notFoundCode, message: message) }
+    public static func limitExceeded(_ message: String) -> RPCError { RPCError(code: limitExceededCode, message: "limit exceeded: \(message)") }
+
+    var json: JSONValue {
+        var object: [String: JSONValue] = ["code": .int(Int64(code)), "message": .string(message)]
+        if let data { object["data"] = data }
+        return .object(object)
+    }
+}
+
+/// Limits of the JSON-RPC surface, as named constants (DESIGN.md §5).
+public enum RPCLimits {
+    /// Largest request body accepted.
+    public static let maxBodyBytes = 5 << 20
+    /// Most requests in one batch.
+    public static let maxBatch = 1000
+    /// Largest page a paged method returns.
+    public static let maxPage = 1000
+}

@@ -1,0 +1,221 @@
+public import AssetIndex
+public import EthRPC
+internal import EthCrypto
+internal import EthPrimitives
+internal import EthTypes
+internal import Store
+
+/// The query methods of DESIGN.md §5 over an index, as JSON-RPC handlers. Every answer comes from the verified
+/// store; nothing here writes.
+public struct AssetMethods: Sendable {
+    public let index: AssetIndex
+    public let chainId: UInt64
+    public let clientVersion: String
+
+    public init(index: AssetIndex, chainId: UInt64, clientVersion: String = "provenant/0.1") {
+        self.index = index
+        self.chainId = chainId
+        self.clientVersion = clientVersion
+    }
+
+    /// A dispatcher with every method registered.
+    public func dispatcher() -> Dispatcher {
+        var d = Dispatcher()
+        d.register("asset_ownerOf") { p throws(RPCError) in try ownerOf(p) }
+        d.register("asset_balanceOf") { p throws(RPCError) in try balanceOf(p) }
+        d.register("asset_tokensOf") { p throws(RPCError) in try tokensOf(p) }
+        d.register("asset_holdersOf") { p throws(RPCError) in try holdersOf(p) }
+        d.register("asset_userOf") { p throws(RPCError) in try userOf(p) }
+        d.register("asset_history") { p throws(RPCError) in try history(p) }
+        d.register("asset_provenance") { p throws(RPCError) in try provenance(p) }
+        d.register("eth_chainId") { p throws(RPCError) in
+            _ = try Params(p, names: [], required: 0)
+            return .string(Hex.quantity(chainId))
+        }
+        d.register("net_version") { p throws(RPCError) in
+            _ = try Params(p, names: [], required: 0)
+            return .string(String(chainId))
+        }
+        d.register("web3_clientVersion") { p throws(RPCError) in
+            _ = try Params(p, names: [], required: 0)
+            return .string(clientVersion)
+        }
+        d.register("eth_blockNumber") { p throws(RPCError) in
+            _ = try Params(p, names: [], required: 0)
+            return .string(Hex.quantity(try head().number))
+        }
+        return d
+    }
+
+    // MARK: Helpers
+
+    func run<T>(_ body: () throws(IndexError) -> T) throws(RPCError) -> T {
+        do throws(IndexError) { return try body() } catch {
+            // `data` says what failed underneath, for the report a user files.
+            throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("index: \(error)"))
+        }
+    }
+
+    /// The indexed head: number, hash and timestamp.
+    func head() throws(RPCError) -> (number: UInt64, hash: Hash32, timestamp: UInt64) {
+        guard let cursor = try run({ () throws(IndexError) in try index.cursor() }) else { throw .notFound("nothing is indexed yet") }
+        return (cursor.number, cursor.hash, try header(cursor.number)?.timestamp ?? 0)
+    }
+
+    func header(_ number: UInt64) throws(RPCError) -> Header? {
+        let bytes = try run { () throws(IndexError) in
+            do throws(StoreError) { return try index.store.get(Schema.header.key(KeyCoding.be64(number))) } catch { throw .store(error) }
+        }
+        return bytes.flatMap { try? Header(rlp: $0) }
+    }
+
+    /// The block a query is evaluated at: the requested one (not beyond the head) or the head.
+    func evaluationBlock(_ requested: UInt64?, parameter: String) throws(RPCError) -> (number: UInt64, hash: Hash32) {
+        let tip = try head()
+        guard let requested else { return (tip.number, tip.hash) }
+        guard requested <= tip.number else { throw .notFound("\(parameter): block \(requested) is beyond the indexed head \(tip.number)") }
+        return (requested, try header(requested)?.hash ?? .zero)
+    }
+
+    static func standardName(_ s: Standards) -> JSONValue {
+        var names: [String] = []
+        if s.contains(.erc721) { names.append("erc721") }
+        if s.contains(.erc1155) { names.append("erc1155") }
+        if s.contains(.erc20) { names.append("erc20") }
+        if s.contains(.erc4907) { names.append("erc4907") }
+        if s.contains(.erc7007) { names.append("erc7007") }
+        if s.contains(.erc4906) { names.append("erc4906") }
+        return names.count == 1 ? .string(names[0]) : .array(names.map { .string($0) })
+    }
+
+    static func address(_ a: Address?) -> JSONValue { a.map { .string($0.hex) } ?? .null }
+    static func next(_ cursor: [UInt8]?) -> JSONValue { cursor.map { .string(Hex.encode($0)) } ?? .null }
+
+    // MARK: Methods
+
+    func ownerOf(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(raw, names: ["contract", "tokenId", "block"], required: 2)
+        let contract = try p.address(0), tokenId = try p.uint256(1)
+        let at = try evaluationBlock(try p.block(2), parameter: "block")
+        guard let ownership = try run({ () throws(IndexError) in try index.ownerOf(contract: contract, tokenId: tokenId, atBlock: at.number) }) else {
+            throw .notFound("token \(tokenId.quantity) of \(contract.hex) did not exist up to block \(at.number)")
+        }
+        let owner: Address?
+        if case .owned(let by, _) = ownership { owner = by } else { owner = nil }
+        return ["owner": Self.address(owner), "block": .string(Hex.quantity(at.number)), "blockHash": .string(at.hash.hex)]
+    }
+
+    func balanceOf(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(raw, names: ["contract", "holder", "tokenId", "block"], required: 2)
+        let contract = try p.address(0), holder = try p.address(1)
+        let tokenId = p.optional(2) == nil ? nil : try p.uint256(2)
+        let tip = try head()
+        if let requested = try p.block(3), requested != tip.number {
+            // Balances are kept for the indexed head only; ownership has full history (asset_ownerOf).
+            throw .notFound("block: balances are indexed at the head (\(tip.number)) only, not at block \(requested)")
+        }
+        let balance = try run { () throws(IndexError) in try index.balanceOf(contract: contract, holder: holder, tokenId: tokenId) }
+        return ["balance": .string(balance.quantity), "block": .string(Hex.quantity(tip.number))]
+    }
+
+    func tokensOf(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(raw, names: ["holder", "options"], required: 1)
+        let holder = try p.address(0)
+        let options = try p.options(1, allowed: ["contract", "cursor", "limit"])
+        var contract: Address?
+        if let value = options["contract"], value != .null {
+            contract = try Params([value], names: ["options.contract"], required: 1).address(0)
+        }
+        let limit = try Params.limit(options, parameter: "options"), cursor = try Params.cursor(options, parameter: "options")
+        let page = try run { () throws(IndexError) in try index.tokensOf(holder: holder, contract: contract, cursor: cursor, limit: limit) }
+        let tokens: [JSONValue] = page.items.map {
+            ["contract": .string($0.contract.hex), "tokenId": .string($0.tokenId.quantity), "standard": Self.standardName($0.standard), "balance": .string($0.balance.quantity)]
+        }
+        return ["tokens": .array(tokens), "next": Self.next(page.next)]
+    }
+
+    func holdersOf(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(raw, names: ["contract", "tokenId", "options"], required: 1)
+        let contract = try p.address(0)
+        let tokenId = p.optional(1) == nil ? nil : try p.uint256(1)
+        let options = try p.options(2, allowed: ["cursor", "limit"])
+        let limit = try Params.limit(options, parameter: "options"), cursor = try Params.cursor(options, parameter: "options")
+        let page = try run { () throws(IndexError) in try index.holdersOf(contract: contract, tokenId: tokenId, cursor: cursor, limit: limit) }
+        let holders: [JSONValue] = page.items.map { ["holder": .string($0.holder.hex), "balance": .string($0.balance.quantity)] }
+        return ["holders": .array(holders), "next": Self.next(page.next)]
+    }
+
+    func userOf(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(raw, names: ["contract", "tokenId", "timestamp"], required: 2)
+        let contract = try p.address(0), tokenId = try p.uint256(1)
+        let tip = try head()
+        let at = p.optional(2) == nil ? tip.timestamp : try p.uint64(2)
+        let rental = try run { () throws(IndexError) in try index.userOf(contract: contract, tokenId: tokenId, timestamp: at) }
+        return [
+            "user": Self.address(rental?.user), "expires": rental.map { .string(Hex.quantity($0.expires)) } ?? .null,
+            "active": .bool(rental?.active ?? false), "evaluatedAt": .string(Hex.quantity(at)),
+            "block": .string(Hex.quantity(tip.number)),
+        ]
+    }
+
+    func history(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(raw, names: ["contract", "tokenId", "options"], required: 2)
+        let contract = try p.address(0), tokenId = try p.uint256(1)
+        let options = try p.options(2, allowed: ["fromBlock", "toBlock", "cursor", "limit"])
+        func block(_ key: String) throws(RPCError) -> UInt64? {
+            guard let value = options[key], value != .null else { return nil }
+            return try Params([value], names: ["options.\(key)"], required: 1).block(0)
+        }
+        let from = try block("fromBlock") ?? 0, to = try block("toBlock") ?? .max
+        guard from <= to else { throw .invalidParams("options.fromBlock", "is after options.toBlock") }
+        let limit = try Params.limit(options, parameter: "options"), cursor = try Params.cursor(options, parameter: "options")
+        let page = try run { () throws(IndexError) in
+            try index.history(contract: contract, tokenId: tokenId, fromBlock: from, toBlock: to, cursor: cursor, limit: limit)
+        }
+        var events: [JSONValue] = []
+        for entry in page.items {
+            let r = entry.record
+            events.append([
+                "kind": .string(r.kind.name), "from": Self.address(r.from), "to": Self.address(r.to),
+                "operator": Self.address(r.operator), "user": Self.address(r.user),
+                "expires": r.expires.map { .string(Hex.quantity($0)) } ?? .null, "value": r.value.map { .string($0.quantity) } ?? .null,
+                "blockNumber": .string(Hex.quantity(entry.block)), "blockHash": .string((try header(entry.block)?.hash ?? .zero).hex),
+                "timestamp": .string(Hex.quantity(r.timestamp)), "transactionHash": .string(r.transactionHash.hex),
+                "transactionIndex": .string(Hex.quantity(UInt64(r.transactionIndex))), "logIndex": .string(Hex.quantity(UInt64(entry.logIndex))),
+            ])
+        }
+        return ["events": .array(events), "next": Self.next(page.next)]
+    }
+
+    func provenance(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(raw, names: ["contract", "tokenId"], required: 2)
+        let contract = try p.address(0), tokenId = try p.uint256(1)
+        guard let provenance = try run({ () throws(IndexError) in try index.provenance(contract: contract, tokenId: tokenId) }) else {
+            throw .notFound("nothing is indexed for token \(tokenId.quantity) of \(contract.hex)")
+        }
+        let minter: JSONValue = provenance.mint.map {
+            ["address": .string($0.minter.hex), "transactionHash": .string($0.transactionHash.hex),
+             "blockNumber": .string(Hex.quantity($0.block)), "timestamp": .string(Hex.quantity($0.timestamp))]
+        } ?? .null
+        let aigc: [JSONValue] = provenance.aigc.map { entry in
+            let r = entry.record
+            var object: [String: JSONValue] = [
+                "promptHash": .string(r.promptHash.hex), "aigcDataHash": .string(r.aigcDataHash.hex), "proof": .string(Hex.encode(r.proof)),
+                "transactionHash": .string(r.transactionHash.hex), "blockNumber": .string(Hex.quantity(entry.block)),
+                "logIndex": .string(Hex.quantity(UInt64(entry.logIndex))),
+            ]
+            if let prompt = r.prompt { object["prompt"] = .string(Hex.encode(prompt)) }
+            if let output = r.aigcData { object["aigcData"] = .string(Hex.encode(output)) }
+            return .object(object)
+        }
+        let owner: JSONValue
+        switch provenance.ownership {
+        case .owned(let by, _)?: owner = .string(by.hex)
+        default: owner = .null
+        }
+        return [
+            "standard": Self.standardName(provenance.standards), "minter": minter, "aigc": .array(aigc), "owner": owner,
+            "transfers": .string(Hex.quantity(UInt64(provenance.transfers))),
+        ]
+    }
+}
