@@ -24,6 +24,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // Tests only: the arbitrary-precision oracle for the UInt256 property tests.
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
@@ -53,12 +54,17 @@ let package = Package(
         .target(name: "DevChain", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "AssetIndex"]),
         .target(name: "Ingest", dependencies: ["EthPrimitives", "EthTypes", "EthVerify", "Store", "AssetIndex"]),
         .target(name: "EthRPC", dependencies: ["EthPrimitives", "EthCrypto"]),
-        .target(name: "Server", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes", "EthRPC", "Store", "AssetIndex"]),
+        .target(
+            name: "Server",
+            dependencies: [
+                "EthPrimitives", "EthCrypto", "EthTypes", "EthRPC", "Store", "AssetIndex",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .executableTarget(
             name: "provenant",
             dependencies: [
                 "EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthVerify", "Store", "AssetIndex",
-                "DevChain", "Ingest", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DevChain", "Ingest", "Server", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Test support: locating the shared vectors and counting what each suite ran.

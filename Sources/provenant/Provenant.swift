@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `provenant` command line: one subcommand per job.
 @main
-struct Provenant: ParsableCommand {
+struct Provenant: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "provenant",
         abstract: "A verifying light Ethereum node and indexer for AI-generated assets.",
@@ -10,5 +10,5 @@ struct Provenant: ParsableCommand {
             Provenant trusts no upstream: it recomputes block hashes, Merkle-Patricia roots, blooms and \
             transaction senders before it keeps anything.
             """,
-        subcommands: [Demo.self, VerifyBlock.self, ImportDevChain.self, Reindex.self, IndexDigest.self, DevChainInfo.self])
+        subcommands: [Demo.self, VerifyBlock.self, ImportDevChain.self, Reindex.self, Serve.self, IndexDigest.self, DevChainInfo.self])
 }

@@ -1,0 +1,66 @@
+import EthRPC
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+@testable import Server
+
+/// The server over real HTTP on loopback: a JSON-RPC body in, the dispatcher's answer out, with the HTTP statuses
+/// a client expects.
+@Suite("JSON-RPC over HTTP on loopback")
+struct HTTPTests {
+    actor Port {
+        var value: Int?
+        func set(_ port: Int) { value = port }
+    }
+
+    static func post(_ body: Data, port: Int, path: String = "/") async throws -> (Int, Data) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = body
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as! HTTPURLResponse).statusCode, data)
+    }
+
+    @Test func requestsOverLoopback() async throws {
+        let dispatcher = ServerTests.fixture.dispatcher
+        let port = Port()
+        let server = Task { try await HTTPServer(dispatcher: dispatcher, host: "127.0.0.1", port: 0).run { await port.set($0) } }
+        defer { server.cancel() }
+        var bound: Int?
+        for _ in 0..<200 {
+            bound = await port.value
+            if bound != nil { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        let p = try #require(bound, "the server did not start")
+
+        let call = Data(ServerTests.request("asset_ownerOf", #"["\#(ServerTests.visions)", "0x1"]"#).utf8)
+        let (status, body) = try await Self.post(call, port: p)
+        #expect(status == 200)
+        #expect(body == dispatcher.handle(call))
+
+        let (notificationStatus, empty) = try await Self.post(Data(#"{"jsonrpc":"2.0","method":"eth_chainId"}"#.utf8), port: p)
+        #expect(notificationStatus == 204 && empty.isEmpty)
+
+        let (badStatus, bad) = try await Self.post(Data("{".utf8), port: p)
+        #expect(badStatus == 200)
+        #expect(String(decoding: bad, as: UTF8.self).contains("-32700"))
+
+        let (bigStatus, big) = try await Self.post(Data(count: RPCLimits.maxBodyBytes + 100), port: p)
+        #expect(bigStatus == 413)
+        #expect(String(decoding: big, as: UTF8.self).contains("-32600"))
+
+        var health = URLRequest(url: URL(string: "http://127.0.0.1:\(p)/health")!)
+        health.httpMethod = "GET"
+        let (_, response) = try await URLSession.shared.data(for: health)
+        #expect((response as! HTTPURLResponse).statusCode == 200)
+
+        // Still answering after all that.
+        let (againStatus, again) = try await Self.post(call, port: p)
+        #expect(againStatus == 200 && again == body)
+    }
+}
