@@ -1,7 +1,7 @@
 public import AssetIndex
 public import EthRPC
+public import EthPrimitives
 internal import EthCrypto
-internal import EthPrimitives
 internal import EthTypes
 internal import Store
 
@@ -10,11 +10,17 @@ internal import Store
 public struct AssetMethods: Sendable {
     public let index: AssetIndex
     public let chainId: UInt64
+    /// The contracts whose logs are indexed: `eth_getLogs` answers for these only.
+    public let watched: Set<Address>
     public let clientVersion: String
 
-    public init(index: AssetIndex, chainId: UInt64, clientVersion: String = "provenant/0.1") {
+    /// Most logs one `eth_getLogs` call returns.
+    public static let maxLogs = 10_000
+
+    public init(index: AssetIndex, chainId: UInt64, watched: Set<Address>, clientVersion: String = "provenant/0.1") {
         self.index = index
         self.chainId = chainId
+        self.watched = watched
         self.clientVersion = clientVersion
     }
 
@@ -28,6 +34,7 @@ public struct AssetMethods: Sendable {
         d.register("asset_userOf") { p throws(RPCError) in try userOf(p) }
         d.register("asset_history") { p throws(RPCError) in try history(p) }
         d.register("asset_provenance") { p throws(RPCError) in try provenance(p) }
+        d.register("eth_getLogs") { p throws(RPCError) in try getLogs(p) }
         d.register("eth_chainId") { p throws(RPCError) in
             _ = try Params(p, names: [], required: 0)
             return .string(Hex.quantity(chainId))

@@ -23,7 +23,7 @@ struct Serve: AsyncParsableCommand {
         let directory = try DataDirectory(path: dataDir)
         guard let chain = try directory.store.get(DataDirectory.chainKey) else { throw CLIError("\(dataDir) holds no chain data to serve") }
         let spec = try Chainspec.load(String(decoding: chain, as: UTF8.self), directories: ChainspecDirectories.search)
-        let methods = AssetMethods(index: directory.index, chainId: spec.chainId)
+        let methods = AssetMethods(index: directory.index, chainId: spec.chainId, watched: try directory.watched())
         try await HTTPServer(dispatcher: methods.dispatcher(), host: host, port: port).run { bound in
             print("serving \(spec.name) from \(dataDir) on http://\(host):\(bound)/")
             fflush(nil)

@@ -31,7 +31,7 @@ struct ServerTests {
             try! ingestor.ingest(block.rpc, receipts: block.receipts, parent: parent)
             parent = block.header
         }
-        return Fixture(chain: chain, index: index, dispatcher: AssetMethods(index: index, chainId: DevChain.chainId).dispatcher())
+        return Fixture(chain: chain, index: index, dispatcher: AssetMethods(index: index, chainId: DevChain.chainId, watched: Set(DevChain.Contract.allCases.map(\.address))).dispatcher())
     }()
 
     static func call(_ body: String) throws -> JSONValue? {
@@ -94,6 +94,31 @@ struct ServerTests {
         let tokens = try #require(try Self.call(Self.request("asset_tokensOf", #"["\#(holder)", {"limit": 1000}]"#))?["result"]?["tokens"])
         guard case .array(let list) = tokens else { Issue.record("tokens: \(tokens)"); return }
         #expect(list.count == (try Self.fixture.index.tokensOf(holder: Self.fixture.chain.accounts[0].address, limit: 1000).items.count))
+    }
+
+    /// eth_getLogs from the stored verified blocks equals the logs the dev chain emitted, filtered the same way.
+    @Test func getLogsMatchesTheChain() throws {
+        let transfer = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+        let result = try #require(try Self.call(Self.request("eth_getLogs", #"[{"fromBlock":"earliest","toBlock":"latest","address":"\#(Self.visions)","topics":["\#(transfer)"]}]"#))?["result"])
+        guard case .array(let logs) = result else { Issue.record("eth_getLogs: \(result)"); return }
+        var expected: [(UInt64, String)] = []
+        for block in Self.fixture.chain.blocks {
+            for receipt in block.receipts {
+                for log in receipt.logs where log.address.hex == Self.visions && log.topics.first?.hex == transfer {
+                    expected.append((block.header.number, Hex.encode(log.topics[3].bytes)))
+                }
+            }
+        }
+        #expect(logs.count == expected.count && !expected.isEmpty)
+        #expect(logs.map { $0["blockNumber"] } == expected.map { .string(Hex.quantity($0.0)) })
+        let tokenTopics: [JSONValue] = logs.compactMap { if case .array(let t)? = $0["topics"] { return t[3] } else { return nil } }
+        #expect(tokenTopics == expected.map { JSONValue.string($0.1) })
+        // A single block by hash, and a contract that is not watched.
+        let hash = Self.fixture.chain.blocks[7].header.hash.hex
+        let one = try #require(try Self.call(Self.request("eth_getLogs", #"[{"blockHash":"\#(hash)"}]"#))?["result"])
+        if case .array(let list) = one { #expect(list.allSatisfy { $0["blockHash"] == .string(hash) }) }
+        let other = try #require(try Self.call(Self.request("eth_getLogs", #"[{"fromBlock":"0x0","address":"0x\#(String(repeating: "12", count: 20))"}]"#))?["result"])
+        #expect(other == .array([]))
     }
 
     /// Malformed requests: each gets the right code and a message naming what was wrong; the server keeps

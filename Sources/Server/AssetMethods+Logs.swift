@@ -1,0 +1,107 @@
+internal import AssetIndex
+internal import EthPrimitives
+internal import EthRPC
+internal import EthTypes
+internal import Store
+
+extension AssetMethods {
+    /// `eth_getLogs(filter)` from the verified blocks in the store, for the watched contracts:
+    /// `{fromBlock?, toBlock?, address?, topics?, blockHash?}` as the execution APIs define it. A block whose
+    /// verified bloom showed no watched event has no stored body and provably holds no watched log.
+    func getLogs(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(raw, names: ["filter"], required: 1)
+        let filter = try p.options(0, allowed: ["fromBlock", "toBlock", "address", "topics", "blockHash"])
+        let tip = try head()
+        func block(_ key: String, default value: UInt64) throws(RPCError) -> UInt64 {
+            guard let v = filter[key], v != .null else { return value }
+            if v == .string("earliest") { return 0 }
+            guard let n = try Params([v], names: ["filter.\(key)"], required: 1).block(0) else { return tip.number }
+            return n
+        }
+        var from = try block("fromBlock", default: tip.number), to = try block("toBlock", default: tip.number)
+        if let hash = filter["blockHash"], hash != .null {
+            guard filter["fromBlock"] == nil && filter["toBlock"] == nil else {
+                throw .invalidParams("filter.blockHash", "cannot be combined with fromBlock/toBlock")
+            }
+            guard case .string(let s) = hash, let h = try? Hash32(hex: s) else { throw .invalidParams("filter.blockHash", "expected a 32-byte hash") }
+            guard let numberBytes = try storeGet(Schema.numberByHash.key(h.bytes)) else { throw .notFound("block \(h.hex) is not in the verified store") }
+            from = KeyCoding.readBE64(numberBytes)
+            to = from
+        }
+        guard from <= to else { throw .invalidParams("filter.fromBlock", "is after filter.toBlock") }
+        guard to <= tip.number else { throw .notFound("filter.toBlock: block \(to) is beyond the indexed head \(tip.number)") }
+
+        var addresses: Set<Address>?
+        switch filter["address"] {
+        case nil, .null?: addresses = nil
+        case .string?: addresses = [try Params([filter["address"]!], names: ["filter.address"], required: 1).address(0)]
+        case .array(let list)?:
+            var set = Set<Address>()
+            for (i, item) in list.enumerated() { set.insert(try Params([item], names: ["filter.address[\(i)]"], required: 1).address(0)) }
+            addresses = set
+        case let other?: throw .invalidParams("filter.address", "expected an address or a list, got \(other.typeName)")
+        }
+        // topics: position i matches any of its hashes; null matches anything.
+        var topics: [Set<Hash32>?] = []
+        if let value = filter["topics"], value != .null {
+            guard case .array(let positions) = value, positions.count <= 4 else { throw .invalidParams("filter.topics", "expected a list of at most 4 entries") }
+            for (i, position) in positions.enumerated() {
+                func hash(_ v: JSONValue) throws(RPCError) -> Hash32 {
+                    guard case .string(let s) = v, let h = try? Hash32(hex: s) else { throw .invalidParams("filter.topics[\(i)]", "expected a 32-byte hash") }
+                    return h
+                }
+                switch position {
+                case .null: topics.append(nil)
+                case .array(let options):
+                    var set = Set<Hash32>()
+                    for option in options { set.insert(try hash(option)) }
+                    topics.append(set)
+                default: topics.append([try hash(position)])
+                }
+            }
+        }
+
+        let bodies = KeyRange(lower: Schema.blockBody.key(KeyCoding.be64(from)), upper: Schema.blockBody.key(KeyCoding.be64(to &+ 1)))
+        let rows = try run { () throws(IndexError) in
+            do throws(StoreError) { return try index.store.scan(bodies, reverse: false, limit: .max) } catch { throw .store(error) }
+        }
+        let store = BlockStore(store: index.store)
+        var logs: [JSONValue] = []
+        for (key, blob) in rows {
+            let number = KeyCoding.readBE64(key.dropFirst())
+            let body = try run { () throws(IndexError) in
+                do throws(StoreError) { return try store.decodeBody(blob) } catch { throw .store(error) }
+            }
+            let blockHash = try header(number)?.hash ?? .zero
+            var logIndex: UInt64 = 0
+            for (t, encoded) in body.receipts.enumerated() {
+                guard let receipt = try? Receipt(encoded: encoded) else { throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("stored receipt of block \(number) does not decode")) }
+                let txHash = keccak256(body.transactions[t])
+                for log in receipt.logs {
+                    defer { logIndex += 1 }
+                    guard watched.contains(log.address), addresses?.contains(log.address) ?? true else { continue }
+                    guard topics.count <= log.topics.count,
+                        zip(topics, log.topics).allSatisfy({ wanted, topic in wanted?.contains(topic) ?? true })
+                    else { continue }
+                    guard logs.count < Self.maxLogs else { throw .limitExceeded("more than \(Self.maxLogs) logs match; narrow the block range") }
+                    logs.append([
+                        "address": .string(log.address.hex), "topics": .array(log.topics.map { .string($0.hex) }),
+                        "data": .string(Hex.encode(log.data)), "blockNumber": .string(Hex.quantity(number)),
+                        "blockHash": .string(blockHash.hex), "transactionHash": .string(txHash.hex),
+                        "transactionIndex": .string(Hex.quantity(UInt64(t))), "logIndex": .string(Hex.quantity(logIndex)),
+                        "removed": false,
+                    ])
+                }
+            }
+        }
+        return .array(logs)
+    }
+
+    func storeGet(_ key: [UInt8]) throws(RPCError) -> [UInt8]? {
+        try run { () throws(IndexError) in
+            do throws(StoreError) { return try index.store.get(key) } catch { throw .store(error) }
+        }
+    }
+}
+
+internal import EthCrypto
