@@ -40,6 +40,13 @@ public final class AssetIndex: @unchecked Sendable {
 
     /// Where the last indexed block's number and hash are kept.
     public static let cursorKey = Schema.meta.key(Array("cursor".utf8))
+    /// The running count of indexed events (written with each block that has any, so undo covers it).
+    public static let eventCountKey = Schema.meta.key(Array("eventCount".utf8))
+
+    /// Events indexed so far.
+    public func eventCount() throws(IndexError) -> UInt64 {
+        try wrap({ () throws(StoreError) in try store.get(Self.eventCountKey) }).map { KeyCoding.readBE64($0) } ?? 0
+    }
 
     /// Values of recently written keys, so the next blocks' undo reads of hot keys (balances, owners, standards)
     /// skip the store. Only `apply` fills it, only after its batch is written; `revert` empties it.
@@ -59,7 +66,7 @@ public final class AssetIndex: @unchecked Sendable {
         cache.withLock { $0 = ReadCache() }
     }
 
-    /// keccak256 over every index key and value (tables 0x10…, the cursor): two stores with the same digest hold
+    /// keccak256 over every index key and value (tables 0x10…, the cursor, the event count): two stores with the same digest hold
     /// the same index, byte for byte. Block data and undo records are not part of it.
     public func digest() throws(IndexError) -> Hash32 {
         var hasher = Keccak256()
@@ -72,6 +79,7 @@ public final class AssetIndex: @unchecked Sendable {
             next = last.key + [0]
         }
         hasher.update(try wrap({ () throws(StoreError) in try store.get(Self.cursorKey) }) ?? [])
+        hasher.update(try wrap({ () throws(StoreError) in try store.get(Self.eventCountKey) }) ?? [])
         return hasher.finalize()
     }
 
@@ -112,6 +120,10 @@ public final class AssetIndex: @unchecked Sendable {
                 transaction: transactions[indexed.transactionIndex], transactionIndex: indexed.transactionIndex)
             try context.apply(event, writer: &writer)
             stats.events += 1
+        }
+        if stats.events > 0 {
+            let count = try writer.get(Self.eventCountKey).map { KeyCoding.readBE64($0) } ?? 0
+            try writer.set(Self.eventCountKey, KeyCoding.be64(count + UInt64(stats.events)))
         }
         try writer.set(Self.cursorKey, KeyCoding.be64(block.number) + block.hash.bytes)
         stats.keysWritten = writer.changes.count

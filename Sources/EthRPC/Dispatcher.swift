@@ -5,7 +5,12 @@ public import Foundation
 public struct Dispatcher: Sendable {
     public typealias Handler = @Sendable (JSONValue?) throws(RPCError) -> JSONValue
 
+    /// Told of every call: its method (`"unknown"` for an unregistered name, so clients cannot grow label sets),
+    /// its outcome (0 or the error code) and how long the handler took.
+    public typealias Observer = @Sendable (_ method: String, _ code: Int, _ duration: Duration) -> Void
+
     private var handlers: [String: Handler] = [:]
+    public var observer: Observer?
 
     public init() {}
 
@@ -65,10 +70,16 @@ public struct Dispatcher: Sendable {
             }
         }
         let result: Result<JSONValue, RPCError>
+        let start = ContinuousClock.now
         if let handler = handlers[method] {
             do throws(RPCError) { result = .success(try handler(object["params"])) } catch { result = .failure(error) }
         } else {
             result = .failure(.methodNotFound(method))
+        }
+        if let observer {
+            let code: Int
+            if case .failure(let error) = result { code = error.code } else { code = 0 }
+            observer(handlers[method] == nil ? "unknown" : method, code, ContinuousClock.now - start)
         }
         // A request without an id is a notification: it runs, and gets no response, even on error.
         guard let id else { return nil }

@@ -40,6 +40,7 @@ public struct Reindexer: Sendable {
             }
         }
         try ingestor.wrapStore { () throws(StoreError) in try store.delete(AssetIndex.cursorKey) }
+        try ingestor.wrapStore { () throws(StoreError) in try store.delete(AssetIndex.eventCountKey) }
         ingestor.index.discardCache()
 
         let headers = KeyRange(prefix: [Schema.header.rawValue])

@@ -2,7 +2,7 @@ public import AssetIndex
 public import EthRPC
 public import EthPrimitives
 internal import EthCrypto
-internal import EthTypes
+public import EthTypes
 internal import Store
 
 /// The query methods of DESIGN.md §5 over an index, as JSON-RPC handlers. Every answer comes from the verified
@@ -12,15 +12,18 @@ public struct AssetMethods: Sendable {
     public let chainId: UInt64
     /// The contracts whose logs are indexed: `eth_getLogs` answers for these only.
     public let watched: Set<Address>
+    /// The trusted checkpoint the indexed chain descends from.
+    public let checkpoint: Chainspec.Checkpoint?
     public let clientVersion: String
 
     /// Most logs one `eth_getLogs` call returns.
     public static let maxLogs = 10_000
 
-    public init(index: AssetIndex, chainId: UInt64, watched: Set<Address>, clientVersion: String = "provenant/0.1") {
+    public init(index: AssetIndex, chainId: UInt64, watched: Set<Address>, checkpoint: Chainspec.Checkpoint? = nil, clientVersion: String = "provenant/0.1") {
         self.index = index
         self.chainId = chainId
         self.watched = watched
+        self.checkpoint = checkpoint
         self.clientVersion = clientVersion
     }
 
@@ -35,6 +38,7 @@ public struct AssetMethods: Sendable {
         d.register("asset_history") { p throws(RPCError) in try history(p) }
         d.register("asset_provenance") { p throws(RPCError) in try provenance(p) }
         d.register("eth_getLogs") { p throws(RPCError) in try getLogs(p) }
+        d.register("asset_status") { p throws(RPCError) in try status(p) }
         d.register("eth_chainId") { p throws(RPCError) in
             _ = try Params(p, names: [], required: 0)
             return .string(Hex.quantity(chainId))
@@ -192,6 +196,24 @@ public struct AssetMethods: Sendable {
             ])
         }
         return ["events": .array(events), "next": Self.next(page.next)]
+    }
+
+    func status(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
+        _ = try Params(raw, names: [], required: 0)
+        let indexed: JSONValue
+        if let cursor = try run({ () throws(IndexError) in try index.cursor() }) {
+            indexed = ["number": .string(Hex.quantity(cursor.number)), "hash": .string(cursor.hash.hex)]
+        } else {
+            indexed = .null
+        }
+        let events = try run { () throws(IndexError) in try index.eventCount() }
+        return [
+            "chainId": .string(Hex.quantity(chainId)),
+            "checkpoint": checkpoint.map { ["number": .string(Hex.quantity($0.number)), "hash": .string($0.hash.hex)] } ?? .null,
+            // No upstream is followed yet: the verified head is the indexed block.
+            "head": indexed, "indexed": indexed, "upstreams": [],
+            "contracts": .array(watched.sorted().map { .string($0.hex) }), "events": .string(Hex.quantity(events)),
+        ]
     }
 
     func provenance(_ raw: JSONValue?) throws(RPCError) -> JSONValue {

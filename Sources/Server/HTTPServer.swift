@@ -3,7 +3,8 @@ internal import Foundation
 internal import Hummingbird
 internal import NIOCore
 
-/// The JSON-RPC server over HTTP: `POST /` takes a JSON-RPC body; `GET /health` answers 200 while serving.
+/// The JSON-RPC server over HTTP: `POST /` takes a JSON-RPC body; `GET /health` answers 200 while serving;
+/// `GET /metrics` is Prometheus text.
 /// Binds loopback by default (DESIGN.md §5); no method writes anything.
 public struct HTTPServer: Sendable {
     public static let defaultAddress = "127.0.0.1"
@@ -12,11 +13,19 @@ public struct HTTPServer: Sendable {
     public let dispatcher: Dispatcher
     public let host: String
     public let port: Int
+    public let metrics = ServerMetrics()
+    /// Values for `/metrics` read at scrape time (indexed block, events).
+    public let gauges: @Sendable () -> [(name: String, help: String, value: Double)]
 
-    public init(dispatcher: Dispatcher, host: String = HTTPServer.defaultAddress, port: Int = HTTPServer.defaultPort) {
-        self.dispatcher = dispatcher
+    public init(dispatcher: Dispatcher, host: String = HTTPServer.defaultAddress, port: Int = HTTPServer.defaultPort,
+                gauges: @escaping @Sendable () -> [(name: String, help: String, value: Double)] = { [] }) {
+        var observed = dispatcher
+        let metrics = self.metrics
+        observed.observer = { method, code, duration in metrics.record(method: method, code: code, duration: duration) }
+        self.dispatcher = observed
         self.host = host
         self.port = port
+        self.gauges = gauges
     }
 
     /// Serves until the task is cancelled. `onReady` is called once the socket is bound, with its port
@@ -37,6 +46,12 @@ public struct HTTPServer: Sendable {
         }
         router.get("/health") { _, _ -> Response in
             Self.json(Data(#"{"status":"ok"}"#.utf8), status: .ok)
+        }
+        let metrics = self.metrics, gauges = self.gauges
+        router.get("/metrics") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render(gauges: gauges()))))
         }
         let app = Application(
             router: router,

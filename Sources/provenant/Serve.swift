@@ -23,8 +23,15 @@ struct Serve: AsyncParsableCommand {
         let directory = try DataDirectory(path: dataDir)
         guard let chain = try directory.store.get(DataDirectory.chainKey) else { throw CLIError("\(dataDir) holds no chain data to serve") }
         let spec = try Chainspec.load(String(decoding: chain, as: UTF8.self), directories: ChainspecDirectories.search)
-        let methods = AssetMethods(index: directory.index, chainId: spec.chainId, watched: try directory.watched())
-        try await HTTPServer(dispatcher: methods.dispatcher(), host: host, port: port).run { bound in
+        let methods = AssetMethods(index: directory.index, chainId: spec.chainId, watched: try directory.watched(), checkpoint: spec.checkpoints.first)
+        let index = directory.index
+        let gauges: @Sendable () -> [(name: String, help: String, value: Double)] = {
+            [
+                ("provenant_indexed_block", "Number of the last verified and indexed block.", Double((try? index.cursor())?.number ?? 0)),
+                ("provenant_indexed_events", "Token events indexed so far.", Double((try? index.eventCount()) ?? 0)),
+            ]
+        }
+        try await HTTPServer(dispatcher: methods.dispatcher(), host: host, port: port, gauges: gauges).run { bound in
             print("serving \(spec.name) from \(dataDir) on http://\(host):\(bound)/")
             fflush(nil)
         }

@@ -28,7 +28,12 @@ struct HTTPTests {
     @Test func requestsOverLoopback() async throws {
         let dispatcher = ServerTests.fixture.dispatcher
         let port = Port()
-        let server = Task { try await HTTPServer(dispatcher: dispatcher, host: "127.0.0.1", port: 0).run { await port.set($0) } }
+        let index = ServerTests.fixture.index
+        let server = Task {
+            try await HTTPServer(dispatcher: dispatcher, host: "127.0.0.1", port: 0, gauges: {
+                [("provenant_indexed_block", "Number of the last indexed block.", Double((try? index.cursor())?.number ?? 0))]
+            }).run { await port.set($0) }
+        }
         defer { server.cancel() }
         var bound: Int?
         for _ in 0..<200 {
@@ -62,5 +67,14 @@ struct HTTPTests {
         // Still answering after all that.
         let (againStatus, again) = try await Self.post(call, port: p)
         #expect(againStatus == 200 && again == body)
+
+        // Metrics count what was served, by method and outcome.
+        let (metricsData, metricsResponse) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(p)/metrics")!)
+        #expect((metricsResponse as! HTTPURLResponse).statusCode == 200)
+        let text = String(decoding: metricsData, as: UTF8.self)
+        #expect(text.contains(#"provenant_rpc_requests_total{method="asset_ownerOf",code="0"} 2"#), "\(text)")
+        #expect(text.contains(#"provenant_rpc_requests_total{method="eth_chainId",code="0"} 1"#))
+        #expect(text.contains("provenant_rpc_request_seconds_count 3"))
+        #expect(text.contains("# TYPE provenant_indexed_block gauge\nprovenant_indexed_block 150.0"))
     }
 }

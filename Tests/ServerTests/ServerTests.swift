@@ -50,6 +50,12 @@ struct ServerTests {
         #expect(try Self.call(Self.request("eth_blockNumber", "[]"))?["result"] == .string("0x96"))
         #expect(try Self.call(Self.request("net_version", "[]"))?["result"] == .string(String(DevChain.chainId)))
         #expect(try Self.call(Self.request("web3_clientVersion", "[]"))?["result"] == .string("provenant/0.1"))
+        let status = try #require(try Self.call(Self.request("asset_status", "[]"))?["result"])
+        #expect(status["indexed"]?["number"] == "0x96")
+        #expect(status["indexed"]?["hash"] == .string(Self.fixture.chain.blocks[150].header.hash.hex))
+        #expect(status["contracts"] == .array(DevChain.Contract.allCases.map(\.address).sorted().map { .string($0.hex) }))
+        let events = Self.fixture.chain.blocks.reduce(0) { $0 + $1.receipts.reduce(0) { $0 + $1.logs.count } }
+        #expect(status["events"] == .string(Hex.quantity(UInt64(events))))
     }
 
     @Test func ownerAndProvenanceMatchTheIndex() throws {
