@@ -60,21 +60,27 @@ public struct RLPEncoder: Sendable {
     /// Appends a list whose items `body` writes.
     @inlinable
     public mutating func appendList(_ body: (inout RLPEncoder) throws -> Void) rethrows {
-        // Reserve the longest header a payload below 2^32 bytes needs, then close the gap.
+        // Reserve the longest header a payload below 2^32 bytes needs, write the payload, then write the real
+        // header in place and close the gap: no second buffer, at most one move.
         let reserved = 5
         let headerStart = storage.count
         storage.append(contentsOf: repeatElement(0, count: reserved))
         try body(&self)
         let payloadLength = storage.count - headerStart - reserved
-        var header = RLPEncoder(capacity: reserved)
-        header.appendHeader(length: payloadLength, offset: 0xc0)
-        let spare = reserved - header.storage.count
+        precondition(payloadLength < 1 << 32, "RLP list payload of \(payloadLength) bytes")
+        let lengthBytes = payloadLength < 56 ? 0 : (64 - UInt64(payloadLength).leadingZeroBitCount + 7) / 8
+        let headerLength = 1 + lengthBytes
         storage.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress! + headerStart
-            (base + header.storage.count).update(from: base + reserved, count: payloadLength)
-            for (i, b) in header.bytes.enumerated() { base[i] = b }
+            (base + headerLength).update(from: base + reserved, count: payloadLength)
+            if lengthBytes == 0 {
+                base[0] = 0xc0 + UInt8(payloadLength)
+            } else {
+                base[0] = 0xf7 + UInt8(lengthBytes)
+                for i in 0..<lengthBytes { base[1 + i] = UInt8(truncatingIfNeeded: payloadLength >> ((lengthBytes - 1 - i) * 8)) }
+            }
         }
-        storage.removeLast(spare)
+        storage.removeLast(reserved - headerLength)
     }
 
     /// Appends an encodable value.

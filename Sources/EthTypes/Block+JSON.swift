@@ -42,10 +42,7 @@ public struct RPCTransaction: Sendable, Decodable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
-        let typeNumber = try c.quantityIfPresent(.type) ?? 0
-        guard typeNumber <= 0xff, let type = TransactionType(rawValue: UInt8(typeNumber)) else {
-            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "type: unknown transaction type \(typeNumber)")
-        }
+        let type = try c.transactionType(.type)
         var f = TransactionFields(type: type, chainId: type == .legacy ? nil : try c.uint256(.chainId))
         f.nonce = try c.quantity(.nonce)
         f.gasLimit = try c.quantity(.gas)
@@ -195,10 +192,7 @@ public struct RPCReceipt: Sendable, Decodable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
         // Receipts from before EIP-2718 may lack `type`; they are legacy.
-        let typeNumber = try c.quantityIfPresent(.type) ?? 0
-        guard typeNumber <= 0xff, let type = TransactionType(rawValue: UInt8(typeNumber)) else {
-            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "type: unknown receipt type \(typeNumber)")
-        }
+        let type = try c.transactionType(.type)
         let outcome: Receipt.Outcome
         if let status = try c.quantityIfPresent(.status) {
             guard status <= 1 else { throw DecodingError.dataCorruptedError(forKey: .status, in: c, debugDescription: "status: must be 0x0 or 0x1") }

@@ -26,6 +26,15 @@ extension KeyedDecodingContainer {
     func address(_ key: Key) throws -> Address { try parse(key) { s throws(HexError) in try Address(hex: s) } }
     func bloom(_ key: Key) throws -> Bloom { try parse(key) { s throws(HexError) in try Bloom(hex: s) } }
 
+    /// An EIP-2718 type field; absent means legacy (transactions and receipts from before typed transactions).
+    func transactionType(_ key: Key) throws -> TransactionType {
+        let number = try quantityIfPresent(key) ?? 0
+        guard number <= 0xff, let type = TransactionType(rawValue: UInt8(number)) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "\(key.stringValue): unknown transaction type \(number)")
+        }
+        return type
+    }
+
     func quantityIfPresent(_ key: Key) throws -> UInt64? { try contains(key) && !decodeNil(forKey: key) ? quantity(key) : nil }
     func uint256IfPresent(_ key: Key) throws -> UInt256? { try contains(key) && !decodeNil(forKey: key) ? uint256(key) : nil }
     func hashIfPresent(_ key: Key) throws -> Hash32? { try contains(key) && !decodeNil(forKey: key) ? hash(key) : nil }

@@ -184,13 +184,16 @@ public struct AssetMethods: Sendable {
             try index.history(contract: contract, tokenId: tokenId, fromBlock: from, toBlock: to, cursor: cursor, limit: limit)
         }
         var events: [JSONValue] = []
+        // Several events often share a block: read and hash each block's header once.
+        var blockHashes: [UInt64: Hash32] = [:]
         for entry in page.items {
+            if blockHashes[entry.block] == nil { blockHashes[entry.block] = try header(entry.block)?.hash ?? .zero }
             let r = entry.record
             events.append([
                 "kind": .string(r.kind.name), "from": Self.address(r.from), "to": Self.address(r.to),
                 "operator": Self.address(r.operator), "user": Self.address(r.user),
                 "expires": r.expires.map { .string(Hex.quantity($0)) } ?? .null, "value": r.value.map { .string($0.quantity) } ?? .null,
-                "blockNumber": .string(Hex.quantity(entry.block)), "blockHash": .string((try header(entry.block)?.hash ?? .zero).hex),
+                "blockNumber": .string(Hex.quantity(entry.block)), "blockHash": .string(blockHashes[entry.block]!.hex),
                 "timestamp": .string(Hex.quantity(r.timestamp)), "transactionHash": .string(r.transactionHash.hex),
                 "transactionIndex": .string(Hex.quantity(UInt64(r.transactionIndex))), "logIndex": .string(Hex.quantity(UInt64(entry.logIndex))),
             ])

@@ -44,8 +44,11 @@ public final class MemoryStore: KeyValueStore {
             let start = s.lowerBound(range.lower)
             let end = range.upper.map { s.lowerBound($0) } ?? s.keys.count
             guard start < end else { return [] }
-            let indices = reverse ? Array((start..<end).reversed()) : Array(start..<end)
-            return indices.prefix(limit).map { (s.keys[$0], s.values[s.keys[$0]]!) }
+            let count = min(limit, end - start)
+            return (0..<count).map { i in
+                let key = s.keys[reverse ? end - 1 - i : start + i]
+                return (key, s.values[key]!)
+            }
         }
     }
 }
