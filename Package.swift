@@ -19,12 +19,17 @@ let package = Package(
         .library(name: "Ingest", targets: ["Ingest"]),
         .library(name: "EthRPC", targets: ["EthRPC"]),
         .library(name: "Server", targets: ["Server"]),
+        .library(name: "EthUpstream", targets: ["EthUpstream"]),
+        .library(name: "DevNet", targets: ["DevNet"]),
+        .library(name: "Sync", targets: ["Sync"]),
         // Exported so the benchmarks can time the bare C call next to ours, through the same module map.
         .library(name: "CLibSecp256k1", targets: ["CLibSecp256k1"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // Tests only: the arbitrary-precision oracle for the UInt256 property tests.
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
@@ -53,7 +58,18 @@ let package = Package(
         .target(name: "AssetIndex", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTypes", "Store"]),
         .target(name: "DevChain", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "AssetIndex"]),
         .target(name: "Ingest", dependencies: ["EthPrimitives", "EthTypes", "EthVerify", "Store", "AssetIndex"]),
-        .target(name: "EthRPC", dependencies: ["EthPrimitives", "EthCrypto"]),
+        .target(name: "EthRPC", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes"]),
+        .target(
+            name: "EthUpstream",
+            dependencies: [
+                "EthPrimitives", "EthTypes", "EthRPC", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
+        .target(
+            name: "DevNet",
+            dependencies: ["EthPrimitives", "EthTypes", "EthRPC", "DevChain", .product(name: "Hummingbird", package: "hummingbird")]),
+        .target(
+            name: "Sync",
+            dependencies: ["EthPrimitives", "EthTypes", "EthVerify", "EthRPC", "EthUpstream", "Store", "AssetIndex", "Ingest"]),
         .target(
             name: "Server",
             dependencies: [
@@ -81,6 +97,8 @@ let package = Package(
         .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "VectorSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "VectorSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Ingest", "DevChain"]),
+        .testTarget(name: "EthUpstreamTests", dependencies: ["EthUpstream", "EthRPC"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "DevNet", "DevChain", "Ingest", "Store", "AssetIndex", "EthUpstream"]),
         // Runs the built `provenant` binary as a user would.
         .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "VectorSupport"]),
     ],

@@ -41,19 +41,37 @@ public struct DevChain: Sendable {
         public let receipts: [Receipt]
     }
 
+    /// Where a chain leaves the one its seed alone gives: from `block` on, its blocks and their events differ
+    /// (a reorg's other branch). Same seed and fork, same chain.
+    public struct Fork: Sendable, Hashable {
+        public var block: UInt64
+        public var salt: UInt64
+
+        public init(block: UInt64, salt: UInt64) {
+            precondition(block >= 1, "genesis is shared by every branch")
+            self.block = block
+            self.salt = salt
+        }
+    }
+
     public let seed: UInt64
+    public let fork: Fork?
     public let accounts: [PrivateKey]
     public private(set) var blocks: [Block]
     private var world: World
     private var rng: Generator
 
-    public init(seed: UInt64, accounts count: Int = 8) {
+    public init(seed: UInt64, fork: Fork? = nil, accounts count: Int = 8) {
         self.seed = seed
+        self.fork = fork
         accounts = (0..<count).map { i in try! PrivateKey(bytes: keccak256(Array("provenant-dev account \(i)".utf8)).bytes) }
         blocks = [Self.genesis]
         world = World()
         rng = Generator(seed: seed)
     }
+
+    /// The head block.
+    public var head: Block { blocks[blocks.count - 1] }
 
     /// The genesis header: all forks' fields present, empty tries.
     public static let genesis: Block = {
@@ -85,6 +103,7 @@ public struct DevChain: Sendable {
     private mutating func nextBlock() -> Block {
         let parent = blocks.last!.header
         let number = parent.number + 1
+        if let fork, fork.block == number { rng.state ^= fork.salt &* 0xD1B5_4A32_D192_ED03 }
         var transactions: [Transaction] = [], senders: [Address] = [], receipts: [Receipt] = []
         var gas: UInt64 = 0
         let count = rng.next() % 4 == 0 ? 0 : Int(rng.next() % 6)
@@ -120,7 +139,8 @@ public struct DevChain: Sendable {
         f.gasUsed = gas
         f.timestamp = Self.genesisTimestamp + number * Self.blockTime
         f.extraData = Array("provenant dev chain".utf8)
-        f.mixHash = keccak256(Array("randao \(seed) \(number)".utf8))
+        let branch = fork.map { number >= $0.block ? " branch \($0.salt)" : "" } ?? ""
+        f.mixHash = keccak256(Array("randao \(seed) \(number)\(branch)".utf8))
         f.baseFeePerGas = UInt256(1_000_000_000)
         f.withdrawalsRoot = MerklePatriciaTrie.emptyRoot
         f.blobGasUsed = 0
@@ -154,5 +174,32 @@ extension DevChain.Block {
             header: header, claimedHash: header.hash,
             transactions: .full(zip(transactions, senders).map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: $1) }),
             uncles: [], withdrawals: [])
+    }
+}
+
+/// What the dev chain's contracts hold after its last block, kept by the generator itself: the answers an index
+/// of the chain must give, found without reading a single log.
+public struct DevChainRecord: Sendable {
+    /// ERC-721 owner of every live token of `prompted-visions`.
+    public var owners: [UInt64: Address]
+    /// ERC-4907 user and expiry last set on each token.
+    public var rentals: [UInt64: (user: Address, expires: UInt64)]
+    /// ERC-7007 prompt and output of each minted token, and who minted it.
+    public var provenance: [UInt64: (prompt: [UInt8], output: [UInt8], minter: Address)]
+    /// ERC-1155 balance per edition id and holder (zero balances left out).
+    public var editions: [UInt64: [Address: UInt64]]
+    /// ERC-20 share balances (zero balances left out).
+    public var shares: [Address: UInt64]
+    /// Tokens ever minted: ids 1 through this.
+    public var mintedTokens: UInt64
+}
+
+extension DevChain {
+    public var record: DevChainRecord {
+        DevChainRecord(
+            owners: world.owners.mapValues { accounts[Int($0) - 1].address },
+            rentals: world.rentals, provenance: world.aigc,
+            editions: world.editions.mapValues { $0.filter { $0.value > 0 } }.filter { !$0.value.isEmpty },
+            shares: world.shares.filter { $0.value > 0 }, mintedTokens: world.nextToken - 1)
     }
 }

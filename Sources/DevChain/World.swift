@@ -9,6 +9,8 @@ struct World: Sendable {
     var nextToken: UInt64 = 1
     var editions: [UInt64: [Address: UInt64]] = [:]
     var shares: [Address: UInt64] = [:]
+    var rentals: [UInt64: (user: Address, expires: UInt64)] = [:]
+    var aigc: [UInt64: (prompt: [UInt8], output: [UInt8], minter: Address)] = [:]
     var nonces: [Int: UInt64] = [:]
 
     mutating func nextNonce(of account: Int) -> UInt64 {
@@ -30,6 +32,7 @@ struct World: Sendable {
             let prompt = Array("a lighthouse at dusk, seed \(rng.next() % 1_000_000), style \(rng.next() % 17)".utf8)
             let output = Array("ipfs://bafy\(String(rng.next(), radix: 36))\(String(rng.next(), radix: 36))".utf8)
             let proof = Array(keccak256(prompt + output).bytes[0..<16])
+            aigc[id] = (prompt, output, caller)
             let input = ABIEncoding.call(
                 "mintWithAigc(address,uint256,bytes,bytes,bytes)", static: [UInt256(caller), UInt256(id)],
                 dynamic: [prompt, output, proof].map(ABIEncoding.bytes))
@@ -44,6 +47,7 @@ struct World: Sendable {
             if rng.next() % 3 == 0 {
                 // Rent it out (ERC-4907): the owner sets a user until an expiry within the next hour.
                 let expires = DevChain.genesisTimestamp + block * DevChain.blockTime + rng.next() % 3_600
+                rentals[id] = (other, expires)
                 let input = ABIEncoding.call("setUser(uint256,address,uint64)", static: [UInt256(id), UInt256(other), UInt256(expires)])
                 return (.visions, input, [.updateUser(tokenId: UInt256(id), user: other, expires: expires)])
             }

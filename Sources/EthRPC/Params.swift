@@ -55,6 +55,20 @@ public struct Params: Sendable {
         do throws(HexError) { return try Address(checksummedHex: s) } catch { throw .invalidParams(names[index], Self.hexProblem(error)) }
     }
 
+    /// A 32-byte hash.
+    public func hash(_ index: Int) throws(RPCError) -> Hash32 {
+        let s = try string(index)
+        do throws(HexError) { return try Hash32(hex: s) } catch { throw .invalidParams(names[index], Self.hexProblem(error)) }
+    }
+
+    /// A boolean.
+    public func bool(_ index: Int) throws(RPCError) -> Bool {
+        guard case .bool(let b)? = optional(index) else {
+            throw .invalidParams(names[index], "expected a boolean, got \(optional(index)?.typeName ?? "nothing")")
+        }
+        return b
+    }
+
     /// A QUANTITY of up to 256 bits (token ids).
     public func uint256(_ index: Int) throws(RPCError) -> UInt256 {
         let s = try string(index)
@@ -67,10 +81,12 @@ public struct Params: Sendable {
         do throws(HexError) { return try Hex.quantity(s) } catch { throw .invalidParams(names[index], Self.hexProblem(error)) }
     }
 
-    /// A block parameter: a QUANTITY, or `"latest"` (nil).
+    /// A block parameter: a QUANTITY, `"earliest"` (0) or `"latest"` (nil). `"pending"`, `"safe"` and
+    /// `"finalized"` are refused: a verified store has no pending block and does not follow consensus finality.
     public func block(_ index: Int) throws(RPCError) -> UInt64? {
         if optional(index) == nil { return nil }
         if case .string("latest")? = optional(index) { return nil }
+        if case .string("earliest")? = optional(index) { return 0 }
         return try uint64(index)
     }
 

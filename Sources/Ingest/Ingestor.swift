@@ -3,6 +3,7 @@ public import EthPrimitives
 public import EthTypes
 public import Store
 public import EthVerify
+internal import EthCrypto
 
 /// Why a block was not ingested.
 public enum IngestError: Error, CustomStringConvertible, Sendable {
@@ -31,12 +32,73 @@ public struct Ingestor: Sendable {
     public let spec: Chainspec
     /// The contracts whose events are indexed.
     public let watched: Set<Address>
+    /// The first block indexed for each watched contract (0 when absent): logs before it are not indexed.
+    public let startBlocks: [Address: UInt64]
+    /// Keccak-256 of each watched address and of each indexed topic0: what a header's bloom is tested against.
+    let hashedAddresses: [(Address, Hash32)]
+    let hashedTopics: [Hash32]
 
-    public init(index: AssetIndex, spec: Chainspec, watched: Set<Address>) {
+    public init(index: AssetIndex, spec: Chainspec, watched: Set<Address>, startBlocks: [Address: UInt64] = [:]) {
         self.index = index
         self.blocks = BlockStore(store: index.store)
         self.spec = spec
         self.watched = watched
+        self.startBlocks = startBlocks
+        hashedAddresses = watched.sorted { $0.hex < $1.hex }.map { ($0, keccak256($0.bytes)) }
+        hashedTopics = TokenEvent.Topic.all.map { keccak256($0.bytes) }
+    }
+
+    func watches(_ address: Address, at block: UInt64) -> Bool {
+        watched.contains(address) && block >= startBlocks[address, default: 0]
+    }
+
+    /// Whether a block with this (verified) header may hold an event of a watched contract: its bloom has a watched
+    /// address and an indexed topic0. A bloom has no false negatives, so `false` proves there is none and the block
+    /// needs neither its body nor its receipts (DESIGN.md §2, completeness).
+    public func mayHaveWatchedEvents(_ header: Header) -> Bool {
+        let bloom = header.logsBloom
+        return hashedAddresses.contains { address, hash in header.number >= startBlocks[address, default: 0] && bloom.mayContain(hashed: hash) }
+            && hashedTopics.contains { bloom.mayContain(hashed: $0) }
+    }
+
+    /// Verifies a header whose bloom rules out watched events (claimed hash, fork fields, link to `parent` or to the
+    /// checkpoint) and writes it alone: the block's header, its number by hash, and the cursor.
+    @discardableResult
+    public func ingestHeader(_ block: RPCBlock, parent: Header?) throws(IngestError) -> ApplyStats {
+        let header = block.header
+        do throws(VerificationError) {
+            try Verify.hash(of: header, equals: block.claimedHash)
+            try Verify.forkFields(of: header, spec: spec)
+        } catch {
+            throw .verification(error)
+        }
+        try verifyLink(header, parent: parent)
+        guard !mayHaveWatchedEvents(header) else {
+            throw .verification(VerificationError(block: header.number, field: .logsBloom, expected: "no watched address and topic", actual: "a possible watched event: the block needs its receipts"))
+        }
+        let data = try wrapStore { () throws(StoreError) in
+            try blocks.entries(number: header.number, hash: header.hash.bytes, header: header.encoded, transactions: nil, receipts: nil)
+        }
+        let empty = IndexedBlock(number: header.number, hash: header.hash, timestamp: header.timestamp, transactions: [], logs: [])
+        return try wrapIndex { () throws(IndexError) in try index.apply(empty, blockData: data) }
+    }
+
+    /// The link every kept block needs: to its verified parent, or, for the first block, to a trusted checkpoint.
+    /// A checkpoint on the way must match too (DESIGN.md §2).
+    func verifyLink(_ header: Header, parent: Header?) throws(IngestError) {
+        do throws(VerificationError) {
+            let checkpoint = spec.checkpoints.first(where: { $0.number == header.number })
+            if let parent {
+                try Verify.link(header, toParent: parent)
+                if let checkpoint { try Verify.hash(of: header, equals: checkpoint.hash) }
+            } else if let checkpoint {
+                try Verify.hash(of: header, equals: checkpoint.hash)
+            } else {
+                throw VerificationError(block: header.number, field: .parentHash, expected: "a trusted parent or checkpoint", actual: header.parentHash.hex)
+            }
+        } catch {
+            throw .verification(error)
+        }
     }
 
     /// The header of the indexed tip, read back from the store.
@@ -53,24 +115,14 @@ public struct Ingestor: Sendable {
     @discardableResult
     public func ingest(_ block: RPCBlock, receipts: [Receipt], parent: Header?) throws(IngestError) -> ApplyStats {
         let header = block.header
-        do throws(VerificationError) {
-            if let parent {
-                try Verify.link(header, toParent: parent)
-            } else if let checkpoint = spec.checkpoints.first(where: { $0.number == header.number }) {
-                try Verify.hash(of: header, equals: checkpoint.hash)
-            } else {
-                throw VerificationError(block: header.number, field: .parentHash, expected: "a trusted parent or checkpoint", actual: header.parentHash.hex)
-            }
-        } catch {
-            throw .verification(error)
-        }
+        try verifyLink(header, parent: parent)
         for outcome in BlockReport.run(block: block, receipts: receipts, spec: spec) {
             if let failure = outcome.failure { throw .verification(failure) }
         }
         guard case .full(let transactions) = block.transactions else {
             throw .verification(VerificationError(block: header.number, field: .transactionsRoot, expected: "full transactions", actual: "hashes only"))
         }
-        let indexed = Self.indexedBlock(header: header, transactions: transactions.map(\.transaction), senders: transactions.map(\.claimedFrom), receipts: receipts, watched: watched)
+        let indexed = indexedBlock(header: header, transactions: transactions.map(\.transaction), senders: transactions.map(\.claimedFrom), receipts: receipts)
         let data = try wrapStore { () throws(StoreError) in
             try blocks.entries(
                 number: header.number, hash: header.hash.bytes, header: header.encoded,
@@ -81,7 +133,7 @@ public struct Ingestor: Sendable {
     }
 
     /// What the index takes from a verified block: the watched contracts' logs and their transactions.
-    static func indexedBlock(header: Header, transactions: [Transaction], senders: [Address], receipts: [Receipt], watched: Set<Address>) -> IndexedBlock {
+    func indexedBlock(header: Header, transactions: [Transaction], senders: [Address], receipts: [Receipt]) -> IndexedBlock {
         var logs: [IndexedLog] = []
         var used: [IndexedTransaction] = []
         var logIndex: UInt32 = 0
@@ -89,7 +141,7 @@ public struct Ingestor: Sendable {
             var emitted = false
             for log in receipt.logs {
                 defer { logIndex += 1 }
-                guard watched.contains(log.address) else { continue }
+                guard watches(log.address, at: header.number) else { continue }
                 logs.append(IndexedLog(log: log, transactionIndex: UInt32(i), logIndex: logIndex))
                 emitted = true
             }

@@ -89,7 +89,7 @@ public struct Reindexer: Sendable {
                 senders.append(sender)
             }
         }
-        let indexed = Ingestor.indexedBlock(header: header, transactions: transactions, senders: senders, receipts: receipts, watched: ingestor.watched)
+        let indexed = ingestor.indexedBlock(header: header, transactions: transactions, senders: senders, receipts: receipts)
         // The block's own data is rewritten unchanged in its batch, so its undo record covers it as an import's
         // does, and a later reorg removes the block's data along with its index changes.
         let n = KeyCoding.be64(number)

@@ -14,7 +14,6 @@ extension AssetMethods {
         let tip = try head()
         func block(_ key: String, default value: UInt64) throws(RPCError) -> UInt64 {
             guard let v = filter[key], v != .null else { return value }
-            if v == .string("earliest") { return 0 }
             guard let n = try Params([v], names: ["filter.\(key)"], required: 1).block(0) else { return tip.number }
             return n
         }
@@ -84,13 +83,9 @@ extension AssetMethods {
                         zip(topics, log.topics).allSatisfy({ wanted, topic in wanted?.contains(topic) ?? true })
                     else { continue }
                     guard logs.count < Self.maxLogs else { throw .limitExceeded("more than \(Self.maxLogs) logs match; narrow the block range") }
-                    logs.append([
-                        "address": .string(log.address.hex), "topics": .array(log.topics.map { .string($0.hex) }),
-                        "data": .string(Hex.encode(log.data)), "blockNumber": .string(Hex.quantity(number)),
-                        "blockHash": .string(blockHash.hex), "transactionHash": .string(txHash.hex),
-                        "transactionIndex": .string(Hex.quantity(UInt64(t))), "logIndex": .string(Hex.quantity(logIndex)),
-                        "removed": false,
-                    ])
+                    logs.append(RPCEncoding.log(
+                        log, index: logIndex,
+                        at: .init(blockHash: blockHash, blockNumber: number, transactionIndex: UInt64(t), transactionHash: txHash)))
                 }
             }
         }

@@ -1,0 +1,297 @@
+public import DevChain
+public import EthPrimitives
+public import EthRPC
+internal import EthTypes
+internal import Foundation
+internal import Hummingbird
+internal import NIOCore
+internal import Synchronization
+
+/// The dev chain as a JSON-RPC upstream over HTTP (DESIGN.md §9): everything sync asks an Ethereum node for, from
+/// a deterministic `DevChain`, optionally growing a block at a time, reorganising once at a chosen height, and
+/// misbehaving as `DevNetFaults` says.
+public final class DevNet: Sendable {
+    public let seed: UInt64
+    public let faults: DevNetFaults
+    public let reorg: DevNetReorg?
+    /// Growth stops at this height (nil: it never stops).
+    public let maxHead: UInt64?
+
+    struct State {
+        var chain: DevChain
+        var reorged: Bool
+        /// Block number by block hash, and (block, index) by transaction hash, of the chain served now.
+        var numbers: [Hash32: UInt64] = [:]
+        var transactions: [Hash32: (block: UInt64, index: Int)] = [:]
+        var rng: UInt64
+        var tampered = 0
+        var requests = 0
+
+        mutating func indexBlocks(from first: Int) {
+            for block in chain.blocks[first...] {
+                numbers[block.header.hash] = block.header.number
+                for (i, tx) in block.transactions.enumerated() { transactions[tx.hash] = (block.header.number, i) }
+            }
+        }
+
+        /// SplitMix64 step: fault decisions are reproducible for a given order of requests.
+        mutating func chance(_ rate: Double) -> Bool {
+            guard rate > 0 else { return false }
+            rng &+= 0x9E37_79B9_7F4A_7C15
+            var z = rng
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53) < rate
+        }
+    }
+    let state: Mutex<State>
+
+    /// A chain of `blocks` blocks after genesis. With a `reorg` whose height is already below `blocks`, the chain
+    /// starts on the branch after the reorg (what a node syncing it fresh sees).
+    public init(seed: UInt64, blocks: UInt64, faults: DevNetFaults = DevNetFaults(), reorg: DevNetReorg? = nil, maxHead: UInt64? = nil) {
+        self.seed = seed
+        self.faults = faults
+        self.reorg = reorg
+        self.maxHead = maxHead
+        let reorged = reorg.map { blocks > $0.at } ?? false
+        var chain = DevChain(seed: seed, fork: reorged ? reorg!.fork : nil)
+        chain.grow(to: blocks)
+        var state = State(chain: chain, reorged: reorged, rng: seed ^ 0x5EED_FA17)
+        state.indexBlocks(from: 0)
+        self.state = Mutex(state)
+    }
+
+    /// The chain as served now.
+    public var chain: DevChain { state.withLock { $0.chain } }
+    public var head: UInt64 { state.withLock { $0.chain.head.header.number } }
+    /// Calls answered with tampered data so far.
+    public var tamperedCount: Int { state.withLock { $0.tampered } }
+    /// HTTP requests received so far.
+    public var requestCount: Int { state.withLock { $0.requests } }
+
+    /// Adds one block, unless `maxHead` is reached; performs the reorg when the head is at its height. Returns
+    /// whether the chain changed.
+    @discardableResult
+    public func grow() -> Bool {
+        // Generating the other branch signs hundreds of transactions: done outside the lock.
+        let (current, reorgNow) = state.withLock { s in (s.chain.head.header.number, !s.reorged && s.chain.head.header.number == reorg?.at) }
+        if let maxHead, current >= maxHead { return false }
+        if reorgNow, let reorg {
+            var branch = DevChain(seed: seed, fork: reorg.fork)
+            branch.grow(to: current + 1)
+            state.withLock { s in
+                s.chain = branch
+                s.reorged = true
+                s.numbers = [:]
+                s.transactions = [:]
+                s.indexBlocks(from: 0)
+            }
+            return true
+        }
+        state.withLock { s in
+            s.chain.grow(to: current + 1)
+            s.indexBlocks(from: Int(current + 1))
+        }
+        return true
+    }
+
+    // MARK: JSON-RPC
+
+    /// The methods sync uses, over the chain as it is at each call.
+    public func dispatcher() -> Dispatcher {
+        var d = Dispatcher()
+        d.register("eth_chainId") { _ throws(RPCError) in .string(Hex.quantity(DevChain.chainId)) }
+        d.register("net_version") { _ throws(RPCError) in .string(String(DevChain.chainId)) }
+        d.register("web3_clientVersion") { _ throws(RPCError) in "provenant-devnet" }
+        d.register("eth_blockNumber") { [self] _ throws(RPCError) in .string(Hex.quantity(head)) }
+        d.register("eth_getBlockByNumber") { [self] raw throws(RPCError) in
+            let p = try Params(raw, names: ["block", "fullTransactions"], required: 2)
+            let full = try p.bool(1)
+            return try state.withLock { s throws(RPCError) in
+                guard let number = try Self.blockNumber(p, 0, head: s.chain.head.header.number) else { return .null }
+                return blockJSON(&s, number: number, full: full)
+            }
+        }
+        d.register("eth_getBlockByHash") { [self] raw throws(RPCError) in
+            let p = try Params(raw, names: ["blockHash", "fullTransactions"], required: 2)
+            let hash = try p.hash(0), full = try p.bool(1)
+            return state.withLock { s in
+                guard let number = s.numbers[hash] else { return .null }
+                return blockJSON(&s, number: number, full: full)
+            }
+        }
+        d.register("eth_getBlockReceipts") { [self] raw throws(RPCError) in
+            let p = try Params(raw, names: ["block"], required: 1)
+            return try state.withLock { s throws(RPCError) in
+                let number: UInt64?
+                if case .string(let text)? = p.optional(0), text.count == 66 { number = s.numbers[try p.hash(0)] } else {
+                    number = try Self.blockNumber(p, 0, head: s.chain.head.header.number)
+                }
+                guard let number else { return .null }
+                return .array(receiptsJSON(&s, number: number, only: nil))
+            }
+        }
+        d.register("eth_getTransactionReceipt") { [self] raw throws(RPCError) in
+            let p = try Params(raw, names: ["transactionHash"], required: 1)
+            let hash = try p.hash(0)
+            return state.withLock { s in
+                guard let (number, index) = s.transactions[hash] else { return .null }
+                return receiptsJSON(&s, number: number, only: index)[0]
+            }
+        }
+        d.register("eth_getLogs") { [self] raw throws(RPCError) in try logs(raw) }
+        return d
+    }
+
+    /// A block parameter resolved against the head: nil when the block does not exist (the answer is null).
+    static func blockNumber(_ p: Params, _ index: Int, head: UInt64) throws(RPCError) -> UInt64? {
+        if case .string(let tag)? = p.optional(index), ["safe", "finalized", "pending"].contains(tag) { return head }
+        let number = try p.block(index) ?? head
+        return number <= head ? number : nil
+    }
+
+    func blockJSON(_ s: inout State, number: UInt64, full: Bool) -> JSONValue {
+        let block = s.chain.blocks[Int(number)]
+        var json = RPCEncoding.block(header: block.header, transactions: block.transactions, senders: block.senders, full: full, withdrawals: [])
+        guard case .object(var o) = json else { return json }
+        if faults.tamper.contains(.headers), s.chance(faults.tamperRate), let gas = block.header.gasUsed as UInt64? {
+            // The claimed hash stays: only a recomputation of the header's hash notices.
+            o["gasUsed"] = .string(Hex.quantity(gas + 1))
+            s.tampered += 1
+        } else if full, faults.tamper.contains(.senders), !block.transactions.isEmpty, s.chance(faults.tamperRate),
+            case .array(var txs)? = o["transactions"], case .object(var tx) = txs[0]
+        {
+            tx["from"] = .string(block.senders[0] == s.chain.accounts[0].address ? s.chain.accounts[1].address.hex : s.chain.accounts[0].address.hex)
+            txs[0] = .object(tx)
+            o["transactions"] = .array(txs)
+            s.tampered += 1
+        }
+        json = .object(o)
+        return json
+    }
+
+    func receiptsJSON(_ s: inout State, number: UInt64, only: Int?) -> [JSONValue] {
+        let block = s.chain.blocks[Int(number)]
+        var result: [JSONValue] = []
+        var logIndex: UInt64 = 0, previousGas: UInt64 = 0
+        for (i, var receipt) in block.receipts.enumerated() {
+            let tx = block.transactions[i]
+            defer {
+                logIndex += UInt64(receipt.logs.count)
+                previousGas = receipt.cumulativeGasUsed
+            }
+            guard only == nil || only == i else { continue }
+            if faults.tamper.contains(.receipts), !receipt.logs.isEmpty, s.chance(faults.tamperRate) {
+                receipt.logs[0].data = receipt.logs[0].data.isEmpty ? [1] : [receipt.logs[0].data[0] ^ 1] + receipt.logs[0].data.dropFirst()
+                s.tampered += 1
+            }
+            let at = RPCEncoding.Position(blockHash: block.header.hash, blockNumber: number, transactionIndex: UInt64(i), transactionHash: tx.hash)
+            result.append(RPCEncoding.receipt(
+                receipt, from: block.senders[i], to: tx.to, gasUsed: receipt.cumulativeGasUsed - previousGas,
+                firstLogIndex: logIndex, at: at))
+        }
+        return result
+    }
+
+    /// `eth_getLogs` over the served chain: block range, address (one or a list) and topics by position.
+    func logs(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(raw, names: ["filter"], required: 1)
+        let filter = try p.options(0, allowed: ["fromBlock", "toBlock", "address", "topics", "blockHash"])
+        let chain = self.chain
+        let head = chain.head.header.number
+        func bound(_ key: String) throws(RPCError) -> UInt64 {
+            guard let value = filter[key] else { return head }
+            return try Self.blockNumber(Params([value], names: ["filter.\(key)"], required: 1), 0, head: head) ?? head
+        }
+        let from = try bound("fromBlock"), to = try bound("toBlock")
+        var addresses: Set<Address>?
+        switch filter["address"] {
+        case nil, .null?: break
+        case .array(let list)?:
+            addresses = Set(try list.indices.map { i throws(RPCError) in try Params([list[i]], names: ["filter.address[\(i)]"], required: 1).address(0) })
+        case let value?: addresses = [try Params([value], names: ["filter.address"], required: 1).address(0)]
+        }
+        var topics: [Set<Hash32>?] = []
+        if case .array(let positions)? = filter["topics"] {
+            for (i, position) in positions.enumerated() {
+                switch position {
+                case .null: topics.append(nil)
+                case .array(let list):
+                    topics.append(Set(try list.map { v throws(RPCError) in try Params([v], names: ["filter.topics[\(i)]"], required: 1).hash(0) }))
+                default: topics.append([try Params([position], names: ["filter.topics[\(i)]"], required: 1).hash(0)])
+                }
+            }
+        }
+        guard from <= to else { return [] }
+        var result: [JSONValue] = []
+        for number in from...to {
+            let block = chain.blocks[Int(number)]
+            var logIndex: UInt64 = 0
+            for (i, receipt) in block.receipts.enumerated() {
+                for log in receipt.logs {
+                    defer { logIndex += 1 }
+                    guard addresses?.contains(log.address) ?? true, topics.count <= log.topics.count,
+                        zip(topics, log.topics).allSatisfy({ $0?.contains($1) ?? true })
+                    else { continue }
+                    let at = RPCEncoding.Position(
+                        blockHash: block.header.hash, blockNumber: number, transactionIndex: UInt64(i), transactionHash: block.transactions[i].hash)
+                    result.append(RPCEncoding.log(log, index: logIndex, at: at))
+                }
+            }
+        }
+        return .array(result)
+    }
+
+    // MARK: HTTP
+
+    /// Serves JSON-RPC on `POST /` until cancelled, growing a block every `blockInterval` when given. `onReady`
+    /// gets the bound port (useful with port 0).
+    public func run(host: String = "127.0.0.1", port: Int, blockInterval: Duration? = nil, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let dispatcher = self.dispatcher()
+        let router = Router()
+        router.post("/") { [self] request, _ -> Response in
+            let body = try await request.body.collect(upTo: RPCLimits.maxBodyBytes)
+            let (drop, delay, limit, turn) = state.withLock { s in
+                s.requests += 1
+                return (s.chance(faults.dropRate), s.chance(faults.delayRate), s.chance(faults.rateLimitRate), s.requests)
+            }
+            if delay { try await Task.sleep(for: faults.delay) }
+            if limit {
+                if turn % 2 == 0 { return Response(status: .tooManyRequests, headers: [.retryAfter: "0"]) }
+                return Self.json(Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"rate limit exceeded"}}"#.utf8))
+            }
+            guard let answer = dispatcher.handle(Data(buffer: body)) else { return Response(status: .noContent) }
+            if drop {
+                // Half the answer, then the connection closes: the client sees a truncated chunked body.
+                let half = ByteBuffer(bytes: answer.prefix(answer.count / 2))
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+                    try await writer.write(half)
+                    throw DroppedConnection()
+                })
+            }
+            return Self.json(answer)
+        }
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "provenant-devnet"),
+            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            if let blockInterval {
+                group.addTask { [self] in
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: blockInterval)
+                        grow()
+                    }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    struct DroppedConnection: Error {}
+
+    static func json(_ data: Data) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,50 @@
+/// Misbehaviour the dev chain's server can be told to show, so sync is tested against what real upstreams do.
+/// Rates are per request (transport faults) or per call (tampering), between 0 and 1.
+public struct DevNetFaults: Sendable, Hashable {
+    /// What a tampering upstream changes while keeping its claims (the block hash, the transaction hash).
+    public struct Tampering: OptionSet, Sendable, Hashable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        /// A header field (gasUsed) of a served block, with the block's original hash still claimed.
+        public static let headers = Tampering(rawValue: 1 << 0)
+        /// A log's data byte in `eth_getBlockReceipts` / `eth_getTransactionReceipt`.
+        public static let receipts = Tampering(rawValue: 1 << 1)
+        /// A transaction's `from` in a full block.
+        public static let senders = Tampering(rawValue: 1 << 2)
+        public static let all: Tampering = [.headers, .receipts, .senders]
+    }
+
+    public var tamper: Tampering = []
+    /// Share of calls whose answer is tampered with (when `tamper` is not empty).
+    public var tamperRate = 0.0
+    /// Share of requests whose connection is closed halfway through the answer.
+    public var dropRate = 0.0
+    /// Share of requests answered after `delay`.
+    public var delayRate = 0.0
+    public var delay: Duration = .milliseconds(200)
+    /// Share of requests refused as rate-limited: HTTP 429 or a JSON-RPC -32005 error, alternately.
+    public var rateLimitRate = 0.0
+
+    public init() {}
+
+    public var isEmpty: Bool { tamper.isEmpty && dropRate == 0 && delayRate == 0 && rateLimitRate == 0 }
+}
+
+/// A reorg the dev chain performs when its head reaches `at`: the last `depth` blocks are replaced by another
+/// branch of the same height, and the chain grows on from it.
+public struct DevNetReorg: Sendable, Hashable {
+    public var at: UInt64
+    public var depth: UInt64
+
+    public init(at: UInt64, depth: UInt64) {
+        precondition(depth >= 1 && depth < at, "a reorg replaces between 1 and at-1 blocks")
+        self.at = at
+        self.depth = depth
+    }
+
+    /// The branch the chain is on after the reorg.
+    public var fork: DevChain.Fork { DevChain.Fork(block: at - depth + 1, salt: 1) }
+}
+
+import DevChain

@@ -1,0 +1,132 @@
+public import EthPrimitives
+public import EthRPC
+public import EthTypes
+internal import Synchronization
+
+/// Why the pool could not answer.
+public enum PoolError: Error, Sendable, CustomStringConvertible {
+    /// Every upstream has been marked faulty: nothing is left to trust.
+    case noneLeft
+    /// Every upstream still trusted failed to answer (after its own retries).
+    case unreachable([UpstreamError])
+    /// Fewer than `quorum` upstreams agree on a head.
+    case noQuorum(String)
+
+    public var description: String {
+        switch self {
+        case .noneLeft: return "every upstream has been marked faulty"
+        case .unreachable(let errors): return "no upstream answered: " + errors.map(\.description).joined(separator: "; ")
+        case .noQuorum(let why): return "no head quorum: \(why)"
+        }
+    }
+}
+
+/// An upstream caught serving data that failed verification, and the evidence.
+public struct UpstreamFault: Sendable, CustomStringConvertible {
+    public let upstream: String
+    /// What failed: block, field, expected and actual values.
+    public let evidence: String
+    public var description: String { "\(upstream) marked faulty: \(evidence)" }
+}
+
+/// Several upstreams used as one: requests fail over from one to the next when an upstream cannot answer, are
+/// spread over them in turn, and skip upstreams marked faulty. The head is accepted only when `quorum` of them
+/// return the same block hash at the same height.
+public final class UpstreamPool: Sendable {
+    public let upstreams: [Upstream]
+    public let quorum: Int
+
+    private struct State {
+        var faults: [Int: UpstreamFault] = [:]
+        var turn = 0
+    }
+    private let state = Mutex(State())
+
+    public init(upstreams: [Upstream], quorum: Int = 1) {
+        precondition(!upstreams.isEmpty && quorum >= 1 && quorum <= upstreams.count)
+        self.upstreams = upstreams
+        self.quorum = quorum
+    }
+
+    /// The faults found so far, in no particular order.
+    public var faults: [UpstreamFault] { state.withLock { Array($0.faults.values) } }
+
+    /// Upstreams not marked faulty.
+    public var trusted: [Upstream] {
+        let faulty = state.withLock { Set($0.faults.keys) }
+        return upstreams.indices.filter { !faulty.contains($0) }.map { upstreams[$0] }
+    }
+
+    /// Stops using `upstream`: it served data that failed verification. The first evidence is kept.
+    public func markFaulty(_ upstream: Upstream, evidence: String) {
+        guard let i = upstreams.firstIndex(where: { $0 === upstream }) else { return }
+        state.withLock { s in
+            if s.faults[i] == nil { s.faults[i] = UpstreamFault(upstream: upstream.label, evidence: evidence) }
+        }
+    }
+
+    /// The batch from the next trusted upstream in turn, failing over to the others; also says who answered, so a
+    /// verification failure can be blamed on it.
+    public func batch<T: Decodable & Sendable>(_ calls: [RPCCall], as type: T.Type) async throws(PoolError) -> (answers: [Result<T, RPCError>], from: Upstream) {
+        let candidates = trusted
+        guard !candidates.isEmpty else { throw .noneLeft }
+        let first = state.withLock { s in
+            defer { s.turn &+= 1 }
+            return s.turn
+        }
+        var errors: [UpstreamError] = []
+        for k in 0..<candidates.count {
+            let upstream = candidates[(first + k) % candidates.count]
+            do throws(UpstreamError) {
+                return (try await upstream.batch(calls, as: type), upstream)
+            } catch {
+                errors.append(error)
+            }
+            if Task.isCancelled { break }
+        }
+        throw .unreachable(errors)
+    }
+
+    /// The head that `quorum` trusted upstreams agree on: the highest height that many of them have reached, and
+    /// the hash they all give for it. An upstream whose head block does not hash to its claimed hash is marked faulty.
+    public func head() async throws(PoolError) -> (number: UInt64, hash: Hash32) {
+        let candidates = trusted
+        guard candidates.count >= quorum else {
+            throw candidates.isEmpty ? .noneLeft : .noQuorum("\(candidates.count) trusted upstream(s) left, quorum is \(quorum)")
+        }
+        let heads = await headers(from: candidates, at: .string("latest"))
+        let heights = heads.compactMap { $0.1?.number }.sorted(by: >)
+        guard heights.count >= quorum else { throw .noQuorum("only \(heights.count) of \(candidates.count) upstreams gave a head") }
+        if quorum == 1, let best = heads.compactMap(\.1).max(by: { $0.number < $1.number }) { return (best.number, best.hash) }
+        // The highest height at least `quorum` upstreams have reached, then the hash most of them give for it.
+        let height = heights[quorum - 1]
+        let answers = await headers(from: candidates, at: .string(Hex.quantity(height)))
+        var votes: [Hash32: Int] = [:]
+        for case let (_, header?) in answers where header.number == height { votes[header.hash, default: 0] += 1 }
+        guard let (hash, count) = votes.max(by: { $0.value < $1.value }), count >= quorum else {
+            throw .noQuorum("at block \(height) the upstreams give \(votes.count) different hashes, none from \(quorum)")
+        }
+        return (height, hash)
+    }
+
+    /// Each upstream's header at `block`, hash-checked; nil where it did not answer or lied (and is now faulty).
+    private func headers(from candidates: [Upstream], at block: JSONValue) async -> [(Upstream, Header?)] {
+        await withTaskGroup(of: (Upstream, Header?).self) { group in
+            for upstream in candidates {
+                group.addTask {
+                    guard case .success(let block?)? = try? await upstream.call("eth_getBlockByNumber", [block, false], as: RPCBlock?.self) else {
+                        return (upstream, nil)
+                    }
+                    guard block.header.hash == block.claimedHash else {
+                        self.markFaulty(upstream, evidence: "block \(block.header.number) field hash: expected \(block.header.hash.hex) (recomputed), actual \(block.claimedHash.hex)")
+                        return (upstream, nil)
+                    }
+                    return (upstream, block.header)
+                }
+            }
+            var all: [(Upstream, Header?)] = []
+            for await answer in group { all.append(answer) }
+            return all
+        }
+    }
+}

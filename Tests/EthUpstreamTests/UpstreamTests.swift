@@ -1,0 +1,125 @@
+import EthRPC
+import Foundation
+import Synchronization
+import Testing
+
+@testable import EthUpstream
+
+/// A transport that answers from a script, one step per request, and records what it was sent.
+final class ScriptedTransport: RPCTransport {
+    enum Step: Sendable {
+        case answer(String)
+        case fail(TransportError)
+    }
+
+    private let steps: Mutex<[Step]>
+    let sent = Mutex<[String]>([])
+
+    init(_ steps: [Step]) { self.steps = Mutex(steps) }
+
+    var remaining: Int { steps.withLock { $0.count } }
+
+    func post(_ body: [UInt8], timeout: Duration) async throws(TransportError) -> [UInt8] {
+        sent.withLock { $0.append(String(decoding: body, as: UTF8.self)) }
+        let step = steps.withLock { $0.isEmpty ? Step.fail(.connection("script ended")) : $0.removeFirst() }
+        switch step {
+        case .answer(let text): return Array(text.utf8)
+        case .fail(let error): throw error
+        }
+    }
+}
+
+func upstream(_ name: String, _ steps: [ScriptedTransport.Step]) throws -> (Upstream, ScriptedTransport) {
+    let transport = ScriptedTransport(steps)
+    var policy = RetryPolicy()
+    policy.baseDelay = .milliseconds(1)
+    policy.maxDelay = .milliseconds(2)
+    policy.maxAttempts = 3
+    policy.maxRateLimitWaits = 5
+    return (Upstream(endpoint: try UpstreamEndpoint("http://\(name).test/"), transport: transport, policy: policy), transport)
+}
+
+@Suite("Upstream client")
+struct UpstreamTests {
+    @Test func batchAnswersAreMatchedByIdWhateverTheirOrder() async throws {
+        let (client, transport) = try upstream("a", [
+            .answer(#"[{"jsonrpc":"2.0","id":1,"result":"0x2"},{"jsonrpc":"2.0","id":0,"result":"0x1"},{"jsonrpc":"2.0","id":2,"error":{"code":-32000,"message":"no"}}]"#)
+        ])
+        let answers = try await client.batch([RPCCall("a"), RPCCall("b"), RPCCall("c")], as: String.self)
+        #expect(try answers[0].get() == "0x1")
+        #expect(try answers[1].get() == "0x2")
+        #expect(throws: RPCError(code: -32000, message: "no")) { try answers[2].get() }
+        let sent = try JSONDecoder().decode(JSONValue.self, from: Data(transport.sent.withLock { $0[0] }.utf8))
+        #expect(sent == [["jsonrpc": "2.0", "id": 0, "method": "a", "params": []], ["jsonrpc": "2.0", "id": 1, "method": "b", "params": []],
+                         ["jsonrpc": "2.0", "id": 2, "method": "c", "params": []]])
+    }
+
+    @Test func transportFailuresAndGarbageAreRetriedThenReported() async throws {
+        let (client, _) = try upstream("a", [.fail(.timeout), .answer("<html>bad gateway</html>"), .answer(#"{"jsonrpc":"2.0","id":0,"result":"0x7"}"#)])
+        #expect(try await client.call("eth_blockNumber", as: String.self).get() == "0x7")
+        #expect(client.stats.requests == 3)
+        #expect(client.stats.errors == ["timeout": 1, "malformed": 1])
+
+        let (failing, transport) = try upstream("b", [.fail(.status(502)), .fail(.connection("reset")), .fail(.timeout), .answer("{}")])
+        await #expect(throws: UpstreamError.self) { try await failing.call("x", as: String.self) }
+        #expect(transport.remaining == 1, "gives up after maxAttempts")
+    }
+
+    @Test func malformedAnswersAreNeverAccepted() async throws {
+        let bodies = [
+            #"[{"jsonrpc":"2.0","id":0,"result":"0x1"}]"#,  // one of two answers missing
+            #"[{"jsonrpc":"2.0","id":0,"result":"0x1"},{"jsonrpc":"2.0","id":0,"result":"0x2"}]"#,  // repeated id
+            #"[{"jsonrpc":"2.0","id":0,"result":"0x1"},{"jsonrpc":"2.0","id":7,"result":"0x2"}]"#,  // foreign id
+            #"[{"jsonrpc":"2.0","id":0,"result":"0x1"},{"jsonrpc":"2.0","id":1}]"#,  // neither result nor error
+            #"[{"jsonrpc":"2.0","id":0,"result":"0x1"},{"jsonrpc":"2.0","id":1,"result":5}]"#,  // wrong result type
+            "not json",
+        ]
+        for body in bodies {
+            let (client, _) = try upstream("a", Array(repeating: .answer(body), count: 3))
+            await #expect(throws: UpstreamError.self, "\(body)") { try await client.batch([RPCCall("a"), RPCCall("b")], as: String.self) }
+            #expect(client.stats.errors["malformed"] == 3, "\(body)")
+        }
+    }
+
+    @Test func rateLimitsSlowDownInsteadOfFailing() async throws {
+        let limited = #"{"jsonrpc":"2.0","id":0,"error":{"code":-32005,"message":"rate limit"}}"#
+        let (client, _) = try upstream("a", [
+            .fail(.rateLimited(retryAfter: .milliseconds(1))), .answer(limited), .fail(.rateLimited(retryAfter: nil)), .answer(limited),
+            .answer(#"{"jsonrpc":"2.0","id":0,"result":"0x9"}"#),
+        ])
+        // Four refusals exceed maxAttempts (3) but not the rate-limit patience (5).
+        #expect(try await client.call("eth_chainId", as: String.self).get() == "0x9")
+        #expect(client.stats.errors == ["rate_limited": 4])
+    }
+
+    @Test func poolFailsOverAndSkipsFaultyUpstreams() async throws {
+        let ok = #"{"jsonrpc":"2.0","id":0,"result":"0x1"}"#
+        let (down, _) = try upstream("down", Array(repeating: .fail(.connection("refused")), count: 10))
+        let (up, upTransport) = try upstream("up", Array(repeating: .answer(ok), count: 10))
+        let pool = UpstreamPool(upstreams: [down, up])
+        for _ in 0..<4 {
+            let (answers, from) = try await pool.batch([RPCCall("eth_chainId")], as: String.self)
+            #expect(from === up)
+            #expect(try answers[0].get() == "0x1")
+        }
+        #expect(upTransport.remaining == 6)
+        pool.markFaulty(up, evidence: "block 5: hash is 0x1, expected 0x2")
+        #expect(pool.faults.map(\.upstream) == ["http://up.test/"])
+        await #expect(throws: PoolError.self) { try await pool.batch([RPCCall("eth_chainId")], as: String.self) }
+        pool.markFaulty(down, evidence: "x")
+        await #expect { try await pool.batch([RPCCall("eth_chainId")], as: String.self) } throws: { error in
+            if case PoolError.noneLeft = error { return true }
+            return false
+        }
+    }
+
+    @Test func endpointsExpandTheEnvironmentAndNeverShowTheSecret() throws {
+        let endpoint = try UpstreamEndpoint("https://eth.example/v2/${KEY}", environment: ["KEY": "s3cret"])
+        #expect(endpoint.url == "https://eth.example/v2/s3cret")
+        #expect("\(endpoint)" == "https://eth.example/v2/${KEY}")
+        #expect(throws: UpstreamEndpoint.Problem.unsetVariable("KEY")) { try UpstreamEndpoint("https://x/${KEY}", environment: [:]) }
+        #expect(throws: UpstreamEndpoint.Problem.unterminatedPlaceholder) { try UpstreamEndpoint("https://x/${KEY", environment: [:]) }
+        #expect(throws: UpstreamEndpoint.Problem.notHTTP) { try UpstreamEndpoint("ftp://x/", environment: [:]) }
+        #expect(throws: UpstreamEndpoint.Problem.notHTTP) { try UpstreamEndpoint("localhost:8545", environment: [:]) }
+    }
+}

@@ -1,0 +1,169 @@
+import AssetIndex
+import DevChain
+import DevNet
+import EthPrimitives
+import EthTypes
+import EthUpstream
+import Foundation
+import Ingest
+import Store
+import Sync
+import Synchronization
+import Testing
+
+/// Sync end to end: a dev chain served over real HTTP on loopback, synced into a real LevelDB.
+@Suite("Sync from the dev chain over HTTP")
+struct SyncTests {
+    @Test func syncedIndexAnswersAsTheChainRecords() async throws {
+        let net = try await RunningDevNet(DevNet(seed: 21, blocks: 520))
+        let (db, path) = try Fixtures.levelDB()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let index = AssetIndex(store: db)
+        var options = SyncOptions()
+        options.exitWhenCurrent = true
+        let syncer = Fixtures.syncer([try net.upstream()], index: index, options: options)
+        try await syncer.run()
+
+        let chain = net.devnet.chain
+        #expect(try index.cursor()?.number == 520)
+        #expect(try index.cursor()?.hash == chain.head.header.hash)
+        #expect(try index.digest() == Fixtures.directIndex(of: chain).digest())
+        let status = syncer.status.snapshot
+        #expect(status.blocksThisRun == 521)
+        // Bloom skipping: blocks without watched events were synced from their header alone.
+        let withEvents = chain.blocks.filter { !$0.receipts.allSatisfy(\.logs.isEmpty) }.count
+        #expect(status.fullBlocksThisRun >= UInt64(withEvents))
+        #expect(status.fullBlocksThisRun < 521)
+
+        let record = chain.record
+        let visions = DevChain.Contract.visions.address
+        #expect(record.mintedTokens > 50)
+        for id in 1...record.mintedTokens {
+            let token = UInt256(id)
+            let ownership = try index.ownerOf(contract: visions, tokenId: token)
+            if let owner = record.owners[id] {
+                guard case .owned(by: let indexed, since: _)? = ownership else { Issue.record("token \(id): \(String(describing: ownership))"); continue }
+                #expect(indexed == owner, "owner of token \(id)")
+            } else {
+                guard case .burned? = ownership else { Issue.record("token \(id) should be burned: \(String(describing: ownership))"); continue }
+            }
+            let provenance = try #require(try index.provenance(contract: visions, tokenId: token))
+            let minted = try #require(record.provenance[id])
+            #expect(provenance.mint?.minter == minted.minter, "minter of token \(id)")
+            #expect(provenance.aigc.first?.record.prompt == minted.prompt, "prompt of token \(id)")
+            #expect(provenance.aigc.first?.record.aigcData == minted.output, "output of token \(id)")
+            if let rental = record.rentals[id] {
+                let answer = try #require(try index.userOf(contract: visions, tokenId: token, timestamp: rental.expires - 1))
+                #expect(answer.user == rental.user && answer.expires == rental.expires, "rental of token \(id)")
+            }
+        }
+        for account in chain.accounts.map(\.address) {
+            let tokens = UInt256(UInt64(record.owners.values.filter { $0 == account }.count))
+            #expect(try index.balanceOf(contract: visions, holder: account) == tokens)
+            #expect(try index.balanceOf(contract: DevChain.Contract.shares.address, holder: account) == UInt256(record.shares[account] ?? 0))
+            for id in 1...5 as ClosedRange<UInt64> {
+                let expected = UInt256(record.editions[id]?[account] ?? 0)
+                #expect(try index.balanceOf(contract: DevChain.Contract.editions.address, holder: account, tokenId: UInt256(id)) == expected)
+            }
+        }
+    }
+
+    @Test func aLiarIsNamedAndNothingItTamperedIsIndexed() async throws {
+        var honestFaults = DevNetFaults()
+        honestFaults.dropRate = 0.05
+        honestFaults.delayRate = 0.05
+        honestFaults.delay = .milliseconds(30)
+        honestFaults.rateLimitRate = 0.05
+        var lies = DevNetFaults()
+        lies.tamper = .all
+        lies.tamperRate = 0.05
+        let honest = try await RunningDevNet(DevNet(seed: 22, blocks: 500, faults: honestFaults))
+        let liar = try await RunningDevNet(DevNet(seed: 22, blocks: 500, faults: lies))
+        let (db, path) = try Fixtures.levelDB()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let index = AssetIndex(store: db)
+        var options = SyncOptions()
+        options.exitWhenCurrent = true
+        options.headersPerRequest = 25
+        let log = LogLines()
+        let syncer = Fixtures.syncer([try liar.upstream(), try honest.upstream()], index: index, options: options, log: log)
+        try await syncer.run()
+
+        #expect(liar.devnet.tamperedCount > 0)
+        #expect(try index.digest() == Fixtures.directIndex(of: honest.devnet.chain).digest())
+        let faults = syncer.pool.faults
+        #expect(faults.map { $0.upstream } == [liar.url], "\(faults)")
+        #expect(faults.first?.evidence.hasPrefix("block ") == true, "the evidence names the block and field: \(faults)")
+        #expect(log.lines.withLock { $0 }.contains { $0.contains(liar.url) && $0.contains("marked faulty") })
+        let failures = syncer.status.snapshot.verificationFailures
+        #expect(failures.values.reduce(0, +) >= 1, "\(failures)")
+        // The honest upstream's drops, delays and rate limits were retried, not fatal.
+        let errors = syncer.pool.upstreams[1].stats.errors
+        #expect(errors["connection", default: 0] + errors["rate_limited", default: 0] > 0, "\(errors)")
+    }
+
+    /// Grows the dev chain a block at a time up to `last`, each time once sync has indexed its head, so that sync
+    /// follows the head closely and a reorg replaces exactly the blocks it has indexed. Stops early if sync stops.
+    static func grow(_ net: RunningDevNet, following syncer: Syncer, to last: UInt64) async throws {
+        while net.devnet.head < last {
+            let status = syncer.status.snapshot
+            if status.phase == .stopped { return }
+            if status.indexed == net.devnet.head { net.devnet.grow() }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    @Test(arguments: [1, 3, 16, 64] as [UInt64])
+    func reorgsWhileFollowingTheHead(depth: UInt64) async throws {
+        let reorg = DevNetReorg(at: 150, depth: depth)
+        let last: UInt64 = 170
+        let net = try await RunningDevNet(DevNet(seed: 23, blocks: 100, reorg: reorg, maxHead: last))
+        let (db, path) = try Fixtures.levelDB()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let index = AssetIndex(store: db)
+        var options = SyncOptions()
+        options.pollInterval = .milliseconds(5)
+        options.stopAt = last
+        let syncer = Fixtures.syncer([try net.upstream()], index: index, options: options)
+        async let synced: Void = syncer.run()
+        try await Self.grow(net, following: syncer, to: last)
+        try await synced
+
+        var final = DevChain(seed: 23, fork: reorg.fork)
+        final.grow(to: last)
+        #expect(net.devnet.chain.head.header.hash == final.head.header.hash)
+        #expect(try index.cursor()?.hash == final.head.header.hash)
+        #expect(try index.digest() == Fixtures.directIndex(of: final).digest())
+        let status = syncer.status.snapshot
+        #expect(status.reorgs == 1)
+        #expect(status.deepestReorg == depth)
+    }
+
+    @Test func aReorgDeeperThanTheWindowStopsSyncAndKeepsTheStore() async throws {
+        let reorg = DevNetReorg(at: 60, depth: 20)
+        let net = try await RunningDevNet(DevNet(seed: 24, blocks: 40, reorg: reorg, maxHead: 70))
+        let (db, path) = try Fixtures.levelDB()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let index = AssetIndex(store: db, undoWindow: 8)
+        var options = SyncOptions()
+        options.pollInterval = .milliseconds(5)
+        options.stopAt = 70
+        let syncer = Fixtures.syncer([try net.upstream()], index: index, options: options)
+        async let growth: Void = Self.grow(net, following: syncer, to: 70)
+        await #expect {
+            try await syncer.run()
+        } throws: { error in
+            guard case SyncError.reorgTooDeep = error else { return false }
+            return "\(error)".contains("deeper than the undo window")
+        }
+        try await growth
+        // What is stored is the old branch up to the reorg, exactly as a direct import builds it.
+        let tip = try #require(try index.cursor())
+        #expect(tip.number == 60)
+        var old = DevChain(seed: 24)
+        old.grow(to: 60)
+        #expect(tip.hash == old.head.header.hash)
+        #expect(try index.digest() == Fixtures.directIndex(of: old).digest())
+        #expect(syncer.status.snapshot.phase == SyncStatus.Phase.stopped)
+    }
+}
