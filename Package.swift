@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "EthUpstream", targets: ["EthUpstream"]),
         .library(name: "DevNet", targets: ["DevNet"]),
         .library(name: "Sync", targets: ["Sync"]),
+        .library(name: "NodeConfig", targets: ["NodeConfig"]),
         // Exported so the benchmarks can time the bare C call next to ours, through the same module map.
         .library(name: "CLibSecp256k1", targets: ["CLibSecp256k1"]),
     ],
@@ -68,6 +69,9 @@ let package = Package(
             name: "DevNet",
             dependencies: ["EthPrimitives", "EthTypes", "EthRPC", "DevChain", .product(name: "Hummingbird", package: "hummingbird")]),
         .target(
+            name: "NodeConfig",
+            dependencies: ["EthPrimitives", "EthUpstream", .product(name: "Yams", package: "Yams")]),
+        .target(
             name: "Sync",
             dependencies: ["EthPrimitives", "EthTypes", "EthVerify", "EthRPC", "EthUpstream", "Store", "AssetIndex", "Ingest"]),
         .target(
@@ -97,6 +101,7 @@ let package = Package(
         .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "VectorSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "VectorSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Ingest", "DevChain"]),
+        .testTarget(name: "NodeConfigTests", dependencies: ["NodeConfig", "EthPrimitives"]),
         .testTarget(name: "EthUpstreamTests", dependencies: ["EthUpstream", "EthRPC"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "DevNet", "DevChain", "Ingest", "Store", "AssetIndex", "EthUpstream"]),
         // Runs the built `provenant` binary as a user would.

@@ -19,6 +19,22 @@ public enum HexError: Error, Equatable, Sendable {
     case badChecksum
 }
 
+extension HexError: CustomStringConvertible {
+    /// The reason in words, as error messages show it.
+    public var description: String {
+        switch self {
+        case .missingPrefix: return "missing 0x prefix"
+        case .empty: return "empty quantity (use 0x0)"
+        case .oddLength: return "odd number of hex digits"
+        case .invalidCharacter(let offset): return "invalid hex digit at position \(offset + 2)"
+        case .leadingZeros: return "leading zeros in a QUANTITY"
+        case .overflow: return "value too large"
+        case .wrongLength(let expected, let actual): return "expected \(expected) bytes, got \(actual)"
+        case .badChecksum: return "bad EIP-55 checksum"
+        }
+    }
+}
+
 /// Hex coding of Ethereum JSON-RPC values: DATA (even-length, any case in) and QUANTITY (minimal).
 public enum Hex {
     @inline(__always)

@@ -36,29 +36,16 @@ public struct Params: Sendable {
         return s
     }
 
-    static func hexProblem(_ error: HexError) -> String {
-        switch error {
-        case .missingPrefix: return "missing 0x prefix"
-        case .empty: return "empty quantity (use 0x0)"
-        case .oddLength: return "odd number of hex digits"
-        case .invalidCharacter(let offset): return "invalid hex digit at position \(offset + 2)"
-        case .leadingZeros: return "leading zeros in a QUANTITY"
-        case .overflow: return "value too large"
-        case .wrongLength(let expected, let actual): return "expected \(expected) bytes, got \(actual)"
-        case .badChecksum: return "bad EIP-55 checksum"
-        }
-    }
-
     /// A 20-byte address, any case (a mixed-case one must carry a valid EIP-55 checksum).
     public func address(_ index: Int) throws(RPCError) -> Address {
         let s = try string(index)
-        do throws(HexError) { return try Address(checksummedHex: s) } catch { throw .invalidParams(names[index], Self.hexProblem(error)) }
+        do throws(HexError) { return try Address(checksummedHex: s) } catch { throw .invalidParams(names[index], error.description) }
     }
 
     /// A 32-byte hash.
     public func hash(_ index: Int) throws(RPCError) -> Hash32 {
         let s = try string(index)
-        do throws(HexError) { return try Hash32(hex: s) } catch { throw .invalidParams(names[index], Self.hexProblem(error)) }
+        do throws(HexError) { return try Hash32(hex: s) } catch { throw .invalidParams(names[index], error.description) }
     }
 
     /// A boolean.
@@ -72,13 +59,13 @@ public struct Params: Sendable {
     /// A QUANTITY of up to 256 bits (token ids).
     public func uint256(_ index: Int) throws(RPCError) -> UInt256 {
         let s = try string(index)
-        do throws(HexError) { return try UInt256(quantity: s) } catch { throw .invalidParams(names[index], Self.hexProblem(error)) }
+        do throws(HexError) { return try UInt256(quantity: s) } catch { throw .invalidParams(names[index], error.description) }
     }
 
     /// A QUANTITY of up to 64 bits.
     public func uint64(_ index: Int) throws(RPCError) -> UInt64 {
         let s = try string(index)
-        do throws(HexError) { return try Hex.quantity(s) } catch { throw .invalidParams(names[index], Self.hexProblem(error)) }
+        do throws(HexError) { return try Hex.quantity(s) } catch { throw .invalidParams(names[index], error.description) }
     }
 
     /// A block parameter: a QUANTITY, `"earliest"` (0) or `"latest"` (nil). `"pending"`, `"safe"` and
@@ -107,7 +94,7 @@ public struct Params: Sendable {
         switch value {
         case .int(let i): limit = i
         case .string(let s):
-            do throws(HexError) { limit = Int64(clamping: try Hex.quantity(s)) } catch { throw .invalidParams("\(parameter).limit", hexProblem(error)) }
+            do throws(HexError) { limit = Int64(clamping: try Hex.quantity(s)) } catch { throw .invalidParams("\(parameter).limit", error.description) }
         default: throw .invalidParams("\(parameter).limit", "expected a number or QUANTITY, got \(value.typeName)")
         }
         guard limit >= 1 else { throw .invalidParams("\(parameter).limit", "must be at least 1") }
@@ -119,6 +106,6 @@ public struct Params: Sendable {
     public static func cursor(_ options: [String: JSONValue], parameter: String) throws(RPCError) -> [UInt8]? {
         guard let value = options["cursor"], value != .null else { return nil }
         guard case .string(let s) = value else { throw .invalidParams("\(parameter).cursor", "expected a string, got \(value.typeName)") }
-        do throws(HexError) { return try Hex.decode(s) } catch { throw .invalidParams("\(parameter).cursor", hexProblem(error)) }
+        do throws(HexError) { return try Hex.decode(s) } catch { throw .invalidParams("\(parameter).cursor", error.description) }
     }
 }
