@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Tests only: the arbitrary-precision oracle for the UInt256 property tests.
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
@@ -67,7 +69,10 @@ let package = Package(
             ]),
         .target(
             name: "DevNet",
-            dependencies: ["EthPrimitives", "EthTypes", "EthRPC", "DevChain", .product(name: "Hummingbird", package: "hummingbird")]),
+            dependencies: [
+                "EthPrimitives", "EthTypes", "EthRPC", "DevChain", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "NodeConfig",
             dependencies: ["EthPrimitives", "EthUpstream", .product(name: "Yams", package: "Yams")]),
@@ -78,13 +83,16 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "EthPrimitives", "EthCrypto", "EthTypes", "EthRPC", "Store", "AssetIndex",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .executableTarget(
             name: "provenant",
             dependencies: [
                 "EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthVerify", "Store", "AssetIndex",
-                "DevChain", "Ingest", "Server", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DevChain", "Ingest", "Server", "EthUpstream", "DevNet", "Sync", "NodeConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
         // Test support: locating the shared vectors and counting what each suite ran.

@@ -4,6 +4,7 @@ public import EthRPC
 internal import EthTypes
 internal import Foundation
 internal import Hummingbird
+internal import Logging
 internal import NIOCore
 internal import Synchronization
 
@@ -271,9 +272,11 @@ public final class DevNet: Sendable {
             }
             return Self.json(answer)
         }
+        var logger = Logger(label: "provenant.devnet")
+        logger.logLevel = .critical  // a test stopping the devnet by cancellation is not an error to print
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "provenant-devnet"),
-            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) })
+            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) }, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
             if let blockInterval {

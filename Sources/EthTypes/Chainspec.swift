@@ -44,7 +44,8 @@ public struct Chainspec: Sendable, Decodable {
     public let name: String
     public let chainId: UInt64
     public let forks: [Fork: Activation]
-    public let checkpoints: [Checkpoint]
+    /// Trust roots; a config may replace them with its own checkpoint.
+    public var checkpoints: [Checkpoint]
 
     private enum Keys: String, CodingKey { case name, chainId, forks, checkpoints }
 

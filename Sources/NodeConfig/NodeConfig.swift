@@ -22,6 +22,13 @@ public struct NodeConfig: Sendable {
         public var startBlock: UInt64
         /// Standards the user declares (`erc721`, `erc20`, …); the index detects them from events either way.
         public var standards: [String]?
+
+        public init(name: String, address: Address, startBlock: UInt64, standards: [String]? = nil) {
+            self.name = name
+            self.address = address
+            self.startBlock = startBlock
+            self.standards = standards
+        }
     }
 
     public var chain: String
@@ -33,6 +40,14 @@ public struct NodeConfig: Sendable {
     public var serverHost = "127.0.0.1"
     public var serverPort = 8547
     public var contracts: [Contract]
+
+    /// A config made in code (the demo's); the other keys keep their defaults.
+    public init(chain: String, upstreams: [UpstreamEndpoint], dataDir: String, contracts: [Contract]) {
+        self.chain = chain
+        self.upstreams = upstreams
+        self.dataDir = dataDir
+        self.contracts = contracts
+    }
 
     /// Standards names `contracts[].standards` accepts.
     public static let standardNames = ["erc20", "erc721", "erc1155", "erc4907", "erc7007", "erc4906"]

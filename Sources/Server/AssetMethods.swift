@@ -15,11 +15,15 @@ public struct AssetMethods: Sendable {
     /// The trusted checkpoint the indexed chain descends from.
     public let checkpoint: Chainspec.Checkpoint?
     public let clientVersion: String
+    /// The node's sync, when it syncs (`provenant run`); nil when only serving a data directory.
+    public let sync: (@Sendable () -> SyncReport)?
 
     /// Most logs one `eth_getLogs` call returns.
     public static let maxLogs = 10_000
 
-    public init(index: AssetIndex, chainId: UInt64, watched: Set<Address>, checkpoint: Chainspec.Checkpoint? = nil, clientVersion: String = "provenant/0.1") {
+    public init(index: AssetIndex, chainId: UInt64, watched: Set<Address>, checkpoint: Chainspec.Checkpoint? = nil,
+                clientVersion: String = "provenant/0.1", sync: (@Sendable () -> SyncReport)? = nil) {
+        self.sync = sync
         self.index = index
         self.chainId = chainId
         self.watched = watched
@@ -210,13 +214,22 @@ public struct AssetMethods: Sendable {
             indexed = .null
         }
         let events = try run { () throws(IndexError) in try index.eventCount() }
-        return [
+        var result: [String: JSONValue] = [
             "chainId": .string(Hex.quantity(chainId)),
             "checkpoint": checkpoint.map { ["number": .string(Hex.quantity($0.number)), "hash": .string($0.hash.hex)] } ?? .null,
-            // No upstream is followed yet: the verified head is the indexed block.
+            // Without sync, the verified head is the indexed block.
             "head": indexed, "indexed": indexed, "upstreams": [],
             "contracts": .array(watched.sorted().map { .string($0.hex) }), "events": .string(Hex.quantity(events)),
         ]
+        if let report = sync?() {
+            // The agreed head is known by number; its hash once the block is verified and stored.
+            if let head = report.head {
+                result["head"] = ["number": .string(Hex.quantity(head)), "hash": try header(head).map { .string($0.hash.hex) } ?? .null]
+            }
+            result["upstreams"] = report.upstreamsJSON
+            result["sync"] = report.json
+        }
+        return .object(result)
     }
 
     func provenance(_ raw: JSONValue?) throws(RPCError) -> JSONValue {

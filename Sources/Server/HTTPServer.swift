@@ -2,6 +2,8 @@ public import EthRPC
 internal import Foundation
 internal import Hummingbird
 internal import NIOCore
+public import Logging
+public import ServiceLifecycle
 
 /// The JSON-RPC server over HTTP: `POST /` takes a JSON-RPC body; `GET /health` answers 200 while serving;
 /// `GET /metrics` is Prometheus text.
@@ -14,23 +16,40 @@ public struct HTTPServer: Sendable {
     public let host: String
     public let port: Int
     public let metrics = ServerMetrics()
-    /// Values for `/metrics` read at scrape time (indexed block, events).
-    public let gauges: @Sendable () -> [(name: String, help: String, value: Double)]
+    /// Figures for `/metrics` read at scrape time (indexed block, events, sync, upstreams).
+    public let families: @Sendable () -> [MetricFamily]
+    /// The body of `/health` beyond `"status": "ok"`: whether sync is current, when the node syncs.
+    public let health: @Sendable () -> [String: JSONValue]
 
     public init(dispatcher: Dispatcher, host: String = HTTPServer.defaultAddress, port: Int = HTTPServer.defaultPort,
-                gauges: @escaping @Sendable () -> [(name: String, help: String, value: Double)] = { [] }) {
+                metrics families: @escaping @Sendable () -> [MetricFamily] = { [] },
+                health: @escaping @Sendable () -> [String: JSONValue] = { [:] }) {
         var observed = dispatcher
         let metrics = self.metrics
         observed.observer = { method, code, duration in metrics.record(method: method, code: code, duration: duration) }
         self.dispatcher = observed
         self.host = host
         self.port = port
-        self.gauges = gauges
+        self.families = families
+        self.health = health
+    }
+
+    /// Hummingbird's own lines (start, shutdown) below warnings stay out of the node's output.
+    public static func quietLogger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = .warning
+        return logger
     }
 
     /// Serves until the task is cancelled. `onReady` is called once the socket is bound, with its port
     /// (useful with port 0 in tests).
     public func run(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await ServiceGroup(configuration: .init(services: [.init(service: service(onReady: onReady))], logger: Self.quietLogger("provenant.server"))).run()
+    }
+
+    /// The server as a service of a `ServiceGroup`: a graceful shutdown stops accepting, lets requests in flight
+    /// finish, and returns.
+    public func service(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) -> any Service {
         let router = Router()
         let dispatcher = self.dispatcher
         router.post("/") { request, _ -> Response in
@@ -44,20 +63,25 @@ public struct HTTPServer: Sendable {
             guard let response = dispatcher.handle(Data(buffer: body)) else { return Response(status: .noContent) }
             return Self.json(response, status: .ok)
         }
+        let health = self.health
         router.get("/health") { _, _ -> Response in
-            Self.json(Data(#"{"status":"ok"}"#.utf8), status: .ok)
+            var body = health()
+            body["status"] = "ok"
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return Self.json((try? encoder.encode(JSONValue.object(body))) ?? Data(#"{"status":"ok"}"#.utf8), status: .ok)
         }
-        let metrics = self.metrics, gauges = self.gauges
+        let metrics = self.metrics, families = self.families
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(string: metrics.render(gauges: gauges()))))
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render(families()))))
         }
-        let app = Application(
+        return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "provenant"),
-            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) })
-        try await app.runService()
+            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
+            logger: Self.quietLogger("provenant.server"))
     }
 
     static func json(_ data: Data, status: HTTPResponse.Status) -> Response {

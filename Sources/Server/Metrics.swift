@@ -27,8 +27,8 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    /// The exposition text, with `gauges` (name, help, value) appended.
-    public func render(gauges: [(name: String, help: String, value: Double)]) -> String {
+    /// The exposition text, with `families` (sync, index and upstream figures read at scrape time) appended.
+    public func render(_ families: [MetricFamily]) -> String {
         let s = state.withLock { $0 }
         var out = "# HELP provenant_rpc_requests_total JSON-RPC calls by method and outcome (code 0: success).\n"
         out += "# TYPE provenant_rpc_requests_total counter\n"
@@ -45,9 +45,40 @@ public final class ServerMetrics: Sendable {
         out += "provenant_rpc_request_seconds_bucket{le=\"+Inf\"} \(s.count)\n"
         out += "provenant_rpc_request_seconds_sum \(s.sum)\n"
         out += "provenant_rpc_request_seconds_count \(s.count)\n"
-        for gauge in gauges {
-            out += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) gauge\n\(gauge.name) \(gauge.value)\n"
+        for family in families {
+            out += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) \(family.type.rawValue)\n"
+            for sample in family.samples {
+                let labels = sample.labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",")
+                out += "\(family.name)\(labels.isEmpty ? "" : "{\(labels)}") \(sample.value)\n"
+            }
         }
         return out
+    }
+
+    /// Label values as the text format wants them: backslash, quote and newline escaped.
+    static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    }
+}
+
+/// One metric of `/metrics` with its samples, each with its labels in order.
+public struct MetricFamily: Sendable {
+    public enum Kind: String, Sendable { case gauge, counter }
+
+    public var name: String
+    public var help: String
+    public var type: Kind
+    public var samples: [(labels: [(String, String)], value: Double)]
+
+    public init(name: String, help: String, type: Kind, samples: [(labels: [(String, String)], value: Double)]) {
+        self.name = name
+        self.help = help
+        self.type = type
+        self.samples = samples
+    }
+
+    /// A gauge with one unlabelled value.
+    public static func gauge(_ name: String, _ help: String, _ value: Double) -> MetricFamily {
+        MetricFamily(name: name, help: help, type: .gauge, samples: [([], value)])
     }
 }

@@ -43,8 +43,8 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     /// contract → standards bitmask, as detected from its events.
     case contractStandards = 0x1a
 
-    /// The layout version this file describes.
-    public static let version: UInt64 = 1
+    /// The layout version this file describes (2: `meta/watched` holds each contract's start block).
+    public static let version: UInt64 = 2
 
     static let versionKey = Schema.meta.key(Array("schemaVersion".utf8))
 

@@ -13,9 +13,12 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Opening a data directory: the LevelDB store, the index over it, the chainspec and the watched contracts.
+/// Opening a data directory: the LevelDB store, the index over it, and what it was filled with (the chain and the
+/// watched contracts with their start blocks), recorded on first use so that later commands read the same.
 struct DataDirectory {
+    /// meta/watched: address ‖ be64(startBlock) per watched contract.
     static let watchedKey = Schema.meta.key(Array("watched".utf8))
+    /// meta/chain: the chainspec as given (a name from chainspec/ or an absolute path).
     static let chainKey = Schema.meta.key(Array("chain".utf8))
 
     let path: String
@@ -23,7 +26,7 @@ struct DataDirectory {
     let index: AssetIndex
 
     /// Opens `path`; only a command that fills a directory may `create` one.
-    init(path: String, create: Bool = false) throws {
+    init(path: String, create: Bool = false, undoWindow: UInt64 = AssetIndex.defaultUndoWindow) throws {
         self.path = path
         do {
             store = try LevelDB(path: path, create: create)
@@ -31,21 +34,45 @@ struct DataDirectory {
         } catch {
             throw CLIError("cannot open the data directory \(path): \(error)")
         }
-        index = AssetIndex(store: store)
+        index = AssetIndex(store: store, undoWindow: undoWindow)
     }
 
-    /// The watched contracts recorded when the directory was first filled.
-    func watched() throws -> Set<Address> {
+    /// The chain and contracts the directory was filled with; nil for a directory never filled.
+    func recorded() throws -> (chain: String, startBlocks: [Address: UInt64])? {
+        guard let chain = try store.get(Self.chainKey) else { return nil }
         let bytes = try store.get(Self.watchedKey) ?? []
-        return Set(stride(from: 0, to: bytes.count - 19, by: 20).map { Address(bytes: bytes[$0..<$0 + 20])! })
+        guard bytes.count % 28 == 0 else { throw CLIError("\(path): the watched-contracts record is damaged") }
+        var starts: [Address: UInt64] = [:]
+        for offset in stride(from: 0, to: bytes.count, by: 28) {
+            starts[Address(bytes: bytes[offset..<offset + 20])!] = KeyCoding.readBE64(bytes[(offset + 20)...])
+        }
+        return (String(decoding: chain, as: UTF8.self), starts)
     }
 
-    func ingestor(chain: String, watched: Set<Address>) throws -> Ingestor {
-        let spec = try Chainspec.load(chain, directories: ChainspecDirectories.search)
-        if let recorded = try store.get(Self.chainKey), recorded != Array(spec.name.utf8) {
-            throw CLIError("\(path) holds chain \"\(String(decoding: recorded, as: UTF8.self))\", not \"\(spec.name)\"")
+    /// Records the chain and contracts in a new directory, or checks that they are the ones it holds: an index
+    /// built for other contracts or another chain would answer wrongly without saying so.
+    func record(chain: String, spec: Chainspec, startBlocks: [Address: UInt64]) throws {
+        if let (recordedChain, recordedStarts) = try recorded() {
+            let recordedSpec = try Chainspec.load(recordedChain, directories: ChainspecDirectories.search)
+            guard recordedSpec.name == spec.name, recordedSpec.chainId == spec.chainId else {
+                throw CLIError("\(path) holds chain \"\(recordedSpec.name)\", not \"\(spec.name)\"; use another data directory")
+            }
+            guard recordedStarts == startBlocks else {
+                throw CLIError("\(path) was indexed for other contracts or start blocks; watching a new contract needs its history: use a new data directory")
+            }
+            return
         }
-        return Ingestor(index: index, spec: spec, watched: watched)
+        var batch = WriteBatch()
+        batch.put(Self.chainKey, Array(chain.utf8))
+        batch.put(Self.watchedKey, startBlocks.sorted { $0.key.hex < $1.key.hex }.flatMap { $0.key.bytes + KeyCoding.be64($0.value) })
+        try store.write(batch)
+    }
+
+    /// The chainspec and an ingestor for what the directory records.
+    func ingestor() throws -> (Chainspec, Ingestor) {
+        guard let (chain, starts) = try recorded() else { throw CLIError("\(path) holds no chain data yet") }
+        let spec = try Chainspec.load(chain, directories: ChainspecDirectories.search)
+        return (spec, Ingestor(index: index, spec: spec, watched: Set(starts.keys), startBlocks: starts))
     }
 }
 
@@ -93,10 +120,9 @@ struct ImportDevChain: ParsableCommand {
         if try Reindexer.isInterrupted(directory.store) {
             throw CLIError("a reindex of \(dataDir) was interrupted; run `provenant reindex --data-dir \(dataDir)` first")
         }
-        let watched = Set(DevChain.Contract.allCases.map(\.address))
-        try directory.store.put(DataDirectory.watchedKey, watched.sorted().flatMap(\.bytes))
-        try directory.store.put(DataDirectory.chainKey, Array("provenant-dev".utf8))
-        let ingestor = try directory.ingestor(chain: "provenant-dev", watched: watched)
+        let spec = try Chainspec.load("provenant-dev", directories: ChainspecDirectories.search)
+        try directory.record(chain: "provenant-dev", spec: spec, startBlocks: Dictionary(uniqueKeysWithValues: DevChain.Contract.allCases.map { ($0.address, 0) }))
+        let (_, ingestor) = try directory.ingestor()
         var parent = try ingestor.tipHeader()
         let first = parent.map { $0.number + 1 } ?? 0
         var chain = DevChain(seed: seed)
@@ -125,10 +151,7 @@ struct Reindex: ParsableCommand {
 
     func run() throws {
         let directory = try DataDirectory(path: dataDir)
-        guard let chain = try directory.store.get(DataDirectory.chainKey) else {
-            throw CLIError("\(dataDir) holds no chain data to reindex")
-        }
-        let reindexer = Reindexer(ingestor: try directory.ingestor(chain: String(decoding: chain, as: UTF8.self), watched: try directory.watched()))
+        let reindexer = Reindexer(ingestor: try directory.ingestor().1)
         var progress = Progress(label: "reindex")
         let stats = try reindexer.run { done, total in progress.update(done, total) }
         print("reindexed: \(stats.events) events, \(stats.malformed) malformed logs skipped")

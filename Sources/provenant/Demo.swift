@@ -1,128 +1,143 @@
 import ArgumentParser
-import AssetIndex
 import DevChain
-import EthCrypto
+import DevNet
 import EthPrimitives
-import EthTrie
-import EthTypes
+import EthRPC
+import EthUpstream
 import Foundation
-import Ingest
-import Store
+import NodeConfig
+import Server
+import Synchronization
 
-/// `provenant demo`: the dev chain, verified and indexed into a temporary data directory, then queried.
-struct Demo: ParsableCommand {
+/// `provenant demo`: the dev chain served over HTTP by two upstreams, one of them lying, and a node syncing from
+/// both into a temporary data directory, then serving queries.
+struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify and index the built-in dev chain in a temporary directory, then show what it answers.",
+        abstract: "Run the dev chain and a node in one process: sync, verify, index, then serve queries.",
         discussion: """
-            Generates the dev chain (real secp256k1 signatures, real roots and blooms, AI-asset contracts emitting \
-            ERC-721, ERC-1155, ERC-20, ERC-4907 and ERC-7007 events), checks every block as if an untrusted \
-            upstream had sent it, writes each one with its index changes in one LevelDB batch, shows that a \
-            tampered block is refused, and prints example answers: owner, provenance with the recovered minter and \
-            prompt, rental, balances, and a Merkle proof of the mint transaction. Needs no network. The JSON-RPC \
-            server and HTTP sync come with the next releases.
+            Starts the built-in dev chain as two JSON-RPC upstreams on loopback: an honest one, and one that \
+            tampers with a share of its answers (header fields, receipts, senders) while still claiming the \
+            original hashes. A node syncs from both into a temporary LevelDB directory, verifying every block, \
+            names the liar with its evidence, indexes the AI-asset contracts (ERC-721 with ERC-4907 rentals and \
+            ERC-7007 provenance, ERC-1155, ERC-20 shares), and then serves JSON-RPC. It prints example queries as \
+            curl commands with the answers the server gave, and keeps following the dev chain, which grows a \
+            block every --block-time-ms, until Ctrl-C. Needs no network. --exit stops after the examples.
             """)
 
     @Option(help: "Seed of the dev chain.") var seed: UInt64 = 1
-    @Option(help: "Number of blocks after genesis.") var blocks: UInt64 = 300
+    @Option(help: "Blocks after genesis at start.") var blocks: UInt64 = 300
+    @Option(help: "The node's JSON-RPC address, host:port (port 0: any free port).") var rpcAddr = "127.0.0.1:8547"
+    @Option(help: "The dev chain adds a block every this many milliseconds.") var blockTimeMs: UInt64 = 2_000
+    @Option(help: "Share of the lying upstream's answers that are tampered with.") var lieRate: Double = 0.2
+    @Flag(help: "Exit after printing the examples instead of serving until Ctrl-C.") var exit = false
 
-    func run() throws {
+    func validate() throws {
+        guard (0...1).contains(lieRate) else { throw ValidationError("--lie-rate must be between 0 and 1") }
+        guard blockTimeMs > 0 else { throw ValidationError("--block-time-ms must be above 0") }
+    }
+
+    func run() async throws {
+        guard let colon = rpcAddr.lastIndex(of: ":"), let port = Int(rpcAddr[rpcAddr.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw ValidationError("--rpc-addr must be host:port, got \(rpcAddr)")
+        }
+        let host = String(rpcAddr[..<colon])
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-demo-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try LevelDB(path: directory)
-        let spec = try Chainspec.load("provenant-dev", directories: ChainspecDirectories.search)
-        let watched = Set(DevChain.Contract.allCases.map(\.address))
-        let ingestor = Ingestor(index: AssetIndex(store: store), spec: spec, watched: watched)
 
-        print("Provenant demo: dev chain seed \(seed), \(blocks) blocks, verified and indexed into \(directory)")
-        var chain = DevChain(seed: seed)
-        chain.grow(to: blocks)
-        var parent: Header?
-        var transactions = 0, events = 0
-        let clock = ContinuousClock()
-        let elapsed = try clock.measure {
-            for block in chain.blocks {
-                events += try ingestor.ingest(block.rpc, receipts: block.receipts, parent: parent).events
-                transactions += block.transactions.count
-                parent = block.header
+        var lies = DevNetFaults()
+        lies.tamper = .all
+        lies.tamperRate = lieRate
+        let interval = Duration.milliseconds(Int64(blockTimeMs))
+        let honest = DevNet(seed: seed, blocks: blocks)
+        let liar = DevNet(seed: seed, blocks: blocks, faults: lies)
+        let honestPort = Shared<Int?>(nil), liarPort = Shared<Int?>(nil)
+        let devnets = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await honest.run(port: 0, blockInterval: interval) { p in honestPort.value.withLock { $0 = p } } }
+                // The liar serves the same chain; it grows on its own clock, as a real second node would.
+                group.addTask { try await liar.run(port: 0, blockInterval: interval) { p in liarPort.value.withLock { $0 = p } } }
+                try await group.waitForAll()
             }
         }
-        print("  verified \(chain.blocks.count) blocks (hash, parent link to the genesis checkpoint, roots, blooms, \(transactions) senders) and indexed \(events) events in \(elapsed)")
+        defer { devnets.cancel() }
+        while honestPort.value.withLock({ $0 }) == nil || liarPort.value.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        let honestURL = "http://127.0.0.1:\(honestPort.value.withLock { $0! })/", liarURL = "http://127.0.0.1:\(liarPort.value.withLock { $0! })/"
 
-        // A lying upstream sends the next block with one thing changed: a log's data when it has logs, else a
-        // sender, else the block hash. It is refused, and nothing of it is written.
-        var next = chain
-        next.grow(to: blocks + 1)
-        let honest = next.blocks.last!
-        var receipts = honest.receipts
-        var senders = honest.senders
-        var claimedHash = honest.header.hash
-        let lie: String
-        if let r = receipts.firstIndex(where: { !$0.logs.isEmpty }) {
-            receipts[r].logs[0].data.append(0x01)
-            lie = "one byte added to a log"
-        } else if !senders.isEmpty {
-            senders[0] = Address(bytes: [UInt8](repeating: 0x11, count: 20))!
-            lie = "a transaction's sender replaced"
-        } else {
-            claimedHash = keccak256(claimedHash.bytes)
-            lie = "the block hash replaced"
-        }
-        let tampered = RPCBlock(
-            header: honest.header, claimedHash: claimedHash,
-            transactions: .full(zip(honest.transactions, senders).map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: $1) }),
-            uncles: [], withdrawals: [])
-        do {
-            try ingestor.ingest(tampered, receipts: receipts, parent: parent)
-            print("  tampered block \(honest.header.number) (\(lie)): ACCEPTED — this is a bug")
-            throw ExitCode.failure
-        } catch let error as IngestError {
-            print("  tampered block \(honest.header.number) (\(lie)): refused, \(error)")
-        }
+        print("Provenant demo: dev chain seed \(seed), \(blocks) blocks, served by two upstreams on loopback:")
+        print("  \(honestURL)   honest")
+        print("  \(liarURL)   tampers with \(Int(lieRate * 100))% of its answers, still claiming the original hashes")
+        print("A node syncs from both into \(directory), verifying every block against the genesis checkpoint.")
+        fflush(nil)
 
-        let index = ingestor.index
-        let visions = DevChain.Contract.visions.address
-        let tip = parent!
+        let contracts = DevChain.Contract.allCases.map { NodeConfig.Contract(name: $0.name, address: $0.address, startBlock: 0) }
+        let config = NodeConfig(
+            chain: "provenant-dev", upstreams: [try UpstreamEndpoint(liarURL), try UpstreamEndpoint(honestURL)], dataDir: directory, contracts: contracts)
+        let logged = Shared<[String]>([])
+        let node = try Node(config: config, log: { line in logged.value.withLock { $0.append(line) } })
+        let bound = Shared<Int?>(nil)
+        let group = node.services(host: host, port: port) { p in bound.value.withLock { $0 = p } }
+        let services = Task { try await group.run() }
+
+        let start = ContinuousClock.now
+        while !(node.syncer.status.snapshot.indexed.map { $0 >= blocks } ?? false) || bound.value.withLock({ $0 }) == nil {
+            if services.isCancelled { break }
+            if case .stopped = node.syncer.status.snapshot.phase { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let status = node.syncer.status.snapshot
+        guard let indexed = status.indexed, let serverPort = bound.value.withLock({ $0 }) else {
+            await group.triggerGracefulShutdown()
+            throw CLIError("sync did not reach block \(blocks): \(status.message ?? "unknown reason")")
+        }
+        let elapsed = ContinuousClock.now - start
         print("")
-        print("Answers (what asset_* JSON-RPC will serve), as of block \(tip.number):")
-        let token = UInt256(1)
-        switch try index.ownerOf(contract: visions, tokenId: token) {
-        case .owned(let owner, let since)?: print("  ownerOf(prompted-visions, 1)      \(owner.checksummed), since block \(since)")
-        case .burned(let at)?: print("  ownerOf(prompted-visions, 1)      burned in block \(at)")
-        case nil: print("  ownerOf(prompted-visions, 1)      never minted")
+        print("Synced blocks 0…\(indexed) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))): \(status.fullBlocksThisRun) blocks "
+            + "had a bloom matching the watched contracts and were fetched whole (transactions, receipts, senders recovered); "
+            + "the other \(status.blocksThisRun - status.fullBlocksThisRun) provably hold no watched event and were kept as verified headers. \(status.eventsThisRun) token events indexed.")
+        for fault in node.pool.faults {
+            print("Caught the lying upstream: \(fault.upstream) marked faulty, evidence: \(fault.evidence)")
         }
-        if let provenance = try index.provenance(contract: visions, tokenId: token), let mint = provenance.mint {
-            print("  provenance: minted by            \(mint.minter.checksummed) (secp256k1-recovered sender) in block \(mint.block)")
-            if let aigc = provenance.aigc.first {
-                print("              prompt hash          \(aigc.record.promptHash)")
-                if let prompt = aigc.record.prompt {
-                    print("              prompt (from calldata) \"\(String(decoding: prompt, as: UTF8.self))\"")
-                }
-                if let output = aigc.record.aigcData { print("              output               \(String(decoding: output, as: UTF8.self))") }
-            }
-            print("              transfers            \(provenance.transfers)")
+        if node.pool.faults.isEmpty { print("The lying upstream told no lie the node used this time (rerun with a higher --lie-rate).") }
 
-            // The mint transaction's inclusion, proven against the header's transactions root.
-            let block = chain.blocks[Int(mint.block)]
-            if let i = block.transactions.firstIndex(where: { $0.hash == mint.transactionHash }) {
-                let encodings = block.transactions.map(\.encoded)
-                let proof = OrderedTrie.proof(encodings, index: i)
-                let proven = try MerklePatriciaTrie.verify(root: block.header.transactionsRoot, key: OrderedTrie.key(i), proof: proof)
-                print("              inclusion proof      \(proof.count) trie nodes against block \(mint.block)'s transactionsRoot: \(proven == encodings[i] ? "valid" : "INVALID")")
-            }
-        }
-        for id in 1...UInt64(20) {
-            if let rental = try index.userOf(contract: visions, tokenId: UInt256(id), timestamp: tip.timestamp) {
-                let state = rental.active ? "rented to \(rental.user!.checksummed)" : "rental expired"
-                print("  userOf(prompted-visions, \(id))\(String(repeating: " ", count: 7 - String(id).count)) \(state), expires \(rental.expires) (block time \(tip.timestamp))")
-                break
-            }
-        }
-        let holder = chain.accounts[0].address
-        let shares = try index.balanceOf(contract: DevChain.Contract.shares.address, holder: holder)
-        print("  balanceOf(vision-shares, \(holder.hex.prefix(10))…)  \(shares) shares")
-        let held = try index.tokensOf(holder: holder, limit: 5)
-        print("  tokensOf(\(holder.hex.prefix(10))…)             \(held.items.map { "\($0.standard == .erc721 ? "721" : $0.standard == .erc1155 ? "1155" : "20"):#\($0.tokenId)×\($0.balance)" }.joined(separator: ", "))\(held.next == nil ? "" : ", …")")
+        let url = "http://\(host):\(serverPort)/"
         print("")
-        print("index digest \(try index.digest()); rerun with --seed to get another chain.")
+        print("The node serves JSON-RPC on \(url). Examples, with the answers it gave:")
+        let visions = DevChain.Contract.visions.address.hex, shares = DevChain.Contract.shares.address.hex
+        let chain = honest.chain
+        let holder = chain.accounts[0].address.hex
+        let rented = chain.record.rentals.keys.sorted().first.map { Hex.quantity($0) } ?? "0x1"
+        let examples: [(String, String)] = [
+            ("asset_ownerOf", #"["\#(visions)","0x1"]"#),
+            ("asset_provenance", #"["\#(visions)","0x1"]"#),
+            ("asset_userOf", #"["\#(visions)","\#(rented)"]"#),
+            ("asset_balanceOf", #"["\#(shares)","\#(holder)"]"#),
+            ("asset_tokensOf", #"["\#(holder)",{"limit":3}]"#),
+            ("asset_status", "[]"),
+        ]
+        let transport = HTTPTransport(endpoint: try UpstreamEndpoint(url))
+        for (method, params) in examples {
+            let body = #"{"jsonrpc":"2.0","id":1,"method":"\#(method)","params":\#(params)}"#
+            let answer = try await transport.post(Array(body.utf8), timeout: .seconds(5))
+            print("")
+            print("$ curl -s -X POST -H 'Content-Type: application/json' \(url) -d '\(body)'")
+            print(String(decoding: answer, as: UTF8.self))
+        }
+        print("")
+        fflush(nil)
+        if exit {
+            await group.triggerGracefulShutdown()
+            _ = try? await services.value
+            print("index digest \(try node.directory.index.digest()) at block \(indexed)")
+            return
+        }
+        print("Serving on \(url) and following the dev chain (a block every \(blockTimeMs) ms); Ctrl-C stops.")
+        fflush(nil)
+        try await services.value
     }
+}
+
+/// A value shared between tasks.
+final class Shared<Value: Sendable>: Sendable {
+    let value: Mutex<Value>
+    init(_ initial: Value) { value = Mutex(initial) }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AssetIndex
 import EthTypes
 import Foundation
 import Server
@@ -21,19 +22,22 @@ struct Serve: AsyncParsableCommand {
         }
         let host = String(rpcAddr[..<colon])
         let directory = try DataDirectory(path: dataDir)
-        guard let chain = try directory.store.get(DataDirectory.chainKey) else { throw CLIError("\(dataDir) holds no chain data to serve") }
-        let spec = try Chainspec.load(String(decoding: chain, as: UTF8.self), directories: ChainspecDirectories.search)
-        let methods = AssetMethods(index: directory.index, chainId: spec.chainId, watched: try directory.watched(), checkpoint: spec.checkpoints.first)
+        let (spec, ingestor) = try directory.ingestor()
+        let methods = AssetMethods(index: directory.index, chainId: spec.chainId, watched: ingestor.watched, checkpoint: spec.checkpoints.first)
         let index = directory.index
-        let gauges: @Sendable () -> [(name: String, help: String, value: Double)] = {
-            [
-                ("provenant_indexed_block", "Number of the last verified and indexed block.", Double((try? index.cursor())?.number ?? 0)),
-                ("provenant_indexed_events", "Token events indexed so far.", Double((try? index.eventCount()) ?? 0)),
-            ]
-        }
-        try await HTTPServer(dispatcher: methods.dispatcher(), host: host, port: port, gauges: gauges).run { bound in
+        try await HTTPServer(dispatcher: methods.dispatcher(), host: host, port: port, metrics: { IndexFigures.families(index) }).run { bound in
             print("serving \(spec.name) from \(dataDir) on http://\(host):\(bound)/")
             fflush(nil)
         }
+    }
+}
+
+/// The index's own figures on `/metrics`.
+enum IndexFigures {
+    static func families(_ index: AssetIndex) -> [MetricFamily] {
+        [
+            .gauge("provenant_indexed_block", "Number of the last verified and indexed block.", Double((try? index.cursor())?.number ?? 0)),
+            .gauge("provenant_indexed_events", "Token events indexed so far.", Double((try? index.eventCount()) ?? 0)),
+        ]
     }
 }

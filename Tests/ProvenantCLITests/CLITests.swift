@@ -43,18 +43,36 @@ enum CLI {
 
 @Suite("provenant demo")
 struct DemoCLITests {
-    @Test func demoVerifiesIndexesAndAnswers() throws {
-        let result = try CLI.run(["demo", "--blocks", "120"])
+    @Test func demoSyncsFromALiarAndAnHonestUpstreamAndServes() throws {
+        let result = try CLI.run(["demo", "--blocks", "120", "--exit", "--rpc-addr", "127.0.0.1:0"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("verified 121 blocks"))
-        #expect(result.stdout.contains("tampered block 121 ("))
-        #expect(result.stdout.contains("): refused, verification failed: block 121"))
-        #expect(result.stdout.contains("prompt (from calldata) \"a lighthouse"))
-        #expect(result.stdout.contains("transactionsRoot: valid"))
-        #expect(!result.stdout.contains("ACCEPTED") && !result.stdout.contains("INVALID"))
-        // The same seed gives the same chain and the same index.
-        let again = try CLI.run(["demo", "--blocks", "120"])
+        #expect(result.stdout.contains("Synced blocks 0…120 in "))
+        #expect(result.stdout.contains("marked faulty, evidence: block "), "the liar is named with its evidence")
+        #expect(result.stdout.contains("$ curl -s -X POST"))
+        // The prompt of token 1, recovered from the verified calldata: "a lighthouse" in hex.
+        #expect(result.stdout.contains(#""prompt":"0x61206c69676874686f757365"#))
+        #expect(result.stdout.contains(#""standard":["erc721""#))
+        #expect(!result.stdout.contains(#""error""#), "every example query answered")
+        // The same seed gives the same index, whichever lies were caught on the way.
+        let again = try CLI.run(["demo", "--blocks", "120", "--exit", "--rpc-addr", "127.0.0.1:0"])
         #expect(again.stdout.split(separator: "\n").last == result.stdout.split(separator: "\n").last)
+        #expect(result.stdout.split(separator: "\n").last?.hasPrefix("index digest 0x") == true)
+    }
+}
+
+@Suite("provenant sync and run: configuration errors")
+struct NodeCLITests {
+    @Test func aBadConfigExitsNamingTheKey() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "chain: provenant-dev\nupstreams: [http://127.0.0.1:1]\ncontracts: []\nreorgWindow: 0\n".write(toFile: path, atomically: true, encoding: .utf8)
+        for command in ["sync", "run"] {
+            let result = try CLI.run([command, "--config", path])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("key reorgWindow, line 4: expected a whole number"), "\(command): \(result.stderr)")
+        }
+        let missing = try CLI.run(["sync", "--config", "/nonexistent/provenant.yaml"])
+        #expect(missing.status != 0 && missing.stderr.contains("cannot read /nonexistent/provenant.yaml"), "\(missing.stderr)")
     }
 }
 

@@ -30,9 +30,14 @@ struct HTTPTests {
         let port = Port()
         let index = ServerTests.fixture.index
         let server = Task {
-            try await HTTPServer(dispatcher: dispatcher, host: "127.0.0.1", port: 0, gauges: {
-                [("provenant_indexed_block", "Number of the last indexed block.", Double((try? index.cursor())?.number ?? 0))]
-            }).run { await port.set($0) }
+            try await HTTPServer(dispatcher: dispatcher, host: "127.0.0.1", port: 0, metrics: {
+                [
+                    .gauge("provenant_indexed_block", "Number of the last indexed block.", Double((try? index.cursor())?.number ?? 0)),
+                    MetricFamily(name: "provenant_upstream_errors_total", help: "Upstream failures.", type: .counter, samples: [
+                        ([("upstream", #"http://a/"q""#), ("kind", "timeout")], 2),
+                    ]),
+                ]
+            }, health: { ["sync": ["phase": "following", "current": true]] }).run { await port.set($0) }
         }
         defer { server.cancel() }
         var bound: Int?
@@ -61,8 +66,9 @@ struct HTTPTests {
 
         var health = URLRequest(url: URL(string: "http://127.0.0.1:\(p)/health")!)
         health.httpMethod = "GET"
-        let (_, response) = try await URLSession.shared.data(for: health)
+        let (healthBody, response) = try await URLSession.shared.data(for: health)
         #expect((response as! HTTPURLResponse).statusCode == 200)
+        #expect(String(decoding: healthBody, as: UTF8.self) == #"{"status":"ok","sync":{"current":true,"phase":"following"}}"#)
 
         // Still answering after all that.
         let (againStatus, again) = try await Self.post(call, port: p)
@@ -76,5 +82,6 @@ struct HTTPTests {
         #expect(text.contains(#"provenant_rpc_requests_total{method="eth_chainId",code="0"} 1"#))
         #expect(text.contains("provenant_rpc_request_seconds_count 3"))
         #expect(text.contains("# TYPE provenant_indexed_block gauge\nprovenant_indexed_block 150.0"))
+        #expect(text.contains(#"provenant_upstream_errors_total{upstream="http://a/\"q\"",kind="timeout"} 2.0"#), "\(text)")
     }
 }

@@ -1,0 +1,90 @@
+public import EthPrimitives
+public import EthRPC
+
+/// What a syncing node says about its sync, for `asset_status`, `/health` and `/metrics`. The server knows nothing
+/// of how sync works; the node fills this in at each read.
+public struct SyncReport: Sendable {
+    /// One upstream as sync sees it.
+    public struct UpstreamState: Sendable {
+        /// The URL as configured (placeholders unexpanded: no secret).
+        public var label: String
+        public var trusted: Bool
+        /// Why it is not trusted: block, field, expected and actual.
+        public var evidence: String?
+        public var requests: Int
+        public var errors: [String: Int]
+
+        public init(label: String, trusted: Bool, evidence: String?, requests: Int, errors: [String: Int]) {
+            self.label = label
+            self.trusted = trusted
+            self.evidence = evidence
+            self.requests = requests
+            self.errors = errors
+        }
+    }
+
+    public var phase: String
+    /// The head the upstreams agree on.
+    public var head: UInt64?
+    public var indexed: UInt64?
+    public var isCurrent: Bool
+    public var message: String?
+    public var upstreams: [UpstreamState]
+    /// Verification failures by field.
+    public var verificationFailures: [String: Int]
+    public var reorgs: Int
+
+    public init(phase: String, head: UInt64?, indexed: UInt64?, isCurrent: Bool, message: String?, upstreams: [UpstreamState],
+                verificationFailures: [String: Int], reorgs: Int) {
+        self.phase = phase
+        self.head = head
+        self.indexed = indexed
+        self.isCurrent = isCurrent
+        self.message = message
+        self.upstreams = upstreams
+        self.verificationFailures = verificationFailures
+        self.reorgs = reorgs
+    }
+
+    var lag: UInt64? {
+        guard let head, let indexed else { return nil }
+        return head > indexed ? head - indexed : 0
+    }
+
+    /// The `sync` member of `/health` and `asset_status`.
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["phase": .string(phase), "current": .bool(isCurrent)]
+        if let lag { o["lag"] = .string(Hex.quantity(lag)) }
+        if let message { o["message"] = .string(message) }
+        return .object(o)
+    }
+
+    /// `asset_status`'s `upstreams`.
+    public var upstreamsJSON: JSONValue {
+        .array(upstreams.map { u in
+            ["url": .string(u.label), "status": .string(u.trusted ? "trusted" : "faulty"), "evidence": u.evidence.map(JSONValue.string) ?? .null]
+        })
+    }
+
+    /// The sync figures of `/metrics`.
+    public var metricFamilies: [MetricFamily] {
+        var families: [MetricFamily] = []
+        if let head { families.append(.gauge("provenant_head_block", "The head block the upstreams agree on (quorum).", Double(head))) }
+        if let lag { families.append(.gauge("provenant_sync_lag_blocks", "Blocks between the agreed head and the indexed block.", Double(lag))) }
+        families.append(.gauge("provenant_sync_current", "1 when the index is at the head.", isCurrent ? 1 : 0))
+        families.append(.gauge("provenant_reorgs_total", "Reorgs undone since start.", Double(reorgs)))
+        families.append(MetricFamily(
+            name: "provenant_upstream_requests_total", help: "HTTP requests sent to each upstream.", type: .counter,
+            samples: upstreams.map { ([("upstream", $0.label)], Double($0.requests)) }))
+        families.append(MetricFamily(
+            name: "provenant_upstream_errors_total", help: "Failed upstream requests by upstream and kind (each retry counts).", type: .counter,
+            samples: upstreams.flatMap { u in u.errors.sorted { $0.key < $1.key }.map { ([("upstream", u.label), ("kind", $0.key)], Double($0.value)) } }))
+        families.append(MetricFamily(
+            name: "provenant_upstream_trusted", help: "1 while an upstream is trusted, 0 once it served data that failed verification.", type: .gauge,
+            samples: upstreams.map { ([("upstream", $0.label)], $0.trusted ? 1 : 0) }))
+        families.append(MetricFamily(
+            name: "provenant_verification_failures_total", help: "Upstream data refused by verification, by field.", type: .counter,
+            samples: verificationFailures.sorted { $0.key < $1.key }.map { ([("field", $0.key)], Double($0.value)) }))
+        return families
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import DevChain
+import DevNet
+import Foundation
+
+/// `provenant devnet`: the dev chain as a JSON-RPC upstream over HTTP.
+struct Devnet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the deterministic dev chain over HTTP JSON-RPC, optionally misbehaving.",
+        discussion: """
+            Answers eth_chainId, eth_blockNumber, eth_getBlockByNumber/ByHash (full or hashes only), \
+            eth_getBlockReceipts, eth_getTransactionReceipt, eth_getLogs and batches, from a chain whose blocks \
+            carry real signatures, roots and blooms (chainspec provenant-dev). Faults make it an untrusted \
+            upstream: tampered data with the original hashes still claimed, dropped connections, delays, rate \
+            limits, and a reorg. Rates are per request, 0 to 1.
+            """)
+
+    @Option(help: "Seed of the chain.") var seed: UInt64 = 1
+    @Option(help: "Blocks after genesis at start.") var blocks: UInt64 = 300
+    @Option(help: "Listen on this port (0: any free port).") var port: Int = 8545
+    @Option(help: "Listen on this host.") var host: String = "127.0.0.1"
+    @Option(help: "Add a block every this many milliseconds (0: never).") var blockTimeMs: UInt64 = 0
+    @Option(help: "Stop growing at this head.") var maxHead: UInt64?
+    @Option(help: "What to tamper with: headers, receipts, senders, all (comma-separated).") var tamper: String = ""
+    @Option(help: "Share of calls answered with tampered data.") var tamperRate: Double = 0.05
+    @Option(help: "Share of requests whose connection is closed halfway through the answer.") var dropRate: Double = 0
+    @Option(help: "Share of requests delayed by --delay-ms.") var delayRate: Double = 0
+    @Option(help: "Delay of delayed requests, in milliseconds.") var delayMs: UInt64 = 200
+    @Option(help: "Share of requests refused as rate-limited (HTTP 429 or -32005).") var rateLimitRate: Double = 0
+    @Option(help: "Reorganise when the head reaches this block (needs --block-time-ms).") var reorgAt: UInt64?
+    @Option(help: "Blocks the reorg replaces.") var reorgDepth: UInt64 = 3
+
+    func validate() throws {
+        for (name, rate) in [("tamper-rate", tamperRate), ("drop-rate", dropRate), ("delay-rate", delayRate), ("rate-limit-rate", rateLimitRate)] {
+            guard (0...1).contains(rate) else { throw ValidationError("--\(name) must be between 0 and 1, got \(rate)") }
+        }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        if let reorgAt {
+            guard reorgDepth >= 1, reorgDepth < reorgAt else { throw ValidationError("--reorg-depth must be between 1 and --reorg-at - 1") }
+            guard blockTimeMs > 0 || blocks > reorgAt else { throw ValidationError("--reorg-at above --blocks needs --block-time-ms to grow the chain to it") }
+        }
+        _ = try tampering()
+    }
+
+    func tampering() throws -> DevNetFaults.Tampering {
+        var kinds: DevNetFaults.Tampering = []
+        for word in tamper.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !word.isEmpty {
+            switch word {
+            case "headers": kinds.insert(.headers)
+            case "receipts": kinds.insert(.receipts)
+            case "senders": kinds.insert(.senders)
+            case "all": kinds.formUnion(.all)
+            default: throw ValidationError("--tamper: unknown kind \"\(word)\" (headers, receipts, senders, all)")
+            }
+        }
+        return kinds
+    }
+
+    func run() async throws {
+        var faults = DevNetFaults()
+        faults.tamper = try tampering()
+        faults.tamperRate = tamperRate
+        faults.dropRate = dropRate
+        faults.delayRate = delayRate
+        faults.delay = .milliseconds(Int64(delayMs))
+        faults.rateLimitRate = rateLimitRate
+        let devnet = DevNet(
+            seed: seed, blocks: blocks, faults: faults, reorg: reorgAt.map { DevNetReorg(at: $0, depth: reorgDepth) }, maxHead: maxHead)
+        let host = self.host, blocks = self.blocks, seed = self.seed
+        try await untilSignalled {
+            try await devnet.run(host: host, port: port, blockInterval: blockTimeMs > 0 ? .milliseconds(Int64(blockTimeMs)) : nil) { bound in
+                print("devnet: dev chain seed \(seed), head \(blocks), chain id \(DevChain.chainId), on http://\(host):\(bound)/")
+                fflush(nil)
+            }
+        }
+    }
+}
