@@ -16,6 +16,8 @@ public struct DevChain: Sendable {
     public static let genesisTimestamp: UInt64 = 1_700_000_000
     /// Gas every generated transaction uses (the chain has no EVM; the figure keeps receipts realistic).
     public static let gasPerTransaction: UInt64 = 90_000
+    /// Blob gas of one blob (EIP-4844's GAS_PER_BLOB).
+    public static let blobGasPerBlob: UInt64 = 131_072
 
     /// The contracts: an ERC-721 with ERC-4907 rentals, ERC-7007 AIGC data and ERC-4906 metadata; an ERC-1155;
     /// an ERC-20 of fractional shares.
@@ -105,12 +107,15 @@ public struct DevChain: Sendable {
         let number = parent.number + 1
         if let fork, fork.block == number { rng.state ^= fork.salt &* 0xD1B5_4A32_D192_ED03 }
         var transactions: [Transaction] = [], senders: [Address] = [], receipts: [Receipt] = []
-        var gas: UInt64 = 0
+        var gas: UInt64 = 0, blobGas: UInt64 = 0
         let count = rng.next() % 4 == 0 ? 0 : Int(rng.next() % 6)
         for _ in 0..<count {
             let signer = Int(rng.next() % UInt64(accounts.count))
             let (contract, input, events) = world.action(by: accounts[signer].address, among: accounts.map(\.address), rng: &rng, block: number)
-            var fields = TransactionFields(type: rng.next() % 3 == 0 ? .legacy : .dynamicFee, chainId: UInt256(Self.chainId))
+            // Types 0 and 2 mostly; some blob (EIP-4844) and set-code (EIP-7702) transactions, so that every
+            // envelope sync must verify appears.
+            let type: TransactionType = switch rng.next() % 8 { case 0, 1, 2: .legacy; case 6: .blob; case 7: .setCode; default: .dynamicFee }
+            var fields = TransactionFields(type: type, chainId: UInt256(Self.chainId))
             fields.nonce = world.nextNonce(of: signer)
             fields.gasLimit = 200_000
             fields.gasPrice = UInt256(2_000_000_000)
@@ -118,6 +123,24 @@ public struct DevChain: Sendable {
             fields.maxPriorityFeePerGas = UInt256(1_000_000_000)
             fields.to = contract.address
             fields.data = input
+            if type == .blob {
+                // Versioned hashes of blobs the chain does not carry (they live on the consensus layer).
+                fields.maxFeePerBlobGas = UInt256(1_000_000_000)
+                fields.blobVersionedHashes = (0..<(1 + rng.next() % 2)).map { _ in
+                    Hash32(bytes: [0x01] + keccak256(Array("blob \(seed) \(number) \(rng.next())".utf8)).bytes[1...])!
+                }
+                blobGas += Self.blobGasPerBlob * UInt64(fields.blobVersionedHashes.count)
+            }
+            if type == .setCode {
+                // Another account delegates its code to the contract, signed with that account's key.
+                let authority = accounts[(signer + 1) % accounts.count]
+                var authorization = Authorization(chainId: UInt256(Self.chainId), address: contract.address, nonce: rng.next() % 1_000, yParity: 0, r: .zero, s: .zero)
+                let signature = authority.sign(authorization.signingHash)
+                authorization.r = signature.r
+                authorization.s = signature.s
+                authorization.yParity = signature.yParity
+                fields.authorizationList = [authorization]
+            }
             let tx = Transaction.sign(fields, with: accounts[signer])
             gas += Self.gasPerTransaction
             let logs = events.map { $0.log(contract: contract.address) }
@@ -143,7 +166,7 @@ public struct DevChain: Sendable {
         f.mixHash = keccak256(Array("randao \(seed) \(number)\(branch)".utf8))
         f.baseFeePerGas = UInt256(1_000_000_000)
         f.withdrawalsRoot = MerklePatriciaTrie.emptyRoot
-        f.blobGasUsed = 0
+        f.blobGasUsed = blobGas
         f.excessBlobGas = 0
         f.parentBeaconBlockRoot = keccak256(Array("beacon \(seed) \(number)".utf8))
         f.requestsHash = Self.emptyRequestsHash

@@ -25,6 +25,8 @@ struct SyncTests {
         try await syncer.run()
 
         let chain = net.devnet.chain
+        // Every transaction envelope sync verifies was served: legacy, EIP-1559, blob, set-code.
+        #expect(Set(chain.blocks.flatMap { $0.transactions.map(\.type) }) == [.legacy, .dynamicFee, .blob, .setCode])
         #expect(try index.cursor()?.number == 520)
         #expect(try index.cursor()?.hash == chain.head.header.hash)
         #expect(try index.digest() == Fixtures.directIndex(of: chain).digest())
