@@ -58,14 +58,17 @@ public struct DevChain: Sendable {
 
     public let seed: UInt64
     public let fork: Fork?
+    /// The share of blocks with transactions (and so with watched events), when set; otherwise about 5 in 8.
+    public let eventBlockShare: Double?
     public let accounts: [PrivateKey]
     public private(set) var blocks: [Block]
     private var world: World
     private var rng: Generator
 
-    public init(seed: UInt64, fork: Fork? = nil, accounts count: Int = 8) {
+    public init(seed: UInt64, fork: Fork? = nil, eventBlockShare: Double? = nil, accounts count: Int = 8) {
         self.seed = seed
         self.fork = fork
+        self.eventBlockShare = eventBlockShare
         accounts = (0..<count).map { i in try! PrivateKey(bytes: keccak256(Array("provenant-dev account \(i)".utf8)).bytes) }
         blocks = [Self.genesis]
         world = World()
@@ -108,7 +111,12 @@ public struct DevChain: Sendable {
         if let fork, fork.block == number { rng.state ^= fork.salt &* 0xD1B5_4A32_D192_ED03 }
         var transactions: [Transaction] = [], senders: [Address] = [], receipts: [Receipt] = []
         var gas: UInt64 = 0, blobGas: UInt64 = 0
-        let count = rng.next() % 4 == 0 ? 0 : Int(rng.next() % 6)
+        let count: Int
+        if let share = eventBlockShare {
+            count = Double(rng.next() >> 11) / Double(1 << 53) < share ? 1 + Int(rng.next() % 5) : 0
+        } else {
+            count = rng.next() % 4 == 0 ? 0 : Int(rng.next() % 6)
+        }
         for _ in 0..<count {
             let signer = Int(rng.next() % UInt64(accounts.count))
             let (contract, input, events) = world.action(by: accounts[signer].address, among: accounts.map(\.address), rng: &rng, block: number)

@@ -17,6 +17,7 @@ public final class DevNet: Sendable {
     public let reorg: DevNetReorg?
     /// Growth stops at this height (nil: it never stops).
     public let maxHead: UInt64?
+    public let eventBlockShare: Double?
 
     struct State {
         var chain: DevChain
@@ -49,13 +50,17 @@ public final class DevNet: Sendable {
 
     /// A chain of `blocks` blocks after genesis. With a `reorg` whose height is already below `blocks`, the chain
     /// starts on the branch after the reorg (what a node syncing it fresh sees).
-    public init(seed: UInt64, blocks: UInt64, faults: DevNetFaults = DevNetFaults(), reorg: DevNetReorg? = nil, maxHead: UInt64? = nil) {
+    public init(
+        seed: UInt64, blocks: UInt64, faults: DevNetFaults = DevNetFaults(), reorg: DevNetReorg? = nil, maxHead: UInt64? = nil,
+        eventBlockShare: Double? = nil
+    ) {
         self.seed = seed
+        self.eventBlockShare = eventBlockShare
         self.faults = faults
         self.reorg = reorg
         self.maxHead = maxHead
         let reorged = reorg.map { blocks > $0.at } ?? false
-        var chain = DevChain(seed: seed, fork: reorged ? reorg!.fork : nil)
+        var chain = DevChain(seed: seed, fork: reorged ? reorg!.fork : nil, eventBlockShare: eventBlockShare)
         chain.grow(to: blocks)
         var state = State(chain: chain, reorged: reorged, rng: seed ^ 0x5EED_FA17)
         state.indexBlocks(from: 0)
@@ -78,7 +83,7 @@ public final class DevNet: Sendable {
         let (current, reorgNow) = state.withLock { s in (s.chain.head.header.number, !s.reorged && s.chain.head.header.number == reorg?.at) }
         if let maxHead, current >= maxHead { return false }
         if reorgNow, let reorg {
-            var branch = DevChain(seed: seed, fork: reorg.fork)
+            var branch = DevChain(seed: seed, fork: reorg.fork, eventBlockShare: eventBlockShare)
             branch.grow(to: current + 1)
             state.withLock { s in
                 s.chain = branch

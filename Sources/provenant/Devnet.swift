@@ -21,6 +21,7 @@ struct Devnet: AsyncParsableCommand {
     @Option(help: "Listen on this host.") var host: String = "127.0.0.1"
     @Option(help: "Add a block every this many milliseconds (0: never).") var blockTimeMs: UInt64 = 0
     @Option(help: "Stop growing at this head.") var maxHead: UInt64?
+    @Option(help: "Share of blocks with transactions and token events, 0 to 1 (default: about 5 in 8).") var eventBlockShare: Double?
     @Option(help: "What to tamper with: headers, receipts, senders, all (comma-separated).") var tamper: String = ""
     @Option(help: "Share of calls answered with tampered data.") var tamperRate: Double = 0.05
     @Option(help: "Share of requests whose connection is closed halfway through the answer.") var dropRate: Double = 0
@@ -35,6 +36,7 @@ struct Devnet: AsyncParsableCommand {
             guard (0...1).contains(rate) else { throw ValidationError("--\(name) must be between 0 and 1, got \(rate)") }
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        if let share = eventBlockShare, !(0...1).contains(share) { throw ValidationError("--event-block-share must be between 0 and 1") }
         if let reorgAt {
             guard reorgDepth >= 1, reorgDepth < reorgAt else { throw ValidationError("--reorg-depth must be between 1 and --reorg-at - 1") }
             guard blockTimeMs > 0 || blocks > reorgAt else { throw ValidationError("--reorg-at above --blocks needs --block-time-ms to grow the chain to it") }
@@ -65,7 +67,8 @@ struct Devnet: AsyncParsableCommand {
         faults.delay = .milliseconds(Int64(delayMs))
         faults.rateLimitRate = rateLimitRate
         let devnet = DevNet(
-            seed: seed, blocks: blocks, faults: faults, reorg: reorgAt.map { DevNetReorg(at: $0, depth: reorgDepth) }, maxHead: maxHead)
+            seed: seed, blocks: blocks, faults: faults, reorg: reorgAt.map { DevNetReorg(at: $0, depth: reorgDepth) }, maxHead: maxHead,
+            eventBlockShare: eventBlockShare)
         let host = self.host, blocks = self.blocks, seed = self.seed
         try await untilSignalled {
             try await devnet.run(host: host, port: port, blockInterval: blockTimeMs > 0 ? .milliseconds(Int64(blockTimeMs)) : nil) { bound in

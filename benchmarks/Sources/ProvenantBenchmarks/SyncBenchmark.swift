@@ -1,0 +1,107 @@
+import AssetIndex
+import DevChain
+import DevNet
+import EthPrimitives
+import EthRPC
+import EthTypes
+import EthUpstream
+import Foundation
+import Ingest
+import Store
+import Sync
+import Synchronization
+
+/// Sync over HTTP from the dev chain on loopback, next to the dev chain's raw serving rate: the same requests sync
+/// makes (header batches of 100, then full blocks and receipts by hash where the bloom matches, four ranges in
+/// flight), their answers read and thrown away. Both run in this process, against the same server, trials
+/// interleaved.
+enum SyncBenchmark {
+    final class Port: Sendable {
+        let value = Mutex<Int?>(nil)
+    }
+
+    static func run() async throws {
+        print("")
+        print("## Sync over HTTP vs the dev chain's raw serving rate (loopback, same process)")
+        print("")
+        print("| blocks with watched events | blocks | sync | raw serving | sync blocks/s | raw blocks/s | ratio (sync/raw) | events/s |")
+        print("|---|---|---|---|---|---|---|---|")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let spec = try Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
+        let watched = Set(DevChain.Contract.allCases.map(\.address))
+        for (share, blocks) in [(0.01, 4_000 as UInt64), (1.0, 1_000 as UInt64)] {
+            let devnet = DevNet(seed: 5, blocks: blocks, eventBlockShare: share)
+            let port = Port()
+            let server = Task { try await devnet.run(port: 0) { p in port.value.withLock { $0 = p } } }
+            defer { server.cancel() }
+            while port.value.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(5)) }
+            let url = "http://127.0.0.1:\(port.value.withLock { $0! })/"
+            let chain = devnet.chain
+            let probe = Ingestor(index: AssetIndex(store: MemoryStore()), spec: spec, watched: watched)
+            let matching = Dictionary(uniqueKeysWithValues: chain.blocks.filter { probe.mayHaveWatchedEvents($0.header) }.map { ($0.header.number, $0.header.hash) })
+            let events = chain.blocks.reduce(0) { $0 + $1.receipts.reduce(0) { $0 + $1.logs.count } }
+
+            var bestSync = Double.infinity, bestRaw = Double.infinity
+            for _ in 0..<3 {
+                bestRaw = min(bestRaw, try await seconds { try await raw(url: url, blocks: blocks, matching: matching) })
+                bestSync = min(bestSync, try await seconds { try await sync(url: url, spec: spec, watched: watched) })
+            }
+            let n = Double(blocks + 1)
+            print("| \(Int(share * 100))% (\(matching.count) fetched whole) | \(blocks + 1) | \(String(format: "%.2f s", bestSync)) | \(String(format: "%.2f s", bestRaw)) | "
+                + "\(String(format: "%.0f", n / bestSync)) | \(String(format: "%.0f", n / bestRaw)) | \(String(format: "%.2f×", bestRaw / bestSync)) | \(String(format: "%.0f", Double(events) / bestSync)) |")
+        }
+    }
+
+    static func seconds(_ body: () async throws -> Void) async rethrows -> Double {
+        let start = ContinuousClock.now
+        try await body()
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// A full sync into a fresh LevelDB directory, until the head.
+    static func sync(url: String, spec: Chainspec, watched: Set<Address>) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bench-sync-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let index = AssetIndex(store: try LevelDB(path: path))
+        var options = SyncOptions()
+        options.exitWhenCurrent = true
+        let syncer = Syncer(
+            pool: UpstreamPool(upstreams: [Upstream(endpoint: try UpstreamEndpoint(url))]),
+            ingestor: Ingestor(index: index, spec: spec, watched: watched), options: options, log: { print("  sync: \($0)") })
+        try await syncer.run()
+    }
+
+    /// The requests sync makes, range by range (headers, then full blocks and receipts of the range's matching
+    /// blocks), four ranges in flight; answers discarded unread.
+    static func raw(url: String, blocks: UInt64, matching: [UInt64: Hash32]) async throws {
+        let transport = HTTPTransport(endpoint: try UpstreamEndpoint(url))
+        func body(_ calls: [RPCCall]) -> [UInt8] {
+            Array(try! JSONEncoder().encode(JSONValue.array(calls.enumerated().map { i, c in
+                ["jsonrpc": "2.0", "id": .int(Int64(i)), "method": .string(c.method), "params": .array(c.params)]
+            })))
+        }
+        let requests: [[[UInt8]]] = stride(from: UInt64(0), through: blocks, by: 100).map { first in
+            let range = first...min(first + 99, blocks)
+            var steps = [body(range.map { RPCCall("eth_getBlockByNumber", [.string(Hex.quantity($0)), false]) })]
+            let hashes = range.compactMap { matching[$0] }.map { JSONValue.string($0.hex) }
+            if !hashes.isEmpty {
+                steps.append(body(hashes.map { RPCCall("eth_getBlockByHash", [$0, true]) }))
+                steps.append(body(hashes.map { RPCCall("eth_getBlockReceipts", [$0]) }))
+            }
+            return steps
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func launch() {
+                guard next < requests.count else { return }
+                let steps = requests[next]
+                next += 1
+                group.addTask { for step in steps { _ = try await transport.post(step, timeout: .seconds(60)) } }
+            }
+            for _ in 0..<4 { launch() }
+            while try await group.next() != nil { launch() }
+        }
+    }
+}
