@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "EthPrimitives", "EthCrypto", "EthTypes", "EthRPC", "Store", "AssetIndex",
+                "EthPrimitives", "EthCrypto", "EthTrie", "EthTypes", "EthRPC", "Store", "AssetIndex",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -111,7 +111,8 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Server", "Ingest", "DevChain"]),
         .testTarget(name: "NodeConfigTests", dependencies: ["NodeConfig", "EthPrimitives"]),
         .testTarget(name: "EthUpstreamTests", dependencies: ["EthUpstream", "EthRPC"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "DevNet", "DevChain", "Ingest", "Store", "AssetIndex", "EthUpstream"]),
+        .testTarget(
+            name: "SyncTests", dependencies: ["Sync", "DevNet", "DevChain", "Ingest", "Store", "AssetIndex", "EthUpstream", "Server", "EthRPC"]),
         // Runs the built `provenant` binary as a user would.
         .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "VectorSupport"]),
     ],

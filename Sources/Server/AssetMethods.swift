@@ -42,6 +42,8 @@ public struct AssetMethods: Sendable {
         d.register("asset_history") { p throws(RPCError) in try history(p) }
         d.register("asset_provenance") { p throws(RPCError) in try provenance(p) }
         d.register("eth_getLogs") { p throws(RPCError) in try getLogs(p) }
+        d.register("eth_getBlockByNumber") { p throws(RPCError) in try getBlock(p, byHash: false) }
+        d.register("eth_getBlockByHash") { p throws(RPCError) in try getBlock(p, byHash: true) }
         d.register("asset_status") { p throws(RPCError) in try status(p) }
         d.register("eth_chainId") { p throws(RPCError) in
             _ = try Params(p, names: [], required: 0)

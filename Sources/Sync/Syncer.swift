@@ -86,8 +86,11 @@ public final class Syncer: Sendable {
                 await sleep(options.pollInterval)
                 continue
             }
-            status.update { $0.head = head.number }
             let tip = try tipHeader()
+            status.update {
+                $0.head = head.number
+                $0.indexed = tip?.number
+            }
             let target = min(head.number, options.stopAt ?? .max)
             if let tip, tip.number >= target {
                 if tip.number >= head.number, try !isStored(head.hash, at: head.number) {

@@ -2,6 +2,8 @@ import AssetIndex
 import DevChain
 import DevNet
 import EthPrimitives
+import EthRPC
+import Server
 import EthTypes
 import EthUpstream
 import Foundation
@@ -167,5 +169,56 @@ struct SyncTests {
         #expect(tip.hash == old.head.header.hash)
         #expect(try index.digest() == Fixtures.directIndex(of: old).digest())
         #expect(syncer.status.snapshot.phase == SyncStatus.Phase.stopped)
+    }
+}
+
+/// What the server answers about synced blocks: exactly what the upstream served, for what was verified.
+@Suite("Blocks served from the synced store")
+struct SyncedBlockTests {
+    @Test func blocksAreServedAsTheUpstreamServedThemAndNothingUnverified() async throws {
+        let net = try await RunningDevNet(DevNet(seed: 25, blocks: 120))
+        let (db, path) = try Fixtures.levelDB()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let index = AssetIndex(store: db)
+        var options = SyncOptions()
+        options.exitWhenCurrent = true
+        // Contracts watched from block 60: earlier blocks are kept as verified headers only.
+        let starts = Dictionary(uniqueKeysWithValues: Fixtures.watched.map { ($0, UInt64(60)) })
+        let syncer = Syncer(
+            pool: UpstreamPool(upstreams: [try net.upstream()]),
+            ingestor: Ingestor(index: index, spec: Fixtures.spec, watched: Fixtures.watched, startBlocks: starts), options: options, log: { _ in })
+        try await syncer.run()
+
+        let server = AssetMethods(index: index, chainId: DevChain.chainId, watched: Fixtures.watched).dispatcher()
+        let upstream = net.devnet.dispatcher()
+        func call(_ d: Dispatcher, _ method: String, _ params: String) throws -> JSONValue? {
+            let body = #"{"jsonrpc":"2.0","id":1,"method":"\#(method)","params":\#(params)}"#
+            return try JSONDecoder().decode(JSONValue.self, from: d.handle(Data(body.utf8))!)["result"]
+        }
+        let chain = net.devnet.chain
+        var compared = 0, headerOnly = 0, empty = 0
+        for block in chain.blocks {
+            let number = Hex.quantity(block.header.number)
+            for full in [true, false] {
+                let ours = try #require(try call(server, "eth_getBlockByNumber", #"["\#(number)",\#(full)]"#))
+                guard case .object(var theirs)? = try call(upstream, "eth_getBlockByNumber", #"["\#(number)",\#(full)]"#) else { Issue.record("devnet"); return }
+                theirs["withdrawals"] = nil  // not stored
+                if block.header.number < 60 && !block.transactions.isEmpty {
+                    // Header only: every header field as served, and no transactions member at all.
+                    theirs["transactions"] = nil
+                    #expect(ours == .object(theirs), "block \(block.header.number)")
+                    headerOnly += 1
+                } else {
+                    #expect(ours == .object(theirs), "block \(block.header.number) full \(full)")
+                    if block.transactions.isEmpty { empty += 1 }
+                    compared += 1
+                }
+            }
+            let byHash = try call(server, "eth_getBlockByHash", #"["\#(block.header.hash.hex)",false]"#)
+            #expect(byHash?["number"] == .string(number))
+        }
+        #expect(compared > 100 && headerOnly > 40 && empty > 10, "\(compared) \(headerOnly) \(empty)")
+        #expect(try call(server, "eth_getBlockByNumber", #"["0x79",false]"#) == .null, "beyond the head")
+        #expect(try call(server, "eth_getBlockByHash", #"["0x\#(String(repeating: "ab", count: 32))",false]"#) == .null)
     }
 }
