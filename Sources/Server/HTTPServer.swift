@@ -11,10 +11,14 @@ public import ServiceLifecycle
 public struct HTTPServer: Sendable {
     public static let defaultAddress = "127.0.0.1"
     public static let defaultPort = 8547
+    /// A connection that sends nothing for this long is closed, whether idle between requests or stalled
+    /// halfway through one (a slow client sending its headers a byte at a time gets no more).
+    public static let defaultIdleTimeout: Duration = .seconds(30)
 
     public let dispatcher: Dispatcher
     public let host: String
     public let port: Int
+    public let idleTimeout: Duration
     public let metrics = ServerMetrics()
     /// Figures for `/metrics` read at scrape time (indexed block, events, sync, upstreams).
     public let families: @Sendable () -> [MetricFamily]
@@ -22,8 +26,10 @@ public struct HTTPServer: Sendable {
     public let health: @Sendable () -> [String: JSONValue]
 
     public init(dispatcher: Dispatcher, host: String = HTTPServer.defaultAddress, port: Int = HTTPServer.defaultPort,
+                idleTimeout: Duration = HTTPServer.defaultIdleTimeout,
                 metrics families: @escaping @Sendable () -> [MetricFamily] = { [] },
                 health: @escaping @Sendable () -> [String: JSONValue] = { [:] }) {
+        self.idleTimeout = idleTimeout
         var observed = dispatcher
         let metrics = self.metrics
         observed.observer = { method, code, duration in metrics.record(method: method, code: code, duration: duration) }
@@ -77,8 +83,10 @@ public struct HTTPServer: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.render(families()))))
         }
+        let idle = TimeAmount.nanoseconds(idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(address: .hostname(host, port: port), serverName: "provenant"),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             logger: Self.quietLogger("provenant.server"))

@@ -4,6 +4,9 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @testable import Server
 
@@ -83,5 +86,59 @@ struct HTTPTests {
         #expect(text.contains("provenant_rpc_request_seconds_count 3"))
         #expect(text.contains("# TYPE provenant_indexed_block gauge\nprovenant_indexed_block 150.0"))
         #expect(text.contains(#"provenant_upstream_errors_total{upstream="http://a/\"q\"",kind="timeout"} 2.0"#), "\(text)")
+    }
+
+    /// Connects to the port, sends `bytes`, then waits for the server to close the connection; returns how long
+    /// that took, or nil if it was still open after `limit` seconds.
+    static func secondsUntilClosed(port: Int, sending bytes: String, limit: Int) -> Double? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else { return nil }
+        var timeout = timeval(tv_sec: limit, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = bytes.withCString { send(fd, $0, strlen($0), 0) }
+        let start = ContinuousClock.now
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { break }  // closed by the server
+            if n < 0 { return nil }  // still open when the receive timeout ran out
+        }
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    @Test func idleAndStalledConnectionsAreClosed() async throws {
+        let port = Port()
+        let server = Task {
+            try await HTTPServer(dispatcher: ServerTests.fixture.dispatcher, host: "127.0.0.1", port: 0, idleTimeout: .seconds(1)).run { await port.set($0) }
+        }
+        defer { server.cancel() }
+        var bound: Int?
+        for _ in 0..<200 {
+            bound = await port.value
+            if bound != nil { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        let p = try #require(bound)
+        // Connected and silent; stalled halfway through the headers; stalled halfway through a declared body.
+        let stalled = [
+            "",
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty",
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\"",
+        ]
+        for request in stalled {
+            let closedAfter = try #require(Self.secondsUntilClosed(port: p, sending: request, limit: 10), "still open: \(request.debugDescription)")
+            #expect(closedAfter < 5, "\(request.debugDescription) closed after \(closedAfter) s")
+        }
+        // Meanwhile, and afterwards, others are served.
+        let call = Data(ServerTests.request("eth_chainId", "[]").utf8)
+        let (status, _) = try await Self.post(call, port: p)
+        #expect(status == 200)
     }
 }
