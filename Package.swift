@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "VectorSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Ingest", "DevChain"]),
         .testTarget(name: "NodeConfigTests", dependencies: ["NodeConfig", "EthPrimitives"]),
-        .testTarget(name: "EthUpstreamTests", dependencies: ["EthUpstream", "EthRPC"]),
+        .testTarget(name: "EthUpstreamTests", dependencies: ["EthUpstream", "EthRPC", "EthTypes", "EthPrimitives"]),
         .testTarget(
             name: "SyncTests", dependencies: ["Sync", "DevNet", "DevChain", "Ingest", "Store", "AssetIndex", "EthUpstream", "Server", "EthRPC"]),
         // Runs the built `provenant` binary as a user would.

@@ -29,6 +29,7 @@ let package = Package(
                 .product(name: "DevChain", package: "Provenant"),
                 .product(name: "DevNet", package: "Provenant"),
                 .product(name: "Sync", package: "Provenant"),
+                .product(name: "Server", package: "Provenant"),
             ],
             path: "Sources/ProvenantBenchmarks"),
     ],

@@ -1,4 +1,6 @@
+import EthPrimitives
 import EthRPC
+import EthTypes
 import Foundation
 import Synchronization
 import Testing
@@ -121,5 +123,60 @@ struct UpstreamTests {
         #expect(throws: UpstreamEndpoint.Problem.unterminatedPlaceholder) { try UpstreamEndpoint("https://x/${KEY", environment: [:]) }
         #expect(throws: UpstreamEndpoint.Problem.notHTTP) { try UpstreamEndpoint("ftp://x/", environment: [:]) }
         #expect(throws: UpstreamEndpoint.Problem.notHTTP) { try UpstreamEndpoint("localhost:8545", environment: [:]) }
+    }
+}
+
+/// The head quorum: k of n upstreams must give the same hash at the same height.
+@Suite("Head quorum")
+struct QuorumTests {
+    /// A header as `eth_getBlockByNumber(n, false)` returns it, with a claimed hash that is right or not.
+    static func header(number: UInt64, extra: String, lie: Bool = false) throws -> (String, String) {
+        var f = HeaderFields()
+        f.number = number
+        f.extraData = Array(extra.utf8)
+        f.baseFeePerGas = UInt256(7)
+        let header = try Header(f)
+        var json = RPCEncoding.block(header: header, transactions: [], senders: [], full: false, withdrawals: nil)
+        if lie, case .object(var o) = json {
+            o["hash"] = .string(Hash32(bytes: [UInt8](repeating: 0xee, count: 32))!.hex)
+            json = .object(o)
+        }
+        let text = String(decoding: try JSONEncoder().encode(json), as: UTF8.self)
+        return (#"{"jsonrpc":"2.0","id":0,"result":\#(text)}"#, header.hash.hex)
+    }
+
+    @Test func theHighestHeightEnoughUpstreamsShareWins() async throws {
+        // a and b are at 12 on the same chain; c is at 13 on another.
+        let (a12, hash12) = try Self.header(number: 12, extra: "main")
+        let (c13, _) = try Self.header(number: 13, extra: "other")
+        let (c12, _) = try Self.header(number: 12, extra: "other")
+        let (a, _) = try upstream("a", [.answer(a12), .answer(a12)])
+        let (b, _) = try upstream("b", [.answer(a12), .answer(a12)])
+        let (c, _) = try upstream("c", [.answer(c13), .answer(c12)])
+        let head = try await UpstreamPool(upstreams: [a, b, c], quorum: 2).head()
+        #expect(head.number == 12 && head.hash.hex == hash12)
+    }
+
+    @Test func noQuorumWhenTheyDisagree() async throws {
+        let (x, _) = try Self.header(number: 5, extra: "x")
+        let (y, _) = try Self.header(number: 5, extra: "y")
+        let (a, _) = try upstream("a", [.answer(x), .answer(x)])
+        let (b, _) = try upstream("b", [.answer(y), .answer(y)])
+        await #expect { try await UpstreamPool(upstreams: [a, b], quorum: 2).head() } throws: { error in
+            guard case PoolError.noQuorum(let why) = error else { return false }
+            return why.contains("block 5")
+        }
+    }
+
+    @Test func aHeadThatDoesNotHashToItsClaimIsAFault() async throws {
+        let (honest, hash) = try Self.header(number: 9, extra: "main")
+        let (lie, _) = try Self.header(number: 10, extra: "main", lie: true)
+        let (a, _) = try upstream("a", [.answer(honest)])
+        let (liar, _) = try upstream("liar", [.answer(lie)])
+        let pool = UpstreamPool(upstreams: [liar, a], quorum: 1)
+        let head = try await pool.head()
+        #expect(head.number == 9 && head.hash.hex == hash)
+        #expect(pool.faults.map(\.upstream) == ["http://liar.test/"])
+        #expect(pool.faults.first?.evidence.contains("block 10 field hash") == true)
     }
 }

@@ -1,3 +1,4 @@
+import DevChain
 import EthRPC
 import Foundation
 #if canImport(FoundationNetworking)
@@ -73,6 +74,28 @@ struct HTTPTests {
         #expect((response as! HTTPURLResponse).statusCode == 200)
         #expect(String(decoding: healthBody, as: UTF8.self) == #"{"status":"ok","sync":{"current":true,"phase":"following"}}"#)
 
+        // Every method, over HTTP, answers as the dispatcher does in process, with a result.
+        let fixture = ServerTests.fixture
+        let holder = fixture.chain.accounts[0].address.hex, shares = DevChain.Contract.shares.address.hex
+        let valid: [String: String] = [
+            "asset_ownerOf": #"["\#(ServerTests.visions)","0x1"]"#, "asset_balanceOf": #"["\#(shares)","\#(holder)"]"#,
+            "asset_tokensOf": #"["\#(holder)",{"limit":5}]"#, "asset_holdersOf": #"["\#(shares)",null,{"limit":5}]"#,
+            "asset_userOf": #"["\#(ServerTests.visions)","0x1"]"#, "asset_history": #"["\#(ServerTests.visions)","0x1"]"#,
+            "asset_provenance": #"["\#(ServerTests.visions)","0x1"]"#, "asset_status": "[]", "eth_chainId": "[]",
+            "eth_blockNumber": "[]", "net_version": "[]", "web3_clientVersion": "[]",
+            "eth_getLogs": #"[{"fromBlock":"0x0","toBlock":"0x10"}]"#, "eth_getBlockByNumber": #"["0x5",true]"#,
+            "eth_getBlockByHash": #"["\#(fixture.chain.blocks[5].header.hash.hex)",false]"#,
+        ]
+        #expect(Set(valid.keys) == Set(dispatcher.methods), "a method without an HTTP test, or a test without a method")
+        for (method, params) in valid.sorted(by: { $0.key < $1.key }) {
+            let body = Data(ServerTests.request(method, params).utf8)
+            let (status, answer) = try await Self.post(body, port: p)
+            #expect(status == 200, "\(method)")
+            #expect(answer == dispatcher.handle(body), "\(method)")
+            let decoded = try JSONDecoder().decode(JSONValue.self, from: answer)
+            #expect(decoded["result"] != nil && decoded["result"] != .null && decoded["error"] == nil, "\(method): \(String(decoding: answer, as: UTF8.self).prefix(300))")
+        }
+
         // Still answering after all that.
         let (againStatus, again) = try await Self.post(call, port: p)
         #expect(againStatus == 200 && again == body)
@@ -81,9 +104,9 @@ struct HTTPTests {
         let (metricsData, metricsResponse) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(p)/metrics")!)
         #expect((metricsResponse as! HTTPURLResponse).statusCode == 200)
         let text = String(decoding: metricsData, as: UTF8.self)
-        #expect(text.contains(#"provenant_rpc_requests_total{method="asset_ownerOf",code="0"} 2"#), "\(text)")
-        #expect(text.contains(#"provenant_rpc_requests_total{method="eth_chainId",code="0"} 1"#))
-        #expect(text.contains("provenant_rpc_request_seconds_count 3"))
+        #expect(text.contains(#"provenant_rpc_requests_total{method="asset_ownerOf",code="0"} 3"#), "\(text)")
+        #expect(text.contains(#"provenant_rpc_requests_total{method="eth_chainId",code="0"} 2"#))
+        #expect(text.contains("provenant_rpc_request_seconds_count \(3 + valid.count)"))
         #expect(text.contains("# TYPE provenant_indexed_block gauge\nprovenant_indexed_block 150.0"))
         #expect(text.contains(#"provenant_upstream_errors_total{upstream="http://a/\"q\"",kind="timeout"} 2.0"#), "\(text)")
     }

@@ -1,0 +1,118 @@
+import AssetIndex
+import DevChain
+import EthPrimitives
+import EthRPC
+import EthTypes
+import Foundation
+import Ingest
+import Server
+import Store
+import Synchronization
+
+/// `asset_ownerOf` over HTTP at 32 connections, next to a trivial method (`web3_clientVersion`, a constant) on the
+/// same server, transport and JSON-RPC path, in the same run with trials interleaved. The load comes from wrk
+/// (Debian's `wrk`) in a second process on loopback; both share the 2 cores.
+enum ServerBenchmark {
+    final class Port: Sendable {
+        let value = Mutex<Int?>(nil)
+    }
+
+    struct Load {
+        var requestsPerSecond: Double
+        var p50: String
+        var p99: String
+    }
+
+    static func run() async throws {
+        print("")
+        print("## asset_ownerOf at 32 connections vs a trivial method on the same server (wrk, loopback)")
+        print("")
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
+            print("skipped: wrk is not installed (apt-get install -y wrk)")
+            return
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let spec = try Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
+        let watched = Set(DevChain.Contract.allCases.map(\.address))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bench-server-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let index = AssetIndex(store: try LevelDB(path: path))
+        let ingestor = Ingestor(index: index, spec: spec, watched: watched)
+        var chain = DevChain(seed: 5)
+        chain.grow(to: 2_000)
+        var parent: Header?
+        for block in chain.blocks {
+            try ingestor.ingest(block.rpc, receipts: block.receipts, parent: parent)
+            parent = block.header
+        }
+        let tokens = chain.record.mintedTokens
+        let port = Port()
+        let server = Task {
+            try await HTTPServer(dispatcher: AssetMethods(index: index, chainId: DevChain.chainId, watched: watched).dispatcher(), host: "127.0.0.1", port: 0)
+                .run { p in port.value.withLock { $0 = p } }
+        }
+        defer { server.cancel() }
+        while port.value.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(5)) }
+        let url = "http://127.0.0.1:\(port.value.withLock { $0! })/"
+
+        let visions = DevChain.Contract.visions.address.hex
+        let owner = try script(named: "owner", """
+            wrk.method = "POST"
+            wrk.headers["Content-Type"] = "application/json"
+            local n = 0
+            request = function()
+              n = n % \(tokens) + 1
+              return wrk.format(nil, nil, nil, string.format('{"jsonrpc":"2.0","id":1,"method":"asset_ownerOf","params":["\(visions)","0x%x"]}', n))
+            end
+            """)
+        let trivial = try script(named: "trivial", """
+            wrk.method = "POST"
+            wrk.headers["Content-Type"] = "application/json"
+            wrk.body = '{"jsonrpc":"2.0","id":1,"method":"web3_clientVersion","params":[]}'
+            """)
+        defer { try? FileManager.default.removeItem(atPath: owner); try? FileManager.default.removeItem(atPath: trivial) }
+
+        var best: [String: Load] = [:]
+        for _ in 0..<3 {
+            for (name, script) in [("trivial", trivial), ("owner", owner)] {
+                let load = try wrk(url: url, script: script)
+                if load.requestsPerSecond > best[name]?.requestsPerSecond ?? 0 { best[name] = load }
+            }
+        }
+        let o = best["owner"]!, t = best["trivial"]!
+        print("index: dev chain seed 5, 2,001 blocks, \(tokens) ERC-721 tokens; `wrk -t2 -c32 -d4s --latency`, best of 3 interleaved trials")
+        print("")
+        print("| method | requests/s | p50 | p99 | ratio to trivial |")
+        print("|---|---|---|---|---|")
+        print("| web3_clientVersion (trivial) | \(String(format: "%.0f", t.requestsPerSecond)) | \(t.p50) | \(t.p99) | 1.00× |")
+        print("| asset_ownerOf (token 1…\(tokens) in turn) | \(String(format: "%.0f", o.requestsPerSecond)) | \(o.p50) | \(o.p99) | \(String(format: "%.2f×", o.requestsPerSecond / t.requestsPerSecond)) |")
+    }
+
+    static func script(named name: String, _ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bench-\(name)-\(UUID().uuidString).lua").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// One wrk run: its requests per second and latency percentiles, as it prints them.
+    static func wrk(url: String, script: String) throws -> Load {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
+        process.arguments = ["-t2", "-c32", "-d4s", "--latency", "-s", script, url]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        func field(_ prefix: String) -> String? {
+            text.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(prefix) }
+                .map { $0.trimmingCharacters(in: .whitespaces).dropFirst(prefix.count).trimmingCharacters(in: .whitespaces) }
+        }
+        guard let rps = field("Requests/sec:").flatMap(Double.init), let p50 = field("50%"), let p99 = field("99%") else {
+            throw NSError(domain: "wrk", code: 1, userInfo: [NSLocalizedDescriptionKey: "unexpected wrk output:\n\(text)"])
+        }
+        if let errors = field("Non-2xx or 3xx responses:") { print("  wrk: \(errors) non-2xx responses") }
+        return Load(requestsPerSecond: rps, p50: p50, p99: p99)
+    }
+}
