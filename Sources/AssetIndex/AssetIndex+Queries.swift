@@ -14,6 +14,13 @@ extension AssetIndex {
     /// The owner of an ERC-721 token at `block` (the latest indexed state when `nil`); `nil` when the token never
     /// existed up to that block.
     public func ownerOf(contract: Address, tokenId: UInt256, atBlock block: UInt64? = nil) throws(IndexError) -> Ownership? {
+        // The current owner, when it has held the token since at or before `block`, is the owner at `block` too:
+        // nothing moved the token after that. One point read instead of a range seek, for most queries.
+        if let current = try wrap({ () throws(StoreError) in try store.get(Schema.owner.key(contract.bytes, tokenId.bigEndianBytes)) }),
+            current.count == 28, KeyCoding.readBE64(current[20...]) <= block ?? .max
+        {
+            return .owned(by: Address(bytes: current[0..<20])!, since: KeyCoding.readBE64(current[20...]))
+        }
         let prefix = Schema.ownerHistory.key(contract.bytes, tokenId.bigEndianBytes)
         let upper = block.map { prefix + KeyCoding.be64($0 &+ 1) } ?? KeyRange(prefix: prefix).upper
         guard let (key, value) = try wrap({ () throws(StoreError) in try store.last(in: KeyRange(lower: prefix, upper: upper)) }) else {

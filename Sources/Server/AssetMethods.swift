@@ -4,6 +4,7 @@ public import EthPrimitives
 internal import EthCrypto
 public import EthTypes
 internal import Store
+internal import Synchronization
 
 /// The query methods of DESIGN.md §5 over an index, as JSON-RPC handlers. Every answer comes from the verified
 /// store; nothing here writes.
@@ -17,6 +18,12 @@ public struct AssetMethods: Sendable {
     public let clientVersion: String
     /// The node's sync, when it syncs (`provenant run`); nil when only serving a data directory.
     public let sync: (@Sendable () -> SyncReport)?
+    /// The last head read, with its timestamp; valid while the cursor names the same block.
+    let headCache = HeadCache()
+
+    final class HeadCache: Sendable {
+        let value = Mutex<(number: UInt64, hash: Hash32, timestamp: UInt64)?>(nil)
+    }
 
     /// Most logs one `eth_getLogs` call returns.
     public static let maxLogs = 10_000
@@ -76,7 +83,11 @@ public struct AssetMethods: Sendable {
     /// The indexed head: number, hash and timestamp.
     func head() throws(RPCError) -> (number: UInt64, hash: Hash32, timestamp: UInt64) {
         guard let cursor = try run({ () throws(IndexError) in try index.cursor() }) else { throw .notFound("nothing is indexed yet") }
-        return (cursor.number, cursor.hash, try header(cursor.number)?.timestamp ?? 0)
+        if let cached = headCache.value.withLock({ $0 }), cached.number == cursor.number, cached.hash == cursor.hash { return cached }
+        // Decoding the head's header (and hashing it) for every request would cost more than most answers.
+        let head = (cursor.number, cursor.hash, try header(cursor.number)?.timestamp ?? 0)
+        headCache.value.withLock { $0 = head }
+        return head
     }
 
     func header(_ number: UInt64) throws(RPCError) -> Header? {

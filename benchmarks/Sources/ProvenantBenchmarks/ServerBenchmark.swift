@@ -81,12 +81,24 @@ enum ServerBenchmark {
             }
         }
         let o = best["owner"]!, t = best["trivial"]!
+        // The same two calls in process, without HTTP: what the handler itself costs.
+        let dispatcher = AssetMethods(index: index, chainId: DevChain.chainId, watched: watched).dispatcher()
+        let trivialBody = Data(#"{"jsonrpc":"2.0","id":1,"method":"web3_clientVersion","params":[]}"#.utf8)
+        let ownerBodies = (1...tokens).map { Data(#"{"jsonrpc":"2.0","id":1,"method":"asset_ownerOf","params":["\#(visions)","\#(Hex.quantity($0))"]}"#.utf8) }
+        var turn = 0
+        let (trivialCost, ownerCost) = Harness.pair(iterations: 2_000, { Harness.sink &+= UInt64(dispatcher.handle(trivialBody)!.count) }, {
+            turn = (turn + 1) % ownerBodies.count
+            Harness.sink &+= UInt64(dispatcher.handle(ownerBodies[turn])!.count)
+        })
         print("index: dev chain seed 5, 2,001 blocks, \(tokens) ERC-721 tokens; `wrk -t2 -c32 -d4s --latency`, best of 3 interleaved trials")
         print("")
         print("| method | requests/s | p50 | p99 | ratio to trivial |")
         print("|---|---|---|---|---|")
         print("| web3_clientVersion (trivial) | \(String(format: "%.0f", t.requestsPerSecond)) | \(t.p50) | \(t.p99) | 1.00× |")
         print("| asset_ownerOf (token 1…\(tokens) in turn) | \(String(format: "%.0f", o.requestsPerSecond)) | \(o.p50) | \(o.p99) | \(String(format: "%.2f×", o.requestsPerSecond / t.requestsPerSecond)) |")
+        print("")
+        print("In process, no HTTP (`Dispatcher.handle` on the request body): trivial \(Harness.format(trivialCost)), asset_ownerOf \(Harness.format(ownerCost)) per call.")
+        print("Little's law: 32 requests always in flight at the trivial rate means a mean latency of \(String(format: "%.2f ms", 32_000 / t.requestsPerSecond)).")
     }
 
     static func script(named name: String, _ text: String) throws -> String {
