@@ -27,10 +27,10 @@ public struct Dispatcher: Sendable {
             return encode(Self.response(id: .null, error: .invalidRequest("body of \(body.count) bytes is above \(RPCLimits.maxBodyBytes)")))
         }
         let parsed: JSONValue
-        do {
-            parsed = try JSONDecoder().decode(JSONValue.self, from: body)
+        do throws(JSONParseError) {
+            parsed = try JSONValue(parsing: Array(body))
         } catch {
-            return encode(Self.response(id: .null, error: .parseError("the body is not valid JSON")))
+            return encode(Self.response(id: .null, error: .parseError("the body is not valid JSON: \(error)")))
         }
         switch parsed {
         case .array(let batch):
@@ -94,9 +94,7 @@ public struct Dispatcher: Sendable {
     }
 
     func encode(_ value: JSONValue) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)) ?? Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"internal error: response not encodable"}}"#.utf8)
+        Data(value.serialized())
     }
 }
 

@@ -73,9 +73,7 @@ public struct HTTPServer: Sendable {
         router.get("/health") { _, _ -> Response in
             var body = health()
             body["status"] = "ok"
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            return Self.json((try? encoder.encode(JSONValue.object(body))) ?? Data(#"{"status":"ok"}"#.utf8), status: .ok)
+            return Self.json(Data(JSONValue.object(body).serialized()), status: .ok)
         }
         let metrics = self.metrics, families = self.families
         router.get("/metrics") { _, _ -> Response in
