@@ -29,28 +29,30 @@ struct HTTPTests {
         return ((response as! HTTPURLResponse).statusCode, data)
     }
 
-    @Test func requestsOverLoopback() async throws {
-        let dispatcher = ServerTests.fixture.dispatcher
+    /// Starts `server` on its own task; returns the task (cancel it to stop) and the bound port.
+    static func start(_ server: HTTPServer) async throws -> (Task<Void, Error>, Int) {
         let port = Port()
-        let index = ServerTests.fixture.index
-        let server = Task {
-            try await HTTPServer(dispatcher: dispatcher, host: "127.0.0.1", port: 0, metrics: {
-                [
-                    .gauge("provenant_indexed_block", "Number of the last indexed block.", Double((try? index.cursor())?.number ?? 0)),
-                    MetricFamily(name: "provenant_upstream_errors_total", help: "Upstream failures.", type: .counter, samples: [
-                        ([("upstream", #"http://a/"q""#), ("kind", "timeout")], 2),
-                    ]),
-                ]
-            }, health: { ["sync": ["phase": "following", "current": true]] }).run { await port.set($0) }
-        }
-        defer { server.cancel() }
-        var bound: Int?
+        let task = Task { try await server.run { await port.set($0) } }
         for _ in 0..<200 {
-            bound = await port.value
-            if bound != nil { break }
+            if let bound = await port.value { return (task, bound) }
             try await Task.sleep(for: .milliseconds(25))
         }
-        let p = try #require(bound, "the server did not start")
+        task.cancel()
+        throw CancellationError()
+    }
+
+    @Test func requestsOverLoopback() async throws {
+        let dispatcher = ServerTests.fixture.dispatcher
+        let index = ServerTests.fixture.index
+        let (server, p) = try await Self.start(HTTPServer(dispatcher: dispatcher, host: "127.0.0.1", port: 0, metrics: {
+            [
+                .gauge("provenant_indexed_block", "Number of the last indexed block.", Double((try? index.cursor())?.number ?? 0)),
+                MetricFamily(name: "provenant_upstream_errors_total", help: "Upstream failures.", type: .counter, samples: [
+                    ([("upstream", #"http://a/"q""#), ("kind", "timeout")], 2),
+                ]),
+            ]
+        }, health: { ["sync": ["phase": "following", "current": true]] }))
+        defer { server.cancel() }
 
         let call = Data(ServerTests.request("asset_ownerOf", #"["\#(ServerTests.visions)", "0x1"]"#).utf8)
         let (status, body) = try await Self.post(call, port: p)
@@ -137,18 +139,8 @@ struct HTTPTests {
     }
 
     @Test func idleAndStalledConnectionsAreClosed() async throws {
-        let port = Port()
-        let server = Task {
-            try await HTTPServer(dispatcher: ServerTests.fixture.dispatcher, host: "127.0.0.1", port: 0, idleTimeout: .seconds(1)).run { await port.set($0) }
-        }
+        let (server, p) = try await Self.start(HTTPServer(dispatcher: ServerTests.fixture.dispatcher, host: "127.0.0.1", port: 0, idleTimeout: .seconds(1)))
         defer { server.cancel() }
-        var bound: Int?
-        for _ in 0..<200 {
-            bound = await port.value
-            if bound != nil { break }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        let p = try #require(bound)
         // Connected and silent; stalled halfway through the headers; stalled halfway through a declared body.
         let stalled = [
             "",
