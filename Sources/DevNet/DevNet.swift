@@ -18,6 +18,8 @@ public final class DevNet: Sendable {
     /// Growth stops at this height (nil: it never stops).
     public let maxHead: UInt64?
     public let eventBlockShare: Double?
+    /// The chain's accounts: a lie about a sender names another one of them.
+    let accounts: [Address]
 
     struct State {
         var chain: DevChain
@@ -64,6 +66,7 @@ public final class DevNet: Sendable {
         chain.grow(to: blocks)
         var state = State(chain: chain, reorged: reorged, rng: seed ^ 0x5EED_FA17)
         state.indexBlocks(from: 0)
+        accounts = chain.accounts.map(\.address)
         self.state = Mutex(state)
     }
 
@@ -113,37 +116,33 @@ public final class DevNet: Sendable {
         d.register("eth_getBlockByNumber") { [self] raw throws(RPCError) in
             let p = try Params(raw, names: ["block", "fullTransactions"], required: 2)
             let full = try p.bool(1)
-            return try state.withLock { s throws(RPCError) in
-                guard let number = try Self.blockNumber(p, 0, head: s.chain.head.header.number) else { return .null }
-                return blockJSON(&s, number: number, full: full)
+            let served = try state.withLock { s throws(RPCError) in
+                try Self.blockNumber(p, 0, head: s.chain.head.header.number).map { serve(&s, block: $0, full: full) }
             }
+            return served.map { blockJSON($0, full: full) } ?? .null
         }
         d.register("eth_getBlockByHash") { [self] raw throws(RPCError) in
             let p = try Params(raw, names: ["blockHash", "fullTransactions"], required: 2)
             let hash = try p.hash(0), full = try p.bool(1)
-            return state.withLock { s in
-                guard let number = s.numbers[hash] else { return .null }
-                return blockJSON(&s, number: number, full: full)
-            }
+            let served = state.withLock { s in s.numbers[hash].map { serve(&s, block: $0, full: full) } }
+            return served.map { blockJSON($0, full: full) } ?? .null
         }
         d.register("eth_getBlockReceipts") { [self] raw throws(RPCError) in
             let p = try Params(raw, names: ["block"], required: 1)
-            return try state.withLock { s throws(RPCError) in
+            let served = try state.withLock { s throws(RPCError) -> (DevChain.Block, Bool)? in
                 let number: UInt64?
                 if case .string(let text)? = p.optional(0), text.count == 66 { number = s.numbers[try p.hash(0)] } else {
                     number = try Self.blockNumber(p, 0, head: s.chain.head.header.number)
                 }
-                guard let number else { return .null }
-                return .array(receiptsJSON(&s, number: number, only: nil))
+                return number.map { serveReceipts(&s, block: $0) }
             }
+            return served.map { .array(receiptsJSON($0.0, tamper: $0.1, only: nil)) } ?? .null
         }
         d.register("eth_getTransactionReceipt") { [self] raw throws(RPCError) in
             let p = try Params(raw, names: ["transactionHash"], required: 1)
             let hash = try p.hash(0)
-            return state.withLock { s in
-                guard let (number, index) = s.transactions[hash] else { return .null }
-                return receiptsJSON(&s, number: number, only: index)[0]
-            }
+            let served = state.withLock { s in s.transactions[hash].map { (serveReceipts(&s, block: $0.block), $0.index) } }
+            return served.map { receiptsJSON($0.0.0, tamper: $0.0.1, only: $0.1)[0] } ?? .null
         }
         d.register("eth_getLogs") { [self] raw throws(RPCError) in try logs(raw) }
         return d
@@ -156,42 +155,66 @@ public final class DevNet: Sendable {
         return number <= head ? number : nil
     }
 
-    func blockJSON(_ s: inout State, number: UInt64, full: Bool) -> JSONValue {
+    /// What tampering applies to one served block.
+    enum BlockLie { case none, header, sender }
+
+    /// Under the lock: the block, and whether this answer lies about it. The JSON is built outside the lock.
+    func serve(_ s: inout State, block number: UInt64, full: Bool) -> (DevChain.Block, BlockLie) {
         let block = s.chain.blocks[Int(number)]
-        var json = RPCEncoding.block(header: block.header, transactions: block.transactions, senders: block.senders, full: full, withdrawals: [])
-        guard case .object(var o) = json else { return json }
-        if faults.tamper.contains(.headers), s.chance(faults.tamperRate), let gas = block.header.gasUsed as UInt64? {
-            // The claimed hash stays: only a recomputation of the header's hash notices.
-            o["gasUsed"] = .string(Hex.quantity(gas + 1))
+        if faults.tamper.contains(.headers), s.chance(faults.tamperRate) {
             s.tampered += 1
-        } else if full, faults.tamper.contains(.senders), !block.transactions.isEmpty, s.chance(faults.tamperRate),
-            case .array(var txs)? = o["transactions"], case .object(var tx) = txs[0]
-        {
-            tx["from"] = .string(block.senders[0] == s.chain.accounts[0].address ? s.chain.accounts[1].address.hex : s.chain.accounts[0].address.hex)
-            txs[0] = .object(tx)
-            o["transactions"] = .array(txs)
-            s.tampered += 1
+            return (block, .header)
         }
-        json = .object(o)
-        return json
+        if full, faults.tamper.contains(.senders), !block.transactions.isEmpty, s.chance(faults.tamperRate) {
+            s.tampered += 1
+            return (block, .sender)
+        }
+        return (block, .none)
     }
 
-    func receiptsJSON(_ s: inout State, number: UInt64, only: Int?) -> [JSONValue] {
+    func serveReceipts(_ s: inout State, block number: UInt64) -> (DevChain.Block, Bool) {
         let block = s.chain.blocks[Int(number)]
+        let lie = faults.tamper.contains(.receipts) && block.receipts.contains { !$0.logs.isEmpty } && s.chance(faults.tamperRate)
+        if lie { s.tampered += 1 }
+        return (block, lie)
+    }
+
+    func blockJSON(_ served: (DevChain.Block, BlockLie), full: Bool) -> JSONValue {
+        let (block, lie) = served
+        let json = RPCEncoding.block(header: block.header, transactions: block.transactions, senders: block.senders, full: full, withdrawals: [])
+        guard lie != .none, case .object(var o) = json else { return json }
+        switch lie {
+        case .header:
+            // The claimed hash stays: only a recomputation of the header's hash notices.
+            o["gasUsed"] = .string(Hex.quantity(block.header.gasUsed + 1))
+        case .sender:
+            if case .array(var txs)? = o["transactions"], case .object(var tx) = txs[0] {
+                tx["from"] = .string(block.senders[0] == accounts[0] ? accounts[1].hex : accounts[0].hex)
+                txs[0] = .object(tx)
+                o["transactions"] = .array(txs)
+            }
+        case .none: break
+        }
+        return .object(o)
+    }
+
+    func receiptsJSON(_ block: DevChain.Block, tamper: Bool, only: Int?) -> [JSONValue] {
         var result: [JSONValue] = []
         var logIndex: UInt64 = 0, previousGas: UInt64 = 0
+        var lied = !tamper
         for (i, var receipt) in block.receipts.enumerated() {
             let tx = block.transactions[i]
             defer {
                 logIndex += UInt64(receipt.logs.count)
                 previousGas = receipt.cumulativeGasUsed
             }
-            guard only == nil || only == i else { continue }
-            if faults.tamper.contains(.receipts), !receipt.logs.isEmpty, s.chance(faults.tamperRate) {
+            if !lied, !receipt.logs.isEmpty {
+                // One byte of the first log's data, flipped; the receipts root no longer matches.
                 receipt.logs[0].data = receipt.logs[0].data.isEmpty ? [1] : [receipt.logs[0].data[0] ^ 1] + receipt.logs[0].data.dropFirst()
-                s.tampered += 1
+                lied = true
             }
-            let at = RPCEncoding.Position(blockHash: block.header.hash, blockNumber: number, transactionIndex: UInt64(i), transactionHash: tx.hash)
+            guard only == nil || only == i else { continue }
+            let at = RPCEncoding.Position(blockHash: block.header.hash, blockNumber: block.header.number, transactionIndex: UInt64(i), transactionHash: tx.hash)
             result.append(RPCEncoding.receipt(
                 receipt, from: block.senders[i], to: tx.to, gasUsed: receipt.cumulativeGasUsed - previousGas,
                 firstLogIndex: logIndex, at: at))

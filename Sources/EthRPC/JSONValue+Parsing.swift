@@ -257,6 +257,12 @@ extension JSONValue {
 
     static func write(string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Hex strings, the bulk of every answer, need no escaping: copied whole.
+        guard string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            out.append(contentsOf: string.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for c in string.utf8 {
             switch c {
             case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
