@@ -58,7 +58,9 @@ struct EventContext {
             try transfer1155(op, from, to, id, value, writer: &writer)
 
         case .transferBatch(let op, let from, let to, let ids, let values):
-            for (id, value) in zip(ids, values) { try transfer1155(op, from, to, id, value, writer: &writer) }
+            // An id listed more than once moves the sum of its values, in one history record: the history key is
+            // (token, block, log), and two records under it would overwrite each other.
+            for (id, value) in TokenEvent.mergedBatch(ids: ids, values: values) { try transfer1155(op, from, to, id, value, writer: &writer) }
 
         case .erc721Approval(let owner, let approved, let tokenId):
             writer.insertFresh(Schema.history.key(c, tokenId.bigEndianBytes, position), record(.approval, from: owner, operator: approved).encoded)

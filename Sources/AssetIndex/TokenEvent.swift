@@ -87,3 +87,22 @@ public enum TokenEvent: Hashable, Sendable {
         }
     }
 }
+
+extension TokenEvent {
+    /// A `TransferBatch`'s (id, value) pairs with repeated ids merged: first-seen order, values summed (saturating
+    /// at 2^256 - 1, as balances do).
+    public static func mergedBatch(ids: [UInt256], values: [UInt256]) -> [(id: UInt256, value: UInt256)] {
+        var merged: [(id: UInt256, value: UInt256)] = []
+        var slots: [UInt256: Int] = [:]
+        for (id, value) in zip(ids, values) {
+            if let slot = slots[id] {
+                let (sum, overflow) = merged[slot].value.addingReportingOverflow(value)
+                merged[slot].value = overflow ? .max : sum
+            } else {
+                slots[id] = merged.count
+                merged.append((id, value))
+            }
+        }
+        return merged
+    }
+}

@@ -39,7 +39,10 @@ struct IndexModel {
                 case .erc721Transfer(_, _, let id), .updateUser(let id, _, _), .aigcData(let id, _, _, _), .transferSingle(_, _, _, let id, _):
                     historyBlocks[Key(contract: c, id: id), default: []].append(block.number)
                 case .transferBatch(_, _, _, let ids, _):
-                    for id in ids { historyBlocks[Key(contract: c, id: id), default: []].append(block.number) }
+                    // One history record per distinct id of a batch (the index's documented merge).
+                    for id in ids.reduce(into: [UInt256](), { if !$0.contains($1) { $0.append($1) } }) {
+                        historyBlocks[Key(contract: c, id: id), default: []].append(block.number)
+                    }
                 default: break
                 }
                 switch event {
@@ -64,7 +67,10 @@ struct IndexModel {
                 case .transferSingle(_, let from, let to, let id, let value):
                     apply1155(c, from, to, id, value, tx)
                 case .transferBatch(_, let from, let to, let ids, let values):
-                    for (id, value) in zip(ids, values) { apply1155(c, from, to, id, value, tx) }
+                    // Repeated ids move the sum of their values, computed here without the index's helper.
+                    var sums: [UInt256: UInt256] = [:]
+                    for (id, value) in zip(ids, values) { sums[id] = Self.saturating(sums[id] ?? .zero, value, minus: false) }
+                    for id in ids.reduce(into: [UInt256](), { if !$0.contains($1) { $0.append($1) } }) { apply1155(c, from, to, id, sums[id]!, tx) }
                 case .updateUser(let id, let user, let expires):
                     rentals[Key(contract: c, id: id)] = (user, expires, block.number)
                 case .aigcData(let id, let promptHash, _, _):
