@@ -82,6 +82,10 @@ struct EventContext {
         case .aigcUpdate(let tokenId, let promptHash, let aigcDataHash):
             try recordAigc(tokenId, promptHash, aigcDataHash, proof: [], isUpdate: true, writer: &writer)
 
+        case .aigcDraftMint(_, let tokenId, let promptHash, let aigcData, _, let proof):
+            // The token itself moves by the ERC-721 Transfer the contract emits beside it.
+            try recordAigc(tokenId, promptHash, keccak256(aigcData), proof: proof, isUpdate: false, output: aigcData, writer: &writer)
+
         case .metadataUpdate(let tokenId):
             writer.insertFresh(Schema.history.key(c, tokenId.bigEndianBytes, position), record(.metadata).encoded)
 
@@ -128,11 +132,14 @@ struct EventContext {
         try writer.set(key, MintRecord(minter: transaction.sender, transactionHash: transaction.hash, block: block, timestamp: timestamp).encoded)
     }
 
-    private func recordAigc(_ tokenId: UInt256, _ promptHash: Hash32, _ aigcDataHash: Hash32, proof: [UInt8], isUpdate: Bool, writer: inout BlockWriter) throws(IndexError) {
+    private func recordAigc(
+        _ tokenId: UInt256, _ promptHash: Hash32, _ aigcDataHash: Hash32, proof: [UInt8], isUpdate: Bool, output known: [UInt8]? = nil,
+        writer: inout BlockWriter
+    ) throws(IndexError) {
         let id = tokenId.bigEndianBytes
-        // The log holds only hashes; the raw bytes come from the verified calldata when the transaction called the
-        // contract directly with a `bytes` argument of the same hash.
-        var prompt: [UInt8]?, output: [UInt8]?
+        // The log holds hashes (the output itself in the draft's Mint); the raw bytes come from the verified
+        // calldata when the transaction called the contract directly with a `bytes` argument of the same hash.
+        var prompt: [UInt8]?, output = known
         if let transaction, transaction.to == contract, transaction.input.count > 4 {
             for candidate in Self.bytesArguments(Array(transaction.input.dropFirst(4))) {
                 let hash = keccak256(candidate)

@@ -62,6 +62,11 @@ extension TokenEvent {
         case Topic.aigcUpdate:
             guard topics.count == 4 else { throw .topicCount(topics.count) }
             self = .aigcUpdate(tokenId: Self.uint(topics[1]), promptHash: topics[2], aigcDataHash: topics[3])
+        case Topic.aigcDraftMint:
+            guard topics.count == 4 else { throw .topicCount(topics.count) }
+            self = .aigcDraftMint(
+                to: try Self.address(topics[1]), tokenId: Self.uint(topics[2]), promptHash: topics[3], aigcData: try abi.bytes(at: 0),
+                uri: String(decoding: try abi.bytes(at: 1), as: UTF8.self), proof: try abi.bytes(at: 2))
         case Topic.metadataUpdate:
             guard topics.count == 1 else { throw .topicCount(topics.count) }
             self = .metadataUpdate(tokenId: try abi.word(0))

@@ -31,6 +31,9 @@ extension TokenEvent {
             return Log(address: contract, topics: [T.aigcData, Self.topic(id), promptHash, aigcDataHash], data: ABIEncoding.dynamic([ABIEncoding.bytes(proof)]))
         case .aigcUpdate(let id, let promptHash, let aigcDataHash):
             return Log(address: contract, topics: [T.aigcUpdate, Self.topic(id), promptHash, aigcDataHash], data: [])
+        case .aigcDraftMint(let to, let id, let promptHash, let aigcData, let uri, let proof):
+            return Log(address: contract, topics: [T.aigcDraftMint, Self.topic(to), Self.topic(id), promptHash],
+                       data: ABIEncoding.dynamic([ABIEncoding.bytes(aigcData), ABIEncoding.bytes(Array(uri.utf8)), ABIEncoding.bytes(proof)]))
         case .metadataUpdate(let id):
             return Log(address: contract, topics: [T.metadataUpdate], data: id.bigEndianBytes)
         case .batchMetadataUpdate(let from, let to):

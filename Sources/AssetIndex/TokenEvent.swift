@@ -34,6 +34,10 @@ public struct Standards: OptionSet, Hashable, Sendable {
 ///     ERC-7007 AigcData(uint256 indexed tokenId, bytes indexed prompt, bytes indexed aigcData, bytes proof)
 ///              Update(uint256 indexed tokenId, bytes indexed prompt, bytes indexed aigcData)
 ///              https://eips.ethereum.org/EIPS/eip-7007
+///              and the earlier draft's (contracts deployed before the final text still emit it):
+///              Mint(address indexed to, uint256 indexed tokenId, bytes indexed prompt, bytes aigcData, string uri,
+///              bytes proof)
+///              https://github.com/AIGC-NFT/ERCs/blob/94562e878a5450da33b8184f1ad24d24f8223a14/ERCS/erc-7007.md
 ///     ERC-4906 MetadataUpdate(uint256 _tokenId), BatchMetadataUpdate(uint256 _fromTokenId, uint256 _toTokenId)
 ///              https://eips.ethereum.org/EIPS/eip-4906
 ///
@@ -50,6 +54,8 @@ public enum TokenEvent: Hashable, Sendable {
     case updateUser(tokenId: UInt256, user: Address, expires: UInt64)
     case aigcData(tokenId: UInt256, promptHash: Hash32, aigcDataHash: Hash32, proof: [UInt8])
     case aigcUpdate(tokenId: UInt256, promptHash: Hash32, aigcDataHash: Hash32)
+    /// The draft ERC-7007 `Mint`: the output itself is in the log, the prompt only as its hash.
+    case aigcDraftMint(to: Address, tokenId: UInt256, promptHash: Hash32, aigcData: [UInt8], uri: String, proof: [UInt8])
     case metadataUpdate(tokenId: UInt256)
     case batchMetadataUpdate(fromTokenId: UInt256, toTokenId: UInt256)
 
@@ -64,12 +70,13 @@ public enum TokenEvent: Hashable, Sendable {
         public static let updateUser = keccak256(Array("UpdateUser(uint256,address,uint64)".utf8))
         public static let aigcData = keccak256(Array("AigcData(uint256,bytes,bytes,bytes)".utf8))
         public static let aigcUpdate = keccak256(Array("Update(uint256,bytes,bytes)".utf8))
+        public static let aigcDraftMint = keccak256(Array("Mint(address,uint256,bytes,bytes,string,bytes)".utf8))
         public static let metadataUpdate = keccak256(Array("MetadataUpdate(uint256)".utf8))
         public static let batchMetadataUpdate = keccak256(Array("BatchMetadataUpdate(uint256,uint256)".utf8))
 
         /// Every topic0 the index decodes: what the bloom filter is tested against.
         public static let all: [Hash32] = [
-            transfer, approval, transferSingle, transferBatch, approvalForAll, uri, updateUser, aigcData, aigcUpdate,
+            transfer, approval, transferSingle, transferBatch, approvalForAll, uri, updateUser, aigcData, aigcUpdate, aigcDraftMint,
             metadataUpdate, batchMetadataUpdate,
         ]
     }
@@ -82,7 +89,7 @@ public enum TokenEvent: Hashable, Sendable {
         case .transferSingle, .transferBatch, .uri: return .erc1155
         case .approvalForAll: return []
         case .updateUser: return .erc4907
-        case .aigcData, .aigcUpdate: return .erc7007
+        case .aigcData, .aigcUpdate, .aigcDraftMint: return .erc7007
         case .metadataUpdate, .batchMetadataUpdate: return .erc4906
         }
     }

@@ -1,3 +1,4 @@
+import EthCrypto
 import EthPrimitives
 import EthTypes
 import Store
@@ -25,6 +26,7 @@ struct TokenEventTests {
         .updateUser(tokenId: UInt256(7), user: b, expires: 1_900_000_000),
         .aigcData(tokenId: UInt256(7), promptHash: Hash32(bytes: [UInt8](repeating: 1, count: 32))!, aigcDataHash: Hash32(bytes: [UInt8](repeating: 2, count: 32))!, proof: Array(0..<70)),
         .aigcUpdate(tokenId: UInt256(7), promptHash: .zero, aigcDataHash: .zero),
+        .aigcDraftMint(to: a, tokenId: UInt256(8), promptHash: Hash32(bytes: [UInt8](repeating: 3, count: 32))!, aigcData: Array("ipfs://out".utf8), uri: "ipfs://meta/8", proof: [9, 9]),
         .metadataUpdate(tokenId: UInt256(7)),
         .batchMetadataUpdate(fromTokenId: UInt256(1), toTokenId: UInt256(100)),
     ]
@@ -57,5 +59,28 @@ struct TokenEventTests {
         let stats = try AssetIndex(store: MemoryStore()).apply(IndexedBlock(number: 1, hash: .zero, timestamp: 0, transactions: [], logs: logs))
         #expect(stats.malformed == malformed)
         #expect(stats.events == decoded)
+    }
+
+    /// The draft ERC-7007 `Mint`: provenance gets the output from the log and the prompt from the verified calldata.
+    @Test func draftMintGivesProvenance() throws {
+        let prompt = Array("a harbour at dawn".utf8), output = Array("ipfs://bafyoutput".utf8)
+        let input = ABIEncoding.call(
+            "mint(address,bytes,bytes,string,bytes)", static: [UInt256(bigEndian: [UInt8](repeating: 0, count: 12) + Self.a.bytes)!],
+            dynamic: [prompt, output, Array("ipfs://meta".utf8), [7]].map(ABIEncoding.bytes))
+        let tx = IndexedTransaction(hash: Hash32(bytes: [UInt8](repeating: 0x42, count: 32))!, index: 0, sender: Self.a, to: Self.contract, input: input)
+        let logs = [
+            TokenEvent.erc721Transfer(from: .zero, to: Self.a, tokenId: UInt256(8)),
+            .aigcDraftMint(to: Self.a, tokenId: UInt256(8), promptHash: keccak256(prompt), aigcData: output, uri: "ipfs://meta", proof: [7]),
+        ].enumerated().map { IndexedLog(log: $0.element.log(contract: Self.contract), transactionIndex: 0, logIndex: UInt32($0.offset)) }
+        let index = AssetIndex(store: MemoryStore())
+        let stats = try index.apply(IndexedBlock(number: 1, hash: .zero, timestamp: 0, transactions: [tx], logs: logs))
+        #expect(stats.events == 2 && stats.malformed == 0)
+        let provenance = try #require(try index.provenance(contract: Self.contract, tokenId: UInt256(8)))
+        #expect(provenance.standards.contains(.erc7007) && provenance.standards.contains(.erc721))
+        #expect(provenance.mint?.minter == Self.a)
+        #expect(provenance.aigc.first?.record.prompt == prompt)
+        #expect(provenance.aigc.first?.record.aigcData == output)
+        #expect(provenance.aigc.first?.record.aigcDataHash == keccak256(output))
+        #expect(provenance.aigc.first?.record.proof == [7])
     }
 }
