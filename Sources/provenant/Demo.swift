@@ -76,11 +76,17 @@ struct Demo: AsyncParsableCommand {
         let node = try Node(config: config, log: { line in logged.value.withLock { $0.append(line) } })
         let bound = Shared<Int?>(nil)
         let group = node.services(host: host, port: port) { p in bound.value.withLock { $0 = p } }
-        let services = Task { try await group.run() }
+        let failure = Shared<String?>(nil)
+        let services = Task {
+            do { try await group.run() } catch {
+                failure.value.withLock { $0 = "\(error)" }
+                throw error
+            }
+        }
 
         let start = ContinuousClock.now
         while !(node.syncer.status.snapshot.indexed.map { $0 >= blocks } ?? false) || bound.value.withLock({ $0 }) == nil {
-            if services.isCancelled { break }
+            if let why = failure.value.withLock({ $0 }) { throw CLIError("the node could not start on \(rpcAddr): \(why)") }
             if case .stopped = node.syncer.status.snapshot.phase { break }
             try await Task.sleep(for: .milliseconds(20))
         }
