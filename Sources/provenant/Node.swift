@@ -88,7 +88,7 @@ struct Node {
             gracefulShutdownSignals: [.sigterm, .sigint], logger: HTTPServer.quietLogger("provenant")))
     }
 
-    /// Syncs; on a terminal a live progress line, otherwise a log line every `every`.
+    /// Syncs, with the progress line of `SyncProgress` on standard error.
     func sync() async throws {
         let progress = Task { await SyncProgress(status: syncer.status).run() }
         defer { progress.cancel() }
