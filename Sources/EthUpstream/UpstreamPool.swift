@@ -57,11 +57,15 @@ public final class UpstreamPool: Sendable {
         return upstreams.indices.filter { !faulty.contains($0) }.map { upstreams[$0] }
     }
 
-    /// Stops using `upstream`: it served data that failed verification. The first evidence is kept.
-    public func markFaulty(_ upstream: Upstream, evidence: String) {
-        guard let i = upstreams.firstIndex(where: { $0 === upstream }) else { return }
-        state.withLock { s in
-            if s.faults[i] == nil { s.faults[i] = UpstreamFault(upstream: upstream.label, evidence: evidence) }
+    /// Stops using `upstream`: it served data that failed verification. The first evidence is kept; returns
+    /// whether this call marked it (concurrent fetches may catch the same liar at once).
+    @discardableResult
+    public func markFaulty(_ upstream: Upstream, evidence: String) -> Bool {
+        guard let i = upstreams.firstIndex(where: { $0 === upstream }) else { return false }
+        return state.withLock { s in
+            guard s.faults[i] == nil else { return false }
+            s.faults[i] = UpstreamFault(upstream: upstream.label, evidence: evidence)
+            return true
         }
     }
 

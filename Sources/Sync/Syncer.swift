@@ -333,7 +333,7 @@ public final class Syncer: Sendable {
                 group.addTask {
                     guard case .success(let id)? = try? await upstream.call("eth_chainId", as: String.self) else { return }
                     if (try? Hex.quantity(id)) != spec.chainId {
-                        self.pool.markFaulty(upstream, evidence: "eth_chainId: expected \(expected) (chainspec \(spec.name)), actual \(id)")
+                        guard self.pool.markFaulty(upstream, evidence: "eth_chainId: expected \(expected) (chainspec \(spec.name)), actual \(id)") else { return }
                         self.log("upstream \(upstream.label) is on another chain (eth_chainId \(id)); not used")
                         self.status.update { $0.faults = self.pool.faults }
                     }
@@ -355,7 +355,7 @@ public final class Syncer: Sendable {
     }
 
     func markFaulty(_ upstream: Upstream, _ failure: VerificationError) {
-        pool.markFaulty(upstream, evidence: failure.description)
+        guard pool.markFaulty(upstream, evidence: failure.description) else { return }
         status.update { $0.faults = pool.faults }
         log("upstream \(upstream.label) marked faulty: \(failure); \(pool.trusted.count) trusted upstream(s) left")
     }

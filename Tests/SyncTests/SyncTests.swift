@@ -222,3 +222,26 @@ struct SyncedBlockTests {
         #expect(try call(server, "eth_getBlockByHash", #"["0x\#(String(repeating: "ab", count: 32))",false]"#) == .null)
     }
 }
+
+@Suite("Upstreams on the wrong chain")
+struct WrongChainTests {
+    @Test func anUpstreamOnAnotherChainIsFaultyAndSyncStopsWithoutOne() async throws {
+        let net = try await RunningDevNet(DevNet(seed: 26, blocks: 10))
+        // The dev chain's spec with another chain id: the devnet's eth_chainId no longer matches.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json"))) as! [String: Any]
+        json["chainId"] = 1
+        let spec = try Chainspec.decode(JSONSerialization.data(withJSONObject: json))
+        let index = AssetIndex(store: MemoryStore())
+        let syncer = Syncer(
+            pool: UpstreamPool(upstreams: [try net.upstream()]), ingestor: Ingestor(index: index, spec: spec, watched: Fixtures.watched),
+            options: SyncOptions(), log: { _ in })
+        await #expect {
+            try await syncer.run()
+        } throws: { error in
+            guard case SyncError.noUpstreams(let faults) = error else { return false }
+            return faults.count == 1 && faults[0].evidence.contains("eth_chainId: expected 0x1") && faults[0].evidence.contains("actual 0x50524f56")
+        }
+        #expect(try index.cursor() == nil, "nothing was written")
+    }
+}
