@@ -75,8 +75,6 @@ public final class DevNet: Sendable {
     public var head: UInt64 { state.withLock { $0.chain.head.header.number } }
     /// Calls answered with tampered data so far.
     public var tamperedCount: Int { state.withLock { $0.tampered } }
-    /// HTTP requests received so far.
-    public var requestCount: Int { state.withLock { $0.requests } }
 
     /// Adds one block, unless `maxHead` is reached; performs the reorg when the head is at its height. Returns
     /// whether the chain changed.

@@ -46,8 +46,8 @@ public struct RetryPolicy: Sendable {
 
     public init() {}
 
-    /// The wait before retry number `attempt` (1-based): base × 2^(attempt-1), capped, with full jitter so that
-    /// many clients do not retry in step.
+    /// The wait before retry number `attempt` (1-based): base × 2^(attempt-1), capped, then a random half to all
+    /// of it, so that many clients do not retry in step.
     func delay(attempt: Int) -> Duration {
         let ceiling = min(baseDelay * (1 << min(attempt - 1, 20)), maxDelay)
         let fraction = Double.random(in: 0.5...1.0)
