@@ -104,7 +104,7 @@ public struct NodeConfig: Sendable {
         }
         var dataDir = defaultDataDir
         if let node = top["dataDir"] { dataDir = try Reader.string(node, key: "dataDir") }
-        if !dataDir.hasPrefix("/") { dataDir = "\(base)/\(dataDir)" }
+        if !dataDir.hasPrefix("/") { dataDir = URL(fileURLWithPath: "\(base)/\(dataDir)").standardized.path }
         var reorgWindow: UInt64 = 128
         if let node = top["reorgWindow"] { reorgWindow = try Reader.integer(node, key: "reorgWindow", range: 1...100_000) }
         var host = "127.0.0.1", port = 8547

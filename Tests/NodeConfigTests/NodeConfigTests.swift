@@ -51,7 +51,7 @@ struct NodeConfigTests {
             """, relativeTo: "/srv", environment: [:])
         #expect(config.quorum == 1 && config.reorgWindow == 128 && config.checkpoint == nil)
         #expect(config.serverHost == "127.0.0.1" && config.serverPort == 8547)
-        #expect(config.dataDir == "/srv/./provenant-data")
+        #expect(config.dataDir == "/srv/provenant-data")
     }
 
     /// Each broken config, the key its error names, and a fragment of the message.
