@@ -35,21 +35,20 @@ contracts:
 YAML
 done
 
-start=$(date +%s.%N)
 "$bin" sync --config "$work/clean.yaml" --until-current > /dev/null 2>&1
-took=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')
-echo "clean sync took $took s"
-# Kills spread over the sync: each run lives a random time around its share of the clean sync's duration, plus
-# the start-up that every restart pays again, so most kills land while blocks are being written.
 expected=$(digest "$work/clean")
 echo "clean sync from $url: $expected"
 
 mid=0
 before="empty"
 for i in $(seq 1 "$kills"); do
-    "$bin" sync --config "$work/crash.yaml" --until-current > /dev/null 2>&1 &
+    # Kill once the restarted sync has indexed a random number of 50-block steps (it prints one line per step),
+    # plus a random fraction of a second: always while it is fetching and writing.
+    "$bin" sync --config "$work/crash.yaml" --until-current --progress-every 50 > "$work/out" 2> /dev/null &
     pid=$!
-    sleep "$(awk -v r="$RANDOM" -v t="$took" -v k="$kills" 'BEGIN { printf "%.3f", 0.3 + (r / 32767) * 1.6 * t / k }')"
+    lines=$((RANDOM % 4 + 2))
+    while kill -0 "$pid" 2> /dev/null && [ "$(grep -c '^sync: block' "$work/out" || true)" -lt "$lines" ]; do sleep 0.01; done
+    sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.3f", (r / 32767) * 0.15 }')"
     kill -9 "$pid" 2> /dev/null || true
     wait "$pid" 2> /dev/null || true
     state=$(digest "$work/crash" 2> /dev/null | cut -d' ' -f2- || echo "not created yet")

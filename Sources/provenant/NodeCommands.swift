@@ -51,6 +51,8 @@ struct SyncCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
     @Flag(help: "Exit once the index reaches the head the upstreams agree on.") var untilCurrent = false
     @Option(help: "Exit once this block is indexed.") var stopAt: UInt64?
+    @Option(help: "Also print a line on standard output each time this many more blocks are indexed (0: never).")
+    var progressEvery: UInt64 = 0
 
     func run() async throws {
         let config = try options.load()
@@ -58,6 +60,20 @@ struct SyncCommand: AsyncParsableCommand {
         sync.exitWhenCurrent = untilCurrent
         sync.stopAt = stopAt
         let node = try Node(config: config, options: sync)
+        let every = progressEvery
+        let lines = Task {
+            // For scripts (the kill test waits for these): the indexed block, whenever it passes a multiple.
+            var printed: UInt64?
+            while every > 0, !Task.isCancelled {
+                if let indexed = node.syncer.status.snapshot.indexed, indexed / every != printed.map({ $0 / every }) {
+                    print("sync: block \(indexed)")
+                    fflush(nil)
+                    printed = indexed
+                }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        defer { lines.cancel() }
         do {
             try await untilSignalled { try await node.sync() }
         } catch let error as SyncError {
