@@ -231,24 +231,7 @@ public final class DevNet: Sendable {
             return try Self.blockNumber(Params([value], names: ["filter.\(key)"], required: 1), 0, head: head) ?? head
         }
         let from = try bound("fromBlock"), to = try bound("toBlock")
-        var addresses: Set<Address>?
-        switch filter["address"] {
-        case nil, .null?: break
-        case .array(let list)?:
-            addresses = Set(try list.indices.map { i throws(RPCError) in try Params([list[i]], names: ["filter.address[\(i)]"], required: 1).address(0) })
-        case let value?: addresses = [try Params([value], names: ["filter.address"], required: 1).address(0)]
-        }
-        var topics: [Set<Hash32>?] = []
-        if case .array(let positions)? = filter["topics"] {
-            for (i, position) in positions.enumerated() {
-                switch position {
-                case .null: topics.append(nil)
-                case .array(let list):
-                    topics.append(Set(try list.map { v throws(RPCError) in try Params([v], names: ["filter.topics[\(i)]"], required: 1).hash(0) }))
-                default: topics.append([try Params([position], names: ["filter.topics[\(i)]"], required: 1).hash(0)])
-                }
-            }
-        }
+        let conditions = try LogFilter(filter)
         guard from <= to else { return [] }
         var result: [JSONValue] = []
         for number in from...to {
@@ -257,9 +240,7 @@ public final class DevNet: Sendable {
             for (i, receipt) in block.receipts.enumerated() {
                 for log in receipt.logs {
                     defer { logIndex += 1 }
-                    guard addresses?.contains(log.address) ?? true, topics.count <= log.topics.count,
-                        zip(topics, log.topics).allSatisfy({ $0?.contains($1) ?? true })
-                    else { continue }
+                    guard conditions.matches(log) else { continue }
                     let at = RPCEncoding.Position(
                         blockHash: block.header.hash, blockNumber: number, transactionIndex: UInt64(i), transactionHash: block.transactions[i].hash)
                     result.append(RPCEncoding.log(log, index: logIndex, at: at))

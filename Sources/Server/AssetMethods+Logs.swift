@@ -30,35 +30,7 @@ extension AssetMethods {
         guard from <= to else { throw .invalidParams("filter.fromBlock", "is after filter.toBlock") }
         guard to <= tip.number else { throw .notFound("filter.toBlock: block \(to) is beyond the indexed head \(tip.number)") }
 
-        var addresses: Set<Address>?
-        switch filter["address"] {
-        case nil, .null?: addresses = nil
-        case .string?: addresses = [try Params([filter["address"]!], names: ["filter.address"], required: 1).address(0)]
-        case .array(let list)?:
-            var set = Set<Address>()
-            for (i, item) in list.enumerated() { set.insert(try Params([item], names: ["filter.address[\(i)]"], required: 1).address(0)) }
-            addresses = set
-        case let other?: throw .invalidParams("filter.address", "expected an address or a list, got \(other.typeName)")
-        }
-        // topics: position i matches any of its hashes; null matches anything.
-        var topics: [Set<Hash32>?] = []
-        if let value = filter["topics"], value != .null {
-            guard case .array(let positions) = value, positions.count <= 4 else { throw .invalidParams("filter.topics", "expected a list of at most 4 entries") }
-            for (i, position) in positions.enumerated() {
-                func hash(_ v: JSONValue) throws(RPCError) -> Hash32 {
-                    guard case .string(let s) = v, let h = try? Hash32(hex: s) else { throw .invalidParams("filter.topics[\(i)]", "expected a 32-byte hash") }
-                    return h
-                }
-                switch position {
-                case .null: topics.append(nil)
-                case .array(let options):
-                    var set = Set<Hash32>()
-                    for option in options { set.insert(try hash(option)) }
-                    topics.append(set)
-                default: topics.append([try hash(position)])
-                }
-            }
-        }
+        let conditions = try LogFilter(filter)
 
         let bodies = KeyRange(lower: Schema.blockBody.key(KeyCoding.be64(from)), upper: Schema.blockBody.key(KeyCoding.be64(to &+ 1)))
         let rows = try run { () throws(IndexError) in
@@ -78,10 +50,7 @@ extension AssetMethods {
                 let txHash = keccak256(body.transactions[t])
                 for log in receipt.logs {
                     defer { logIndex += 1 }
-                    guard watched.contains(log.address), addresses?.contains(log.address) ?? true else { continue }
-                    guard topics.count <= log.topics.count,
-                        zip(topics, log.topics).allSatisfy({ wanted, topic in wanted?.contains(topic) ?? true })
-                    else { continue }
+                    guard watched.contains(log.address), conditions.matches(log) else { continue }
                     guard logs.count < Self.maxLogs else { throw .limitExceeded("more than \(Self.maxLogs) logs match; narrow the block range") }
                     logs.append(RPCEncoding.log(
                         log, index: logIndex,

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Minimal timing harness: each case runs in trials of a fixed iteration count, after a warm-up, and reports the
 /// fastest trial (the least disturbed by the other process on a 2-core machine) in nanoseconds per operation.
@@ -65,4 +66,9 @@ enum BenchVectors {
         func v(_ c: UInt8) -> UInt8 { c <= 57 ? c - 48 : (c | 0x20) - 87 }
         return stride(from: 0, to: digits.count, by: 2).map { v(digits[$0]) << 4 | v(digits[$0 + 1]) }
     }
+}
+
+/// The port a server bound, set from its `onReady` callback.
+final class BoundPort: Sendable {
+    let value = Mutex<Int?>(nil)
 }

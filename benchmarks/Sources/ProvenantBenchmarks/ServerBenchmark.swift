@@ -13,10 +13,6 @@ import Synchronization
 /// same server, transport and JSON-RPC path, in the same run with trials interleaved. The load comes from wrk
 /// (Debian's `wrk`) in a second process on loopback; both share the 2 cores.
 enum ServerBenchmark {
-    final class Port: Sendable {
-        let value = Mutex<Int?>(nil)
-    }
-
     struct Load {
         var requestsPerSecond: Double
         var p50: String
@@ -47,7 +43,7 @@ enum ServerBenchmark {
             parent = block.header
         }
         let tokens = chain.record.mintedTokens
-        let port = Port()
+        let port = BoundPort()
         let server = Task {
             try await HTTPServer(dispatcher: AssetMethods(index: index, chainId: DevChain.chainId, watched: watched).dispatcher(), host: "127.0.0.1", port: 0)
                 .run { p in port.value.withLock { $0 = p } }

@@ -16,10 +16,6 @@ import Synchronization
 /// flight), their answers read and thrown away. Both run in this process, against the same server, trials
 /// interleaved.
 enum SyncBenchmark {
-    final class Port: Sendable {
-        let value = Mutex<Int?>(nil)
-    }
-
     static func run() async throws {
         print("")
         print("## Sync over HTTP vs the dev chain's raw serving rate (loopback, same process)")
@@ -32,7 +28,7 @@ enum SyncBenchmark {
         let watched = Set(DevChain.Contract.allCases.map(\.address))
         for (share, blocks) in [(0.01, 4_000 as UInt64), (1.0, 1_000 as UInt64)] {
             let devnet = DevNet(seed: 5, blocks: blocks, eventBlockShare: share)
-            let port = Port()
+            let port = BoundPort()
             let server = Task { try await devnet.run(port: 0) { p in port.value.withLock { $0 = p } } }
             defer { server.cancel() }
             while port.value.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(5)) }
