@@ -12,7 +12,10 @@ struct EventContext {
     let transaction: IndexedTransaction?
     let transactionIndex: UInt32
 
-    var position: [UInt8] { KeyCoding.be64(block) + KeyCoding.be32(logIndex) }
+    /// The key of this event's record in a positional table.
+    func position(_ table: Schema, _ tokenId: UInt256) -> IndexKey {
+        .position(table, contract, tokenId, block: block, logIndex: logIndex)
+    }
 
     func record(_ kind: EventKind, from: Address? = nil, to: Address? = nil, operator: Address? = nil,
                 user: Address? = nil, expires: UInt64? = nil, value: UInt256? = nil) -> HistoryRecord {
@@ -25,56 +28,66 @@ struct EventContext {
     }
 
     mutating func apply(_ event: TokenEvent, writer: inout BlockWriter) throws(IndexError) {
-        let c = contract.bytes
-        let standardsKey = Schema.contractStandards.key(c)
+        let c = contract
+        let standardsKey = IndexKey.contractStandards(c)
         let known = Standards(rawValue: try writer.get(standardsKey)?.first ?? 0)
-        if !known.contains(event.standard) { try writer.set(standardsKey, [known.union(event.standard).rawValue]) }
+        let standards = known.union(event.standard)
+        if standards != known { try writer.set(standardsKey, [standards.rawValue]) }
+        // A contract that has shown one holder standard only wrote its holder entries by that standard's rules, so
+        // their invariants tell what an entry holds without a read; a mixed contract pays the reads.
+        let single = standards.intersection(Standards.holderStandards).rawValue.nonzeroBitCount == 1
 
         switch event {
         case .erc721Transfer(let from, let to, let tokenId):
-            let id = tokenId.bigEndianBytes
-            try writer.set(Schema.owner.key(c, id), to == .zero ? nil : to.bytes + KeyCoding.be64(block))
-            writer.insertFresh(Schema.ownerHistory.key(c, id, position), to == .zero ? [] : to.bytes)
-            if from != .zero {
-                try writer.set(Schema.holderToken.key(from.bytes, c, id), nil)
-                try add(Schema.holderBalance.key(c, from.bytes), UInt256(1), negative: true, writer: &writer)
+            // The token leaves its indexed owner, whoever the log names as `from`: a non-standard contract's
+            // inconsistent `from` cannot leave the token listed under two holders or drive a count below zero.
+            let id = tokenId
+            let ownerKey = IndexKey.owner(c, id)
+            let previous = try writer.get(ownerKey).flatMap { Address(bytes: $0.prefix(20)) }
+            try writer.set(ownerKey, to == .zero ? nil : to.bytes + KeyCoding.be64(block))
+            writer.insertFresh(position(.ownerHistory, id), record(Self.kind(from: from, to: to), from: from, to: to).encoded)
+            if previous != to {
+                // Single-standard invariant: an ERC-721 holder entry exists exactly for the token's owner.
+                if let previous {
+                    try setHolderEntry(.holderToken(previous, c, id), nil, known: [Standards.erc721.rawValue], single: single, writer: &writer)
+                    try add(.holderBalance(c, previous), UInt256(1), negative: true, writer: &writer)
+                }
+                if to != .zero {
+                    try setHolderEntry(.holderToken(to, c, id), [Standards.erc721.rawValue], known: nil, single: single, writer: &writer)
+                    try add(.holderBalance(c, to), UInt256(1), negative: false, writer: &writer)
+                }
             }
-            if to != .zero {
-                try writer.set(Schema.holderToken.key(to.bytes, c, id), [Standards.erc721.rawValue])
-                try add(Schema.holderBalance.key(c, to.bytes), UInt256(1), negative: false, writer: &writer)
-            }
-            if from == .zero { try recordMint(id, writer: &writer) }
-            writer.insertFresh(Schema.history.key(c, id, position), record(Self.kind(from: from, to: to), from: from, to: to).encoded)
+            if from == .zero { recordMint(id, writer: &writer) }
 
         case .erc20Transfer(let from, let to, let value):
-            let zeroId = UInt256.zero.bigEndianBytes
             for (holder, negative) in [(from, true), (to, false)] where holder != .zero {
-                let balance = try add(Schema.holderBalance.key(c, holder.bytes), value, negative: negative, writer: &writer)
-                try writer.set(Schema.holderToken.key(holder.bytes, c, zeroId), balance.isZero ? nil : [Standards.erc20.rawValue])
+                let balance = try add(.holderBalance(c, holder), value, negative: negative, writer: &writer)
+                try updateHolderEntry(.holderToken(holder, c, .zero), .erc20, balance, single: single, writer: &writer)
             }
-            writer.insertFresh(Schema.contractHistory.key(c, position), record(Self.kind(from: from, to: to), from: from, to: to, value: value).encoded)
+            writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(Self.kind(from: from, to: to), from: from, to: to, value: value).encoded)
 
         case .transferSingle(let op, let from, let to, let id, let value):
-            try transfer1155(op, from, to, id, value, writer: &writer)
+            try transfer1155(op, from, to, id, value, single: single, writer: &writer)
 
         case .transferBatch(let op, let from, let to, let ids, let values):
             // An id listed more than once moves the sum of its values, in one history record: the history key is
             // (token, block, log), and two records under it would overwrite each other.
-            for (id, value) in TokenEvent.mergedBatch(ids: ids, values: values) { try transfer1155(op, from, to, id, value, writer: &writer) }
+            for (id, value) in TokenEvent.mergedBatch(ids: ids, values: values) {
+                try transfer1155(op, from, to, id, value, single: single, writer: &writer)
+            }
 
         case .erc721Approval(let owner, let approved, let tokenId):
-            writer.insertFresh(Schema.history.key(c, tokenId.bigEndianBytes, position), record(.approval, from: owner, operator: approved).encoded)
+            writer.insertFresh(position(.history, tokenId), record(.approval, from: owner, operator: approved).encoded)
 
         case .erc20Approval(let owner, let spender, let value):
-            writer.insertFresh(Schema.contractHistory.key(c, position), record(.approval, from: owner, operator: spender, value: value).encoded)
+            writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(.approval, from: owner, operator: spender, value: value).encoded)
 
         case .approvalForAll(let owner, let op, let approved):
-            writer.insertFresh(Schema.contractHistory.key(c, position), record(.approval, from: owner, operator: op, value: UInt256(approved ? 1 : 0)).encoded)
+            writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(.approval, from: owner, operator: op, value: UInt256(approved ? 1 : 0)).encoded)
 
         case .updateUser(let tokenId, let user, let expires):
-            let id = tokenId.bigEndianBytes
-            try writer.set(Schema.rental.key(c, id), user.bytes + KeyCoding.be64(expires) + KeyCoding.be64(block))
-            writer.insertFresh(Schema.history.key(c, id, position), record(.rental, user: user, expires: expires).encoded)
+            writer.insertFresh(position(.rental, tokenId), user.bytes + KeyCoding.be64(expires))
+            writer.insertFresh(position(.history, tokenId), record(.rental, user: user, expires: expires).encoded)
 
         case .aigcData(let tokenId, let promptHash, let aigcDataHash, let proof):
             try recordAigc(tokenId, promptHash, aigcDataHash, proof: proof, isUpdate: false, writer: &writer)
@@ -87,31 +100,33 @@ struct EventContext {
             try recordAigc(tokenId, promptHash, keccak256(aigcData), proof: proof, isUpdate: false, output: aigcData, writer: &writer)
 
         case .metadataUpdate(let tokenId):
-            writer.insertFresh(Schema.history.key(c, tokenId.bigEndianBytes, position), record(.metadata).encoded)
+            writer.insertFresh(position(.history, tokenId), record(.metadata).encoded)
 
         case .uri(_, let id):
-            writer.insertFresh(Schema.history.key(c, id.bigEndianBytes, position), record(.metadata).encoded)
+            writer.insertFresh(position(.history, id), record(.metadata).encoded)
 
         case .batchMetadataUpdate(let fromTokenId, let toTokenId):
-            writer.insertFresh(Schema.contractHistory.key(c, position), record(.metadata, value: toTokenId &- fromTokenId &+ UInt256(1)).encoded)
+            writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(.metadata, value: toTokenId &- fromTokenId &+ UInt256(1)).encoded)
         }
     }
 
-    private mutating func transfer1155(_ op: Address, _ from: Address, _ to: Address, _ tokenId: UInt256, _ value: UInt256, writer: inout BlockWriter) throws(IndexError) {
-        let c = contract.bytes, id = tokenId.bigEndianBytes
+    private mutating func transfer1155(
+        _ op: Address, _ from: Address, _ to: Address, _ tokenId: UInt256, _ value: UInt256, single: Bool, writer: inout BlockWriter
+    ) throws(IndexError) {
+        let id = tokenId
         for (holder, negative) in [(from, true), (to, false)] where holder != .zero {
-            let balance = try add(Schema.tokenBalance.key(c, id, holder.bytes), value, negative: negative, writer: &writer)
-            try writer.set(Schema.holderToken.key(holder.bytes, c, id), balance.isZero ? nil : [Standards.erc1155.rawValue])
+            let balance = try add(.tokenBalance(contract, id, holder), value, negative: negative, writer: &writer)
+            try updateHolderEntry(.holderToken(holder, contract, id), .erc1155, balance, single: single, writer: &writer)
         }
-        if from == .zero { try recordMint(id, writer: &writer) }
-        writer.insertFresh(Schema.history.key(c, id, position), record(Self.kind(from: from, to: to), from: from, to: to, operator: op, value: value).encoded)
+        if from == .zero { recordMint(id, writer: &writer) }
+        writer.insertFresh(position(.history, id), record(Self.kind(from: from, to: to), from: from, to: to, operator: op, value: value).encoded)
     }
 
-    /// Adds or subtracts `amount` from a stored balance and returns the new one. Balances only ever come from
-    /// events, so a non-standard contract can underflow one (tokens moved that no event gave): it saturates at
-    /// zero. A zero balance is deleted, so holder scans see only holders.
+    /// Adds or subtracts `amount` from a stored balance. Balances only ever come from events, so a non-standard
+    /// contract can underflow one (tokens moved that no event gave): it saturates at zero. A zero balance is
+    /// deleted, so holder scans see only holders.
     @discardableResult
-    private func add(_ key: [UInt8], _ amount: UInt256, negative: Bool, writer: inout BlockWriter) throws(IndexError) -> UInt256 {
+    private func add(_ key: IndexKey, _ amount: UInt256, negative: Bool, writer: inout BlockWriter) throws(IndexError) -> (before: UInt256, after: UInt256) {
         let current = try writer.get(key).flatMap { UInt256(bigEndian: $0) } ?? .zero
         let updated: UInt256
         if negative {
@@ -121,22 +136,36 @@ struct EventContext {
             let (sum, overflow) = current.addingReportingOverflow(amount)
             updated = overflow ? .max : sum
         }
-        try writer.set(key, updated.isZero ? nil : updated.bigEndianBytes)
-        return updated
+        if updated != current { try writer.set(key, updated.isZero ? nil : updated.bigEndianBytes) }
+        return (current, updated)
     }
 
-    /// The first mint of a token records its minter: the recovered sender of the minting transaction.
-    private func recordMint(_ id: [UInt8], writer: inout BlockWriter) throws(IndexError) {
-        let key = Schema.minter.key(contract.bytes, id)
-        guard let transaction, try writer.get(key) == nil else { return }
-        try writer.set(key, MintRecord(minter: transaction.sender, transactionHash: transaction.hash, block: block, timestamp: timestamp).encoded)
+    /// Keeps an ERC-20 or ERC-1155 holder entry in step with its balance: present exactly while the balance is not
+    /// zero, which for a single-standard contract also says what the entry held before.
+    private func updateHolderEntry(_ key: IndexKey, _ standard: Standards, _ balance: (before: UInt256, after: UInt256), single: Bool,
+                                   writer: inout BlockWriter) throws(IndexError) {
+        let entry: (UInt256) -> [UInt8]? = { $0.isZero ? nil : [standard.rawValue] }
+        if single && balance.before.isZero == balance.after.isZero { return }
+        try setHolderEntry(key, entry(balance.after), known: entry(balance.before), single: single, writer: &writer)
+    }
+
+    /// Sets a holder entry, taking its current value from the invariant when the contract is single-standard.
+    private func setHolderEntry(_ key: IndexKey, _ value: [UInt8]?, known: [UInt8]?, single: Bool, writer: inout BlockWriter) throws(IndexError) {
+        if single { writer.set(key, value, knownCurrent: known) } else { try writer.set(key, value) }
+    }
+
+    /// Every mint of a token records the recovered sender of its transaction, under the mint's position: the
+    /// first is the token's minter, and no read is needed to tell whether it is the first.
+    private func recordMint(_ id: UInt256, writer: inout BlockWriter) {
+        guard let transaction else { return }
+        writer.insertFresh(position(.minter, id),
+                           MintRecord(minter: transaction.sender, transactionHash: transaction.hash, block: block, timestamp: timestamp).encoded)
     }
 
     private func recordAigc(
         _ tokenId: UInt256, _ promptHash: Hash32, _ aigcDataHash: Hash32, proof: [UInt8], isUpdate: Bool, output known: [UInt8]? = nil,
         writer: inout BlockWriter
     ) throws(IndexError) {
-        let id = tokenId.bigEndianBytes
         // The log holds hashes (the output itself in the draft's Mint); the raw bytes come from the verified
         // calldata when the transaction called the contract directly with a `bytes` argument of the same hash.
         var prompt: [UInt8]?, output = known
@@ -149,8 +178,8 @@ struct EventContext {
         }
         let aigc = AigcRecord(promptHash: promptHash, aigcDataHash: aigcDataHash, proof: proof, prompt: prompt, aigcData: output,
                               transactionHash: transaction?.hash ?? .zero, isUpdate: isUpdate)
-        writer.insertFresh(Schema.aigc.key(contract.bytes, id, position), aigc.encoded)
-        writer.insertFresh(Schema.history.key(contract.bytes, id, position), record(.aigc).encoded)
+        writer.insertFresh(position(.aigc, tokenId), aigc.encoded)
+        writer.insertFresh(position(.history, tokenId), record(.aigc).encoded)
     }
 
     /// Every head word of ABI-encoded arguments that points at a well-formed dynamic `bytes` value.

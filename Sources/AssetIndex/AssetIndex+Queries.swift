@@ -16,33 +16,33 @@ extension AssetIndex {
     public func ownerOf(contract: Address, tokenId: UInt256, atBlock block: UInt64? = nil) throws(IndexError) -> Ownership? {
         // The current owner, when it has held the token since at or before `block`, is the owner at `block` too:
         // nothing moved the token after that. One point read instead of a range seek, for most queries.
-        if let current = try wrap({ () throws(StoreError) in try store.get(Schema.owner.key(contract.bytes, tokenId.bigEndianBytes)) }),
+        if let current = try wrap({ () throws(StoreError) in try store.get(IndexKey.owner(contract, tokenId).bytes) }),
             current.count == 28, KeyCoding.readBE64(current[20...]) <= block ?? .max
         {
             return .owned(by: Address(bytes: current[0..<20])!, since: KeyCoding.readBE64(current[20...]))
         }
-        let prefix = Schema.ownerHistory.key(contract.bytes, tokenId.bigEndianBytes)
+        let prefix = IndexKey.token(.ownerHistory, contract, tokenId).bytes
         let upper = block.map { prefix + KeyCoding.be64($0 &+ 1) } ?? KeyRange(prefix: prefix).upper
         guard let (key, value) = try wrap({ () throws(StoreError) in try store.last(in: KeyRange(lower: prefix, upper: upper)) }) else {
             return nil
         }
         let since = KeyCoding.readBE64(key[prefix.count...])
-        guard !value.isEmpty else { return .burned(at: since) }
-        guard let owner = Address(bytes: value) else { throw .corrupt("owner history value of \(value.count) bytes") }
+        let record: HistoryRecord
+        do throws(RLPError) { record = try HistoryRecord(encoded: value) } catch { throw .corrupt("owner history record: \(error)") }
+        guard let owner = record.to, owner != .zero else { return .burned(at: since) }
         return .owned(by: owner, since: since)
     }
 
     /// A balance: ERC-1155 `tokenId` of `holder` when a token id is given; otherwise the holder's ERC-20 balance or
     /// ERC-721 token count, whichever the contract is.
     public func balanceOf(contract: Address, holder: Address, tokenId: UInt256? = nil) throws(IndexError) -> UInt256 {
-        let key = tokenId.map { Schema.tokenBalance.key(contract.bytes, $0.bigEndianBytes, holder.bytes) }
-            ?? Schema.holderBalance.key(contract.bytes, holder.bytes)
-        return try wrap({ () throws(StoreError) in try store.get(key) }).flatMap { UInt256(bigEndian: $0) } ?? .zero
+        let key = tokenId.map { IndexKey.tokenBalance(contract, $0, holder) } ?? IndexKey.holderBalance(contract, holder)
+        return try wrap({ () throws(StoreError) in try store.get(key.bytes) }).flatMap { UInt256(bigEndian: $0) } ?? .zero
     }
 
     /// The standards a contract's events have shown.
     public func standards(of contract: Address) throws(IndexError) -> Standards {
-        Standards(rawValue: try wrap({ () throws(StoreError) in try store.get(Schema.contractStandards.key(contract.bytes)) })?.first ?? 0)
+        Standards(rawValue: try wrap({ () throws(StoreError) in try store.get(IndexKey.contractStandards(contract).bytes) })?.first ?? 0)
     }
 
     /// One token a holder has.
@@ -64,7 +64,7 @@ extension AssetIndex {
 
     /// The tokens `holder` has, optionally of one contract, in (contract, tokenId) order, one page at a time.
     public func tokensOf(holder: Address, contract: Address? = nil, cursor: [UInt8]? = nil, limit: Int = 100) throws(IndexError) -> Page<HeldToken> {
-        let prefix = Schema.holderToken.key(holder.bytes, contract?.bytes ?? [])
+        let prefix = (contract.map { IndexKey.holderToken(holder, $0) } ?? IndexKey.holderToken(holder)).bytes
         let rows = try page(prefix: prefix, cursor: cursor, limit: limit)
         var tokens: [HeldToken] = []
         for (key, value) in rows.items {
@@ -88,7 +88,7 @@ extension AssetIndex {
         if let tokenId, case .owned(let owner, _)? = try ownerOf(contract: contract, tokenId: tokenId) {
             return Page(items: cursor == nil ? [(owner, UInt256(1))] : [], next: nil)
         }
-        let prefix = tokenId.map { Schema.tokenBalance.key(contract.bytes, $0.bigEndianBytes) } ?? Schema.holderBalance.key(contract.bytes)
+        let prefix = (tokenId.map { IndexKey.tokenBalance(contract, $0) } ?? IndexKey.holderBalance(contract)).bytes
         let rows = try page(prefix: prefix, cursor: cursor, limit: limit)
         return Page(items: rows.items.map { (Address(bytes: $0.key.suffix(20))!, UInt256(bigEndian: $0.value) ?? .zero) }, next: rows.next)
     }
@@ -105,12 +105,11 @@ extension AssetIndex {
 
     /// The rental of a token evaluated at `timestamp`: the user is active while `expires >= timestamp`.
     public func userOf(contract: Address, tokenId: UInt256, timestamp: UInt64) throws(IndexError) -> Rental? {
-        guard let value = try wrap({ () throws(StoreError) in try store.get(Schema.rental.key(contract.bytes, tokenId.bigEndianBytes)) }) else {
-            return nil
-        }
-        guard value.count == 36 else { throw .corrupt("rental of \(value.count) bytes") }
+        let prefix = IndexKey.token(.rental, contract, tokenId).bytes
+        guard let (key, value) = try wrap({ () throws(StoreError) in try store.last(in: KeyRange(prefix: prefix)) }) else { return nil }
+        guard value.count == 28 else { throw .corrupt("rental of \(value.count) bytes") }
         let user = Address(bytes: value[0..<20])!
-        let expires = KeyCoding.readBE64(value[20..<28]), block = KeyCoding.readBE64(value[28..<36])
+        let expires = KeyCoding.readBE64(value[20..<28]), block = KeyCoding.readBE64(key[prefix.count...])
         let active = user != .zero && expires >= timestamp
         return Rental(user: active ? user : nil, expires: expires, active: active, block: block)
     }
@@ -122,14 +121,24 @@ extension AssetIndex {
         public var record: HistoryRecord
     }
 
-    /// A token's history in block order, optionally within `[fromBlock, toBlock]`.
+    /// A token's history in block order, optionally within `[fromBlock, toBlock]`: its ERC-721 ownership records
+    /// and its other events, two tables with one key layout, merged by position. The cursor is a `history` key.
     public func history(contract: Address, tokenId: UInt256, fromBlock: UInt64 = 0, toBlock: UInt64 = .max, cursor: [UInt8]? = nil, limit: Int = 100) throws(IndexError) -> Page<HistoryEntry> {
-        let prefix = Schema.history.key(contract.bytes, tokenId.bigEndianBytes)
+        let prefix = IndexKey.token(.history, contract, tokenId).bytes
         let lower = Self.later(cursor ?? [], prefix + KeyCoding.be64(fromBlock))
         let upper = toBlock == .max ? KeyRange(prefix: prefix).upper : prefix + KeyCoding.be64(toBlock + 1)
-        let rows = try pageRange(KeyRange(lower: lower, upper: upper), limit: limit)
+        let size = max(1, min(limit, Self.maxPageSize))
+        var rows: [(key: [UInt8], value: [UInt8])] = []
+        for table in [Schema.history, Schema.ownerHistory] {
+            // The same range in the other table: only the prefix byte differs.
+            func relabel(_ key: [UInt8]) -> [UInt8] { [table.rawValue] + key.dropFirst() }
+            let range = KeyRange(lower: relabel(lower), upper: upper.map(relabel))
+            rows += try wrap({ () throws(StoreError) in try store.scan(range, reverse: false, limit: size + 1) }).map { ([Schema.history.rawValue] + $0.key.dropFirst(), $0.value) }
+        }
+        rows.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        let next = rows.count > size ? rows[size - 1].key + [0] : nil
         var entries: [HistoryEntry] = []
-        for (key, value) in rows.items {
+        for (key, value) in rows.prefix(size) {
             let position = key[prefix.count...]
             do throws(RLPError) {
                 entries.append(HistoryEntry(
@@ -139,7 +148,7 @@ extension AssetIndex {
                 throw .corrupt("history record: \(error)")
             }
         }
-        return Page(items: entries, next: rows.next)
+        return Page(items: entries, next: next)
     }
 
     /// Everything known of where a token came from.
@@ -160,9 +169,9 @@ extension AssetIndex {
 
     /// The provenance of a token; `nil` when nothing about it is indexed.
     public func provenance(contract: Address, tokenId: UInt256) throws(IndexError) -> Provenance? {
-        let id = tokenId.bigEndianBytes
-        let mint = try wrap({ () throws(StoreError) in try store.get(Schema.minter.key(contract.bytes, id)) }).flatMap(MintRecord.init(encoded:))
-        let aigcPrefix = Schema.aigc.key(contract.bytes, id)
+        let mint = try wrap({ () throws(StoreError) in try store.scan(prefix: IndexKey.token(.minter, contract, tokenId).bytes, limit: 1) }).first
+            .flatMap { MintRecord(encoded: $0.value) }
+        let aigcPrefix = IndexKey.token(.aigc, contract, tokenId).bytes
         var aigc: [(block: UInt64, logIndex: UInt32, record: AigcRecord)] = []
         for (key, value) in try wrap({ () throws(StoreError) in try store.scan(prefix: aigcPrefix) }) {
             let position = key[aigcPrefix.count...]
@@ -172,9 +181,8 @@ extension AssetIndex {
                 throw .corrupt("aigc record: \(error)")
             }
         }
-        let historyPrefix = Schema.history.key(contract.bytes, id)
-        var transfers = 0
-        for (_, value) in try wrap({ () throws(StoreError) in try store.scan(prefix: historyPrefix) }) {
+        var transfers = try wrap({ () throws(StoreError) in try store.scan(prefix: IndexKey.token(.ownerHistory, contract, tokenId).bytes) }).count
+        for (_, value) in try wrap({ () throws(StoreError) in try store.scan(prefix: IndexKey.token(.history, contract, tokenId).bytes) }) {
             do throws(RLPError) {
                 if [.mint, .transfer, .burn].contains(try HistoryRecord(encoded: value).kind) { transfers += 1 }
             } catch {

@@ -43,6 +43,9 @@ public final class AssetIndex: @unchecked Sendable {
     /// The running count of indexed events (written with each block that has any, so undo covers it).
     public static let eventCountKey = Schema.meta.key(Array("eventCount".utf8))
 
+    static let cursorIndexKey = IndexKey(bytes: cursorKey)
+    static let eventCountIndexKey = IndexKey(bytes: eventCountKey)
+
     /// Events indexed so far.
     public func eventCount() throws(IndexError) -> UInt64 {
         try wrap({ () throws(StoreError) in try store.get(Self.eventCountKey) }).map { KeyCoding.readBE64($0) } ?? 0
@@ -122,17 +125,17 @@ public final class AssetIndex: @unchecked Sendable {
             stats.events += 1
         }
         if stats.events > 0 {
-            let count = try writer.get(Self.eventCountKey).map { KeyCoding.readBE64($0) } ?? 0
-            try writer.set(Self.eventCountKey, KeyCoding.be64(count + UInt64(stats.events)))
+            let count = try writer.get(Self.eventCountIndexKey).map { KeyCoding.readBE64($0) } ?? 0
+            try writer.set(Self.eventCountIndexKey, KeyCoding.be64(count + UInt64(stats.events)))
         }
-        try writer.set(Self.cursorKey, KeyCoding.be64(block.number) + block.hash.bytes)
-        stats.keysWritten = writer.changes.count
-        var batch = writer.batch()
-        batch.put(Schema.undo.key(KeyCoding.be64(block.number)), writer.undoRecord())
+        try writer.set(Self.cursorIndexKey, KeyCoding.be64(block.number) + block.hash.bytes)
+        stats.keysWritten = writer.writeCount
+        var (batch, undo) = writer.finish()
+        batch.put(Schema.undo.key(KeyCoding.be64(block.number)), undo)
         if block.number >= undoWindow { batch.delete(Schema.undo.key(KeyCoding.be64(block.number - undoWindow))) }
         try wrap { () throws(StoreError) in try store.write(batch) }
         var updated = writer.takeCache()
-        for change in writer.changes { updated.record(change.key, change.current, generationSize: Self.readCacheCapacity / 2) }
+        for change in writer.changes where change.wasRead { updated.record(change.key, change.current, generationSize: Self.readCacheCapacity / 2) }
         cache.withLock { $0 = updated }
         return stats
     }
@@ -167,7 +170,8 @@ public final class AssetIndex: @unchecked Sendable {
                     var old = try entry.readList()
                     entries.append((key, old.isAtEnd ? nil : Array(try old.readBytes())))
                 }
-                // Restore in reverse order of first touch; each key appears once, so the order is not load-bearing.
+                // Restore in reverse order; a state key appears once and a fresh key's restore is a delete, so the order
+                // is not load-bearing.
                 for (key, old) in entries.reversed() {
                     if let old { batch.put(key, old) } else { batch.delete(key) }
                 }
@@ -187,66 +191,55 @@ public final class AssetIndex: @unchecked Sendable {
 /// Committed values by key (`nil` value: known absent), in two generations: when the young one fills, it becomes
 /// the old one and the previous old one is dropped, so recently used keys survive a turnover.
 struct ReadCache {
-    private(set) var young: [BlockWriter.Key: [UInt8]?] = [:]
-    private(set) var old: [BlockWriter.Key: [UInt8]?] = [:]
+    private(set) var young: [IndexKey: [UInt8]?] = [:]
+    private(set) var old: [IndexKey: [UInt8]?] = [:]
 
     /// The value when known: `.some(nil)` for a key known to be absent, `nil` when not cached.
-    func lookup(_ key: BlockWriter.Key) -> [UInt8]?? {
+    func lookup(_ key: IndexKey) -> [UInt8]?? {
         if let value = young[key] { return value }
         return old[key]
     }
 
-    mutating func record(_ key: BlockWriter.Key, _ value: [UInt8]?, generationSize: Int) {
+    mutating func record(_ key: IndexKey, _ value: [UInt8]?, generationSize: Int) {
         if young.count >= generationSize {
             old = young
             young = [:]
             young.reserveCapacity(generationSize)
         }
-        young[key] = .some(value)
+        young.updateValue(value, forKey: key)
     }
 }
 
-/// Collects one block's writes over the store: reads see the block's own earlier writes, and the first write of
-/// each key records the value it replaces, for the undo record.
+/// Collects one block's writes over the store. State keys (owners, balances, holder entries, the cursor) are read
+/// through it, see the block's own earlier writes, and record the value they replace for the undo record; fresh keys
+/// (history positions, the block's own data) are only ever written once and never read back while indexing, so they
+/// skip the lookups entirely and their undo is a delete.
 struct BlockWriter {
-    /// A key with its hash computed once: a key is looked up in the block's slots, then in both cache generations,
-    /// then recorded in the cache; feeding its 50-odd bytes to the hasher each time was 5–8% of the index's CPU.
-    struct Key: Hashable {
-        let bytes: [UInt8]
-        let digest: UInt64
-
-        init(bytes: [UInt8]) {
-            self.bytes = bytes
-            // FNV-1a over the key: keys are fixed layouts of hashes, addresses and numbers, well spread already;
-            // the dictionary still mixes the result with its per-process seed.
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            digest = h
-        }
-
-        func hash(into hasher: inout Hasher) { hasher.combine(digest) }
-        static func == (a: Key, b: Key) -> Bool { a.digest == b.digest && a.bytes == b.bytes }
-    }
-
-    /// A touched key: the value before the block and the value now (`nil`: absent).
+    /// A touched state key: the value before the block and the value now (`nil`: absent).
     struct Change {
-        let key: Key
+        let key: IndexKey
         let previous: [UInt8]?
         var current: [UInt8]?
+        /// Whether the key was read (its value is worth caching); a key set from an invariant is not read again.
+        let wasRead: Bool
+        var isWrite: Bool { current != previous }
     }
 
     let store: KeyValueStore
     /// Committed values known without a store read.
     private(set) var cache: ReadCache
-    /// In first-touch order.
+    /// State keys in first-touch order, including those whose value ended where it started (not written).
     private(set) var changes: [Change] = []
-    private var slots: [Key: Int] = [:]
+    /// Fresh keys in write order.
+    private(set) var fresh: [(key: [UInt8], value: [UInt8])] = []
+    private var slots: [IndexKey: Int] = [:]
 
     init(store: KeyValueStore, cache: ReadCache = ReadCache(), expectedKeys: Int = 16) {
         self.store = store
         self.cache = cache
         changes.reserveCapacity(expectedKeys)
         slots.reserveCapacity(expectedKeys)
+        fresh.reserveCapacity(expectedKeys)
     }
 
     /// Hands the cache back without a copy (the writer keeps an empty one).
@@ -256,59 +249,85 @@ struct BlockWriter {
     }
 
     /// The committed value of a key: from the cache, else from the store.
-    private func committed(_ key: Key) throws(IndexError) -> [UInt8]? {
+    private func committed(_ key: IndexKey) throws(IndexError) -> [UInt8]? {
         if let known = cache.lookup(key) { return known }
         do throws(StoreError) { return try store.get(key.bytes) } catch { throw .store(error) }
     }
 
-    func get(_ key: [UInt8]) throws(IndexError) -> [UInt8]? {
-        let k = Key(bytes: key)
-        if let slot = slots[k] { return changes[slot].current }
-        return try committed(k)
+    /// Reads a state key. A key read and not written is kept as an unchanged entry: later reads in the block find
+    /// it, and the cache learns it (the standards of a contract are read by every event and rarely written).
+    mutating func get(_ key: IndexKey) throws(IndexError) -> [UInt8]? {
+        if let slot = slots[key] { return changes[slot].current }
+        let value = try committed(key)
+        slots[key] = changes.count
+        changes.append(Change(key: key, previous: value, current: value, wasRead: true))
+        return value
     }
 
-    mutating func set(_ key: [UInt8], _ value: [UInt8]?) throws(IndexError) {
-        let k = Key(bytes: key)
+    /// Sets a state key, reading the value it replaces unless the block already touched it.
+    mutating func set(_ k: IndexKey, _ value: [UInt8]?) throws(IndexError) {
         if let slot = slots[k] {
             changes[slot].current = value
             return
         }
         let old = try committed(k)
         slots[k] = changes.count
-        changes.append(Change(key: k, previous: old, current: value))
+        changes.append(Change(key: k, previous: old, current: value, wasRead: true))
     }
 
-    /// Writes a key that only this block writes (a history position, the block's own data): its previous value is
-    /// known to be absent, without a read, since a reverted block's undo deleted its own.
-    mutating func insertFresh(_ key: [UInt8], _ value: [UInt8]) {
-        let k = Key(bytes: key)
+    /// Sets a state key whose current value the caller knows from an invariant of the tables (a holder entry
+    /// exists exactly while its balance is not zero), without a read. Debug builds, and so every test, read it
+    /// anyway and stop on a wrong claim: a wrong previous value would make the undo record inexact.
+    mutating func set(_ k: IndexKey, _ value: [UInt8]?, knownCurrent: [UInt8]?) {
         if let slot = slots[k] {
+            assert(changes[slot].current == knownCurrent, "wrong known value of \(k.bytes)")
             changes[slot].current = value
             return
         }
+        assert((try? committed(k)) == knownCurrent, "wrong known value of \(k.bytes)")
         slots[k] = changes.count
-        changes.append(Change(key: k, previous: nil, current: value))
+        changes.append(Change(key: k, previous: knownCurrent, current: value, wasRead: false))
     }
 
-    func batch() -> WriteBatch {
+    /// Writes a fresh key: one only this block writes (a history position, the block's own data), so its previous
+    /// value is absent (a reverted block's undo deleted its own), and the indexing of this block never reads it.
+    mutating func insertFresh(_ key: IndexKey, _ value: [UInt8]) {
+        fresh.append((key.bytes, value))
+    }
+
+    /// `insertFresh` of a key already in array form (block data).
+    mutating func insertFresh(_ key: [UInt8], _ value: [UInt8]) {
+        fresh.append((key, value))
+    }
+
+    /// Keys the batch writes.
+    var writeCount: Int { changes.reduce(0) { $0 + ($1.isWrite ? 1 : 0) } + fresh.count }
+
+    /// The block's write batch and its undo record, `rlp([[key, [old value] or []], …])`: the written state keys in
+    /// first-touch order, then the fresh keys.
+    func finish() -> (batch: WriteBatch, undo: [UInt8]) {
         var batch = WriteBatch()
-        for change in changes {
-            if let value = change.current { batch.put(change.key.bytes, value) } else { batch.delete(change.key.bytes) }
-        }
-        return batch
-    }
-
-    /// `rlp([[key, [old value] or []], …])` in first-touch order.
-    func undoRecord() -> [UInt8] {
-        var e = RLPEncoder(capacity: changes.reduce(16) { $0 + $1.key.bytes.count + ($1.previous?.count ?? 0) + 8 })
+        var capacity = 16
+        for change in changes where change.isWrite { capacity += change.key.count + (change.previous?.count ?? 0) + 8 }
+        for (key, _) in fresh { capacity += key.count + 4 }
+        var e = RLPEncoder(capacity: capacity)
         e.appendList { e in
-            for change in changes {
+            for change in changes where change.isWrite {
+                let key = change.key.bytes
+                if let value = change.current { batch.put(key, value) } else { batch.delete(key) }
                 e.appendList { e in
-                    e.append(bytes: change.key.bytes)
+                    e.append(bytes: key)
                     e.appendList { e in if let old = change.previous { e.append(bytes: old) } }
                 }
             }
+            for (key, value) in fresh {
+                batch.put(key, value)
+                e.appendList { e in
+                    e.append(bytes: key)
+                    e.appendList { _ in }
+                }
+            }
         }
-        return e.bytes
+        return (batch, e.bytes)
     }
 }

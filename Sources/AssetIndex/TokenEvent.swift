@@ -12,6 +12,9 @@ public struct Standards: OptionSet, Hashable, Sendable {
     public static let erc4907 = Standards(rawValue: 1 << 3)
     public static let erc7007 = Standards(rawValue: 1 << 4)
     public static let erc4906 = Standards(rawValue: 1 << 5)
+
+    /// The standards with per-holder balances and holder entries.
+    static let holderStandards: Standards = [.erc20, .erc721, .erc1155]
 }
 
 /// A token event decoded from a log of a watched contract (DESIGN.md §4). Grammar of each, with its EIP:

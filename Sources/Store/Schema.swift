@@ -21,7 +21,8 @@ public enum Schema: UInt8, CaseIterable, Sendable {
 
     /// contract ‖ tokenId → owner ‖ be64(block): the current ERC-721 owner (absent when burned or never minted).
     case owner = 0x10
-    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → owner, or empty after a burn: ownership at any block.
+    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → history record of an ERC-721 mint, transfer or burn:
+    /// ownership at any block, and the ownership part of the token's history (the rest is in `history`).
     case ownerHistory = 0x11
     /// contract ‖ tokenId ‖ holder → UInt256 balance (ERC-1155 per id).
     case tokenBalance = 0x12
@@ -29,22 +30,26 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     case holderBalance = 0x13
     /// holder ‖ contract ‖ tokenId → standard byte: the tokens a holder has (ERC-20 under tokenId 0).
     case holderToken = 0x14
-    /// contract ‖ tokenId → user ‖ be64(expires) ‖ be64(block): the ERC-4907 rental.
+    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → user ‖ be64(expires): every ERC-4907 `UpdateUser`;
+    /// the last one is the token's rental. Positional, so indexing one never reads the one it replaces.
     case rental = 0x15
-    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → event record: a token's history.
+    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → event record: a token's history other than its ERC-721
+    /// ownership records (those are `ownerHistory`'s, in the same key layout, merged by the history query).
     case history = 0x16
     /// contract ‖ be64(block) ‖ be32(logIndex) → event record: contract-wide events (ApprovalForAll, ERC-20
     /// Approval, BatchMetadataUpdate).
     case contractHistory = 0x17
     /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → ERC-7007 AIGC record.
     case aigc = 0x18
-    /// contract ‖ tokenId → mint record: minter (recovered sender), transaction hash, block, timestamp.
+    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → mint record: minter (recovered sender), transaction
+    /// hash, block, timestamp of every mint; the first is the token's minter.
     case minter = 0x19
     /// contract → standards bitmask, as detected from its events.
     case contractStandards = 0x1a
 
-    /// The layout version this file describes (2: `meta/watched` holds each contract's start block).
-    public static let version: UInt64 = 2
+    /// The layout version this file describes (3: positional rentals and mints; `ownerHistory` holds whole
+    /// ERC-721 history records and `history` no longer repeats them).
+    public static let version: UInt64 = 3
 
     static let versionKey = Schema.meta.key(Array("schemaVersion".utf8))
 

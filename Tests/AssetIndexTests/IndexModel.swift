@@ -47,15 +47,17 @@ struct IndexModel {
                 }
                 switch event {
                 case .erc721Transfer(let from, let to, let id):
+                    // The token leaves whoever owned it, whatever `from` the (possibly non-standard) log names.
                     let key = Key(contract: c, id: id)
+                    let previous = ownerHistory[key]?.last?.owner
                     ownerHistory[key, default: []].append((block.number, to == .zero ? nil : to))
-                    if from != .zero {
-                        held[from, default: []].remove(key)
-                        holderBalance[c, default: [:]][from] = Self.saturating(holderBalance[c]?[from] ?? .zero, UInt256(1), minus: true)
+                    if let previous, previous != to {
+                        held[previous, default: []].remove(key)
+                        holderBalance[c, default: [:]][previous] = holderBalance[c]![previous]! - UInt256(1)
                     }
-                    if to != .zero {
+                    if to != .zero, previous != to {
                         held[to, default: []].insert(key)
-                        holderBalance[c, default: [:]][to] = Self.saturating(holderBalance[c]?[to] ?? .zero, UInt256(1), minus: false)
+                        holderBalance[c, default: [:]][to] = (holderBalance[c]?[to] ?? .zero) + UInt256(1)
                     }
                     if from == .zero, minters[key] == nil, let tx { minters[key] = tx.sender }
                 case .erc20Transfer(let from, let to, let value):

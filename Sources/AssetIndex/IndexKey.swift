@@ -1,0 +1,184 @@
+internal import EthPrimitives
+internal import Store
+
+/// A key of the index tables, held inline. Every layout of `Schema` fits in `capacity` bytes, so indexing builds,
+/// hashes and compares keys without touching the heap; only a store read or a write turns one into an array.
+/// The layouts themselves are the static constructors below, one per table, used by indexing and queries alike.
+struct IndexKey: Hashable, Sendable {
+    /// The longest layout: prefix, holder, contract and token id (73 bytes), rounded up to whole words.
+    static let capacity = 80
+
+    private var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    /// Bytes in use; the rest of `words` stays zero, so whole-word comparison and hashing are exact.
+    private(set) var count = 0
+
+    init(_ table: Schema) {
+        append(table.rawValue)
+    }
+
+    /// A key made of arbitrary bytes (meta names, block data keys) of at most `capacity` bytes.
+    init(bytes: [UInt8]) {
+        precondition(bytes.count <= Self.capacity, "an index key of \(bytes.count) bytes")
+        withUnsafeMutableBytes(of: &words) { $0.copyBytes(from: bytes) }
+        count = bytes.count
+    }
+
+    var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0.prefix(count)) } }
+
+    private mutating func append(_ byte: UInt8) {
+        let offset = count
+        withUnsafeMutableBytes(of: &words) { $0[offset] = byte }
+        count += 1
+    }
+
+    private mutating func append<T: FixedBytes>(_ value: T) {
+        let offset = count
+        withUnsafeMutableBytes(of: &words) { out in
+            value.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[offset..<offset + $0.count]).copyMemory(from: $0) }
+        }
+        count += T.byteCount
+    }
+
+    private mutating func append(_ value: UInt256) {
+        let offset = count
+        let limbs = value.limbs
+        withUnsafeMutableBytes(of: &words) { out in
+            out.storeBytes(of: limbs.3.bigEndian, toByteOffset: offset, as: UInt64.self)
+            out.storeBytes(of: limbs.2.bigEndian, toByteOffset: offset + 8, as: UInt64.self)
+            out.storeBytes(of: limbs.1.bigEndian, toByteOffset: offset + 16, as: UInt64.self)
+            out.storeBytes(of: limbs.0.bigEndian, toByteOffset: offset + 24, as: UInt64.self)
+        }
+        count += 32
+    }
+
+    private mutating func append(_ value: UInt64) {
+        let offset = count
+        withUnsafeMutableBytes(of: &words) { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt64.self) }
+        count += 8
+    }
+
+    private mutating func append(_ value: UInt32) {
+        let offset = count
+        withUnsafeMutableBytes(of: &words) { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self) }
+        count += 4
+    }
+
+    static func == (a: IndexKey, b: IndexKey) -> Bool {
+        let x = a.words, y = b.words
+        return a.count == b.count && x.0 == y.0 && x.1 == y.1 && x.2 == y.2 && x.3 == y.3 && x.4 == y.4 && x.5 == y.5
+            && x.6 == y.6 && x.7 == y.7 && x.8 == y.8 && x.9 == y.9
+    }
+
+    func hash(into hasher: inout Hasher) {
+        // One multiply-xor per word, then one word for the hasher (which mixes in its per-process seed): keys are
+        // hashes, addresses and numbers, already well spread, and each is hashed several times per event.
+        var h = UInt64(count) &* 0x9E37_79B9_7F4A_7C15
+        withUnsafeBytes(of: words) { raw in
+            for i in 0..<(count + 7) / 8 {
+                h = (h ^ raw.load(fromByteOffset: 8 * i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                h ^= h >> 31
+            }
+        }
+        hasher.combine(h)
+    }
+}
+
+// MARK: - The layouts (their meaning is documented on `Schema`)
+
+extension IndexKey {
+    /// `contract ‖ tokenId`: owner.
+    static func owner(_ contract: Address, _ tokenId: UInt256) -> IndexKey {
+        var key = IndexKey(.owner)
+        key.append(contract)
+        key.append(tokenId)
+        return key
+    }
+
+    /// `contract ‖ tokenId ‖ holder`: an ERC-1155 balance.
+    static func tokenBalance(_ contract: Address, _ tokenId: UInt256, _ holder: Address) -> IndexKey {
+        var key = IndexKey(.tokenBalance)
+        key.append(contract)
+        key.append(tokenId)
+        key.append(holder)
+        return key
+    }
+
+    /// `contract ‖ holder`: an ERC-20 balance or ERC-721 count.
+    static func holderBalance(_ contract: Address, _ holder: Address) -> IndexKey {
+        var key = IndexKey(.holderBalance)
+        key.append(contract)
+        key.append(holder)
+        return key
+    }
+
+    /// `holder ‖ contract ‖ tokenId`: a holder entry.
+    static func holderToken(_ holder: Address, _ contract: Address, _ tokenId: UInt256) -> IndexKey {
+        var key = IndexKey(.holderToken)
+        key.append(holder)
+        key.append(contract)
+        key.append(tokenId)
+        return key
+    }
+
+    /// `contract`: the standards bitmask.
+    static func contractStandards(_ contract: Address) -> IndexKey {
+        var key = IndexKey(.contractStandards)
+        key.append(contract)
+        return key
+    }
+
+    /// `contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex)`: a positional record of `table` (ownerHistory, rental,
+    /// history, aigc, minter).
+    static func position(_ table: Schema, _ contract: Address, _ tokenId: UInt256, block: UInt64, logIndex: UInt32) -> IndexKey {
+        var key = IndexKey(table)
+        key.append(contract)
+        key.append(tokenId)
+        key.append(block)
+        key.append(logIndex)
+        return key
+    }
+
+    /// `contract ‖ be64(block) ‖ be32(logIndex)`: a contract-wide history record.
+    static func contractHistory(_ contract: Address, block: UInt64, logIndex: UInt32) -> IndexKey {
+        var key = IndexKey(.contractHistory)
+        key.append(contract)
+        key.append(block)
+        key.append(logIndex)
+        return key
+    }
+
+    /// `contract ‖ tokenId` of a positional table: the prefix of one token's records.
+    static func token(_ table: Schema, _ contract: Address, _ tokenId: UInt256) -> IndexKey {
+        var key = IndexKey(table)
+        key.append(contract)
+        key.append(tokenId)
+        return key
+    }
+
+    /// `holder ‖ contract`: the prefix of a holder's entries of one contract.
+    static func holderToken(_ holder: Address, _ contract: Address) -> IndexKey {
+        var key = IndexKey(.holderToken)
+        key.append(holder)
+        key.append(contract)
+        return key
+    }
+
+    /// `holder`: the prefix of a holder's entries.
+    static func holderToken(_ holder: Address) -> IndexKey {
+        var key = IndexKey(.holderToken)
+        key.append(holder)
+        return key
+    }
+
+    /// `contract ‖ holder`-table prefix of one contract.
+    static func holderBalance(_ contract: Address) -> IndexKey {
+        var key = IndexKey(.holderBalance)
+        key.append(contract)
+        return key
+    }
+
+    /// `contract ‖ tokenId` prefix of an ERC-1155 id's balances.
+    static func tokenBalance(_ contract: Address, _ tokenId: UInt256) -> IndexKey {
+        token(.tokenBalance, contract, tokenId)
+    }
+}
