@@ -17,10 +17,13 @@ struct EventContext {
         .position(table, contract, tokenId, block: block, logIndex: logIndex)
     }
 
+    /// The event's history record. A mint's records the minter (the transaction's recovered sender), so the
+    /// token's first mint record answers who minted it without a table of its own.
     func record(_ kind: EventKind, from: Address? = nil, to: Address? = nil, operator: Address? = nil,
                 user: Address? = nil, expires: UInt64? = nil, value: UInt256? = nil) -> HistoryRecord {
         HistoryRecord(kind: kind, from: from, to: to, operator: `operator`, user: user, expires: expires, value: value,
-                      timestamp: timestamp, transactionHash: transaction?.hash ?? .zero, transactionIndex: transactionIndex)
+                      timestamp: timestamp, transactionHash: transaction?.hash ?? .zero, transactionIndex: transactionIndex,
+                      sender: kind == .mint ? transaction?.sender : nil)
     }
 
     static func kind(from: Address, to: Address) -> EventKind {
@@ -57,7 +60,6 @@ struct EventContext {
                     try add(.holderBalance(c, to), UInt256(1), negative: false, writer: &writer)
                 }
             }
-            if from == .zero { recordMint(id, writer: &writer) }
 
         case .erc20Transfer(let from, let to, let value):
             for (holder, negative) in [(from, true), (to, false)] where holder != .zero {
@@ -86,8 +88,7 @@ struct EventContext {
             writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(.approval, from: owner, operator: op, value: UInt256(approved ? 1 : 0)).encoded)
 
         case .updateUser(let tokenId, let user, let expires):
-            writer.insertFresh(position(.rental, tokenId), user.bytes + KeyCoding.be64(expires))
-            writer.insertFresh(position(.history, tokenId), record(.rental, user: user, expires: expires).encoded)
+            writer.insertFresh(position(.rental, tokenId), record(.rental, user: user, expires: expires).encoded)
 
         case .aigcData(let tokenId, let promptHash, let aigcDataHash, let proof):
             try recordAigc(tokenId, promptHash, aigcDataHash, proof: proof, isUpdate: false, writer: &writer)
@@ -118,7 +119,6 @@ struct EventContext {
             let balance = try add(.tokenBalance(contract, id, holder), value, negative: negative, writer: &writer)
             try updateHolderEntry(.holderToken(holder, contract, id), .erc1155, balance, single: single, writer: &writer)
         }
-        if from == .zero { recordMint(id, writer: &writer) }
         writer.insertFresh(position(.history, id), record(Self.kind(from: from, to: to), from: from, to: to, operator: op, value: value).encoded)
     }
 
@@ -136,7 +136,7 @@ struct EventContext {
             let (sum, overflow) = current.addingReportingOverflow(amount)
             updated = overflow ? .max : sum
         }
-        if updated != current { try writer.set(key, updated.isZero ? nil : updated.bigEndianBytes) }
+        if updated != current { try writer.set(key, updated.isZero ? nil : updated.minimalBigEndianBytes) }
         return (current, updated)
     }
 
@@ -152,14 +152,6 @@ struct EventContext {
     /// Sets a holder entry, taking its current value from the invariant when the contract is single-standard.
     private func setHolderEntry(_ key: IndexKey, _ value: [UInt8]?, known: [UInt8]?, single: Bool, writer: inout BlockWriter) throws(IndexError) {
         if single { writer.set(key, value, knownCurrent: known) } else { try writer.set(key, value) }
-    }
-
-    /// Every mint of a token records the recovered sender of its transaction, under the mint's position: the
-    /// first is the token's minter, and no read is needed to tell whether it is the first.
-    private func recordMint(_ id: UInt256, writer: inout BlockWriter) {
-        guard let transaction else { return }
-        writer.insertFresh(position(.minter, id),
-                           MintRecord(minter: transaction.sender, transactionHash: transaction.hash, block: block, timestamp: timestamp).encoded)
     }
 
     private func recordAigc(

@@ -107,11 +107,11 @@ extension AssetIndex {
     public func userOf(contract: Address, tokenId: UInt256, timestamp: UInt64) throws(IndexError) -> Rental? {
         let prefix = IndexKey.token(.rental, contract, tokenId).bytes
         guard let (key, value) = try wrap({ () throws(StoreError) in try store.last(in: KeyRange(prefix: prefix)) }) else { return nil }
-        guard value.count == 28 else { throw .corrupt("rental of \(value.count) bytes") }
-        let user = Address(bytes: value[0..<20])!
-        let expires = KeyCoding.readBE64(value[20..<28]), block = KeyCoding.readBE64(key[prefix.count...])
+        let record: HistoryRecord
+        do throws(RLPError) { record = try HistoryRecord(encoded: value) } catch { throw .corrupt("rental record: \(error)") }
+        let user = record.user ?? .zero, expires = record.expires ?? 0
         let active = user != .zero && expires >= timestamp
-        return Rental(user: active ? user : nil, expires: expires, active: active, block: block)
+        return Rental(user: active ? user : nil, expires: expires, active: active, block: KeyCoding.readBE64(key[prefix.count...]))
     }
 
     /// One history entry with its position.
@@ -121,25 +121,33 @@ extension AssetIndex {
         public var record: HistoryRecord
     }
 
-    /// A token's history in block order, optionally within `[fromBlock, toBlock]`: its ERC-721 ownership records
-    /// and its other events, two tables with one key layout, merged by position. The cursor is a `history` key.
+    /// A token's history in block order, optionally within `[fromBlock, toBlock]`. The cursor is a `history` key.
     public func history(contract: Address, tokenId: UInt256, fromBlock: UInt64 = 0, toBlock: UInt64 = .max, cursor: [UInt8]? = nil, limit: Int = 100) throws(IndexError) -> Page<HistoryEntry> {
         let prefix = IndexKey.token(.history, contract, tokenId).bytes
         let lower = Self.later(cursor ?? [], prefix + KeyCoding.be64(fromBlock))
         let upper = toBlock == .max ? KeyRange(prefix: prefix).upper : prefix + KeyCoding.be64(toBlock + 1)
         let size = max(1, min(limit, Self.maxPageSize))
-        var rows: [(key: [UInt8], value: [UInt8])] = []
-        for table in [Schema.history, Schema.ownerHistory] {
-            // The same range in the other table: only the prefix byte differs.
+        let entries = try historyEntries(KeyRange(lower: lower, upper: upper), prefixCount: prefix.count, limit: size + 1)
+        guard entries.count > size else { return Page(items: entries, next: nil) }
+        let last = entries[size - 1]
+        return Page(items: Array(entries.prefix(size)), next: prefix + KeyCoding.be64(last.block) + KeyCoding.be32(last.logIndex) + [0])
+    }
+
+    /// The tables of a token's history (DESIGN.md §4): one key layout, so one range of `history` keys names the
+    /// same positions in each.
+    static let historyTables: [Schema] = [.history, .ownerHistory, .rental]
+
+    /// The first `limit` entries of a token's history within `range` (of `history` keys), merged by position.
+    private func historyEntries(_ range: KeyRange, prefixCount: Int, limit: Int) throws(IndexError) -> [HistoryEntry] {
+        var rows: [(position: ArraySlice<UInt8>, value: [UInt8])] = []
+        for table in Self.historyTables {
             func relabel(_ key: [UInt8]) -> [UInt8] { [table.rawValue] + key.dropFirst() }
-            let range = KeyRange(lower: relabel(lower), upper: upper.map(relabel))
-            rows += try wrap({ () throws(StoreError) in try store.scan(range, reverse: false, limit: size + 1) }).map { ([Schema.history.rawValue] + $0.key.dropFirst(), $0.value) }
+            let tableRange = KeyRange(lower: relabel(range.lower), upper: range.upper.map(relabel))
+            rows += try wrap({ () throws(StoreError) in try store.scan(tableRange, reverse: false, limit: limit) }).map { ($0.key[prefixCount...], $0.value) }
         }
-        rows.sort { $0.key.lexicographicallyPrecedes($1.key) }
-        let next = rows.count > size ? rows[size - 1].key + [0] : nil
+        rows.sort { $0.position.lexicographicallyPrecedes($1.position) }
         var entries: [HistoryEntry] = []
-        for (key, value) in rows.prefix(size) {
-            let position = key[prefix.count...]
+        for (position, value) in rows.prefix(limit) {
             do throws(RLPError) {
                 entries.append(HistoryEntry(
                     block: KeyCoding.readBE64(position), logIndex: KeyCoding.readBE32(position.dropFirst(8)),
@@ -148,7 +156,7 @@ extension AssetIndex {
                 throw .corrupt("history record: \(error)")
             }
         }
-        return Page(items: entries, next: next)
+        return entries
     }
 
     /// Everything known of where a token came from.
@@ -169,8 +177,6 @@ extension AssetIndex {
 
     /// The provenance of a token; `nil` when nothing about it is indexed.
     public func provenance(contract: Address, tokenId: UInt256) throws(IndexError) -> Provenance? {
-        let mint = try wrap({ () throws(StoreError) in try store.scan(prefix: IndexKey.token(.minter, contract, tokenId).bytes, limit: 1) }).first
-            .flatMap { MintRecord(encoded: $0.value) }
         let aigcPrefix = IndexKey.token(.aigc, contract, tokenId).bytes
         var aigc: [(block: UInt64, logIndex: UInt32, record: AigcRecord)] = []
         for (key, value) in try wrap({ () throws(StoreError) in try store.scan(prefix: aigcPrefix) }) {
@@ -181,14 +187,13 @@ extension AssetIndex {
                 throw .corrupt("aigc record: \(error)")
             }
         }
-        var transfers = try wrap({ () throws(StoreError) in try store.scan(prefix: IndexKey.token(.ownerHistory, contract, tokenId).bytes) }).count
-        for (_, value) in try wrap({ () throws(StoreError) in try store.scan(prefix: IndexKey.token(.history, contract, tokenId).bytes) }) {
-            do throws(RLPError) {
-                if [.mint, .transfer, .burn].contains(try HistoryRecord(encoded: value).kind) { transfers += 1 }
-            } catch {
-                throw .corrupt("history record: \(error)")
-            }
+        let prefix = IndexKey.token(.history, contract, tokenId).bytes
+        let history = try historyEntries(KeyRange(prefix: prefix), prefixCount: prefix.count, limit: .max)
+        let moves = history.filter { [.mint, .transfer, .burn].contains($0.record.kind) }
+        let mint = moves.first { $0.record.kind == .mint && $0.record.sender != nil }.map {
+            MintRecord(minter: $0.record.sender!, transactionHash: $0.record.transactionHash, block: $0.block, timestamp: $0.record.timestamp)
         }
+        let transfers = moves.count
         let ownership = try ownerOf(contract: contract, tokenId: tokenId)
         guard mint != nil || !aigc.isEmpty || ownership != nil || transfers > 0 else { return nil }
         return Provenance(standards: try standards(of: contract), mint: mint, aigc: aigc, ownership: ownership, transfers: transfers)

@@ -20,8 +20,9 @@ public enum EventKind: UInt8, Sendable, CaseIterable {
 }
 
 /// One entry of a token's (or a contract's) history. Stored as
-/// `rlp([kind, from, to, operator, user, expires, value, timestamp, transactionHash, transactionIndex])`
-/// with absent addresses as empty strings.
+/// `rlp([kind, from, to, operator, user, [expires], [value], timestamp, transactionHash, transactionIndex, sender])`:
+/// an absent address is the empty string, an absent number the empty list (a present one is a one-item list, so
+/// a zero value differs from none).
 public struct HistoryRecord: Hashable, Sendable {
     public var kind: EventKind
     public var from: Address?
@@ -33,9 +34,12 @@ public struct HistoryRecord: Hashable, Sendable {
     public var timestamp: UInt64
     public var transactionHash: Hash32
     public var transactionIndex: UInt32
+    /// On mint records, the recovered sender of the minting transaction (the minter), when the block supplied it.
+    public var sender: Address?
 
     public init(kind: EventKind, from: Address? = nil, to: Address? = nil, operator: Address? = nil, user: Address? = nil,
-                expires: UInt64? = nil, value: UInt256? = nil, timestamp: UInt64, transactionHash: Hash32, transactionIndex: UInt32) {
+                expires: UInt64? = nil, value: UInt256? = nil, timestamp: UInt64, transactionHash: Hash32, transactionIndex: UInt32,
+                sender: Address? = nil) {
         self.kind = kind
         self.from = from
         self.to = to
@@ -46,18 +50,26 @@ public struct HistoryRecord: Hashable, Sendable {
         self.timestamp = timestamp
         self.transactionHash = transactionHash
         self.transactionIndex = transactionIndex
+        self.sender = sender
     }
 
     var encoded: [UInt8] {
-        var e = RLPEncoder(capacity: 160)
+        var e = RLPEncoder(capacity: 192)
+        func address(_ a: Address?, _ e: inout RLPEncoder) {
+            if let a { e.append(a) } else { e.append(bytes: EmptyCollection()) }
+        }
         e.appendList { e in
             e.append(UInt64(kind.rawValue))
-            for address in [from, to, `operator`, user] { e.append(bytes: address?.bytes ?? []) }
-            e.append(bytes: expires.map { UInt256($0).bigEndianBytes } ?? [])
-            e.append(bytes: value?.bigEndianBytes ?? [])
+            address(from, &e)
+            address(to, &e)
+            address(`operator`, &e)
+            address(user, &e)
+            e.appendList { e in if let expires { e.append(expires) } }
+            e.appendList { e in if let value { e.append(bytes: value.minimalBigEndianBytes) } }
             e.append(timestamp)
             e.append(transactionHash)
             e.append(UInt64(transactionIndex))
+            address(sender, &e)
         }
         return e.bytes
     }
@@ -71,20 +83,26 @@ public struct HistoryRecord: Hashable, Sendable {
             let bytes = try r.readBytes()
             return bytes.isEmpty ? nil : Address(bytes: bytes)
         }
-        func optionalWord(_ r: inout RLPReader) throws(RLPError) -> UInt256? {
-            let bytes = try r.readBytes()
-            return bytes.isEmpty ? nil : UInt256(bigEndian: bytes)
-        }
         self.kind = kind
         from = try optionalAddress(&list)
         to = try optionalAddress(&list)
         `operator` = try optionalAddress(&list)
         user = try optionalAddress(&list)
-        expires = try optionalWord(&list)?.uint64
-        value = try optionalWord(&list)
+        var e = try list.readList()
+        expires = e.isAtEnd ? nil : try e.readUInt64()
+        try e.finish()
+        var v = try list.readList()
+        if v.isAtEnd {
+            value = nil
+        } else {
+            guard let word = UInt256(bigEndian: try v.readBytes()) else { throw .integerOverflow }
+            value = word
+        }
+        try v.finish()
         timestamp = try list.readUInt64()
         transactionHash = try list.readHash()
         transactionIndex = UInt32(truncatingIfNeeded: try list.readUInt64())
+        sender = try optionalAddress(&list)
         try list.finish()
     }
 }
@@ -144,30 +162,17 @@ public struct AigcRecord: Hashable, Sendable {
     }
 }
 
-/// Who minted a token: the recovered sender of its first mint transaction.
-/// Stored as `minter ‖ transactionHash ‖ be64(block) ‖ be64(timestamp)`.
+/// Who minted a token: the recovered sender of its first mint transaction (from the token's first mint record).
 public struct MintRecord: Hashable, Sendable {
     public var minter: Address
     public var transactionHash: Hash32
     public var block: UInt64
     public var timestamp: UInt64
 
-    var encoded: [UInt8] {
-        minter.bytes + transactionHash.bytes + KeyCoding.be64(block) + KeyCoding.be64(timestamp)
-    }
-
     init(minter: Address, transactionHash: Hash32, block: UInt64, timestamp: UInt64) {
         self.minter = minter
         self.transactionHash = transactionHash
         self.block = block
         self.timestamp = timestamp
-    }
-
-    init?(encoded bytes: [UInt8]) {
-        guard bytes.count == 68 else { return nil }
-        minter = Address(bytes: bytes[0..<20])!
-        transactionHash = Hash32(bytes: bytes[20..<52])!
-        block = KeyCoding.readBE64(bytes[52..<60])
-        timestamp = KeyCoding.readBE64(bytes[60..<68])
     }
 }

@@ -25,7 +25,7 @@ public struct Reindexer: Sendable {
 
     /// Tables the index owns (cleared and rebuilt); block data is kept.
     static let indexTables: [Schema] = [.undo, .owner, .ownerHistory, .tokenBalance, .holderBalance, .holderToken, .rental,
-                                        .history, .contractHistory, .aigc, .minter, .contractStandards]
+                                        .history, .contractHistory, .aigc, .contractStandards]
 
     public func run(progress: (_ done: UInt64, _ total: UInt64) -> Void = { _, _ in }) throws(IngestError) -> ApplyStats {
         let store = ingestor.index.store

@@ -12,7 +12,8 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     case numberByHash = 0x02
     /// be64(number) → zstd blob of the block's encoded transactions and receipts (blocks with watched events).
     case blockBody = 0x03
-    /// be64(number) → undo record: every index key the block wrote, with its previous value or its absence.
+    /// be64(number) → undo record: every index key the block wrote, with its previous value or its absence, as a
+    /// zstd frame (keys of one block share contracts, zero-padded token ids and positions: 4–5× smaller).
     case undo = 0x04
     /// UTF-8 name → value: sync cursor, schema version, zstd dictionary.
     case meta = 0x05
@@ -22,33 +23,32 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     /// contract ‖ tokenId → owner ‖ be64(block): the current ERC-721 owner (absent when burned or never minted).
     case owner = 0x10
     /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → history record of an ERC-721 mint, transfer or burn:
-    /// ownership at any block, and the ownership part of the token's history (the rest is in `history`).
+    /// ownership at any block, and the ownership part of the token's history (see `history`).
     case ownerHistory = 0x11
-    /// contract ‖ tokenId ‖ holder → UInt256 balance (ERC-1155 per id).
+    /// contract ‖ tokenId ‖ holder → balance, big-endian without leading zeros (ERC-1155 per id).
     case tokenBalance = 0x12
-    /// contract ‖ holder → UInt256 balance (ERC-20 shares) or ERC-721 token count, by the contract's standard.
+    /// contract ‖ holder → balance (ERC-20 shares) or ERC-721 token count, by the contract's standard, big-endian
+    /// without leading zeros.
     case holderBalance = 0x13
     /// holder ‖ contract ‖ tokenId → standard byte: the tokens a holder has (ERC-20 under tokenId 0).
     case holderToken = 0x14
-    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → user ‖ be64(expires): every ERC-4907 `UpdateUser`;
-    /// the last one is the token's rental. Positional, so indexing one never reads the one it replaces.
+    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → history record of every ERC-4907 `UpdateUser`; the last
+    /// one is the token's rental. Positional, so indexing one never reads the one it replaces.
     case rental = 0x15
-    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → event record: a token's history other than its ERC-721
-    /// ownership records (those are `ownerHistory`'s, in the same key layout, merged by the history query).
+    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → history record: a token's other events. Its whole
+    /// history is this table, `ownerHistory` and `rental`, one key layout, merged by position. Mint records (here
+    /// for ERC-1155, in `ownerHistory` for ERC-721) carry the minter.
     case history = 0x16
     /// contract ‖ be64(block) ‖ be32(logIndex) → event record: contract-wide events (ApprovalForAll, ERC-20
     /// Approval, BatchMetadataUpdate).
     case contractHistory = 0x17
     /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → ERC-7007 AIGC record.
     case aigc = 0x18
-    /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → mint record: minter (recovered sender), transaction
-    /// hash, block, timestamp of every mint; the first is the token's minter.
-    case minter = 0x19
     /// contract → standards bitmask, as detected from its events.
     case contractStandards = 0x1a
 
-    /// The layout version this file describes (3: positional rentals and mints; `ownerHistory` holds whole
-    /// ERC-721 history records and `history` no longer repeats them).
+    /// The layout version this file describes (3: a token's history split over `ownerHistory`, `rental` and
+    /// `history` without repeats; minters on mint records; 0x19, the minter table, unused).
     public static let version: UInt64 = 3
 
     static let versionKey = Schema.meta.key(Array("schemaVersion".utf8))

@@ -26,9 +26,7 @@ public enum Zstd {
                 }
             })
         } else {
-            written = try check(output.withUnsafeMutableBytes { o in
-                input.withUnsafeBytes { i in ZSTD_compress(o.baseAddress, o.count, i.baseAddress, i.count, level) }
-            })
+            return try ZstdCompressor(level: level).compress(input)
         }
         output.removeLast(output.count - written)
         return output
@@ -57,6 +55,30 @@ public enum Zstd {
             })
         }
         guard written == output.count else { throw .zstd("frame shorter than its stated size") }
+        return output
+    }
+}
+
+/// A zstd compression context kept across calls, for many small blobs (one per indexed block): a fresh context per
+/// call, as `ZSTD_compress` makes, costs more than compressing a few KiB. One user at a time.
+public final class ZstdCompressor: @unchecked Sendable {
+    private let context: OpaquePointer
+    public let level: Int32
+
+    public init(level: Int32) {
+        context = ZSTD_createCCtx()
+        self.level = level
+    }
+
+    deinit { ZSTD_freeCCtx(context) }
+
+    /// One frame holding `input`, with its size in the header (as `Zstd.decompress` requires).
+    public func compress(_ input: [UInt8]) throws(StoreError) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
+        let written = try Zstd.check(output.withUnsafeMutableBytes { o in
+            input.withUnsafeBytes { i in ZSTD_compressCCtx(context, o.baseAddress, o.count, i.baseAddress, i.count, level) }
+        })
+        output.removeLast(output.count - written)
         return output
     }
 }

@@ -93,6 +93,17 @@ enum IndexBenchmark {
         }
     }
 
+    /// Trials of each case, interleaved (index, raw, CPU alone; again): the fastest of each is reported.
+    static let trials = 3
+
+    /// One trial of the index into a fresh LevelDB directory.
+    struct IndexTrial {
+        var seconds: Double
+        var store: RecordingStore
+        var keys: Int
+        var bytesOnDisk: Int
+    }
+
     static func run() throws {
         let work = workload()
         let events = blocks * eventsPerBlock
@@ -101,37 +112,48 @@ enum IndexBenchmark {
         let clock = ContinuousClock()
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
-        // Ours: decode every log, update state with undo, one LevelDB batch per block.
-        let recording = RecordingStore(try LevelDB(path: base + "/index"))
-        let index = AssetIndex(store: recording)
-        var keys = 0
-        let indexing = seconds(clock.measure {
-            for block in work { keys += (try? index.apply(block))?.keysWritten ?? 0 }
-        })
-        let batches = recording.batches
-        // The same blocks over a store that holds nothing: the index's own CPU time.
-        let nullIndex = AssetIndex(store: NullStore())
-        let cpu = seconds(clock.measure { for block in work { _ = try? nullIndex.apply(block) } })
+        var best: IndexTrial?
+        var rawTime = Double.infinity, cpu = Double.infinity
+        for trial in 0..<trials {
+            // Ours: decode every log, update state with undo, one LevelDB batch per block.
+            let recording = RecordingStore(try LevelDB(path: base + "/index\(trial)"))
+            let index = AssetIndex(store: recording)
+            var keys = 0
+            let indexing = seconds(clock.measure {
+                for block in work { keys += (try? index.apply(block))?.keysWritten ?? 0 }
+            })
+            // Bytes on disk after LevelDB has compacted what it will on its own.
+            let run = IndexTrial(seconds: indexing, store: recording, keys: keys, bytesOnDisk: directorySize(base + "/index\(trial)"))
+            if run.seconds < best?.seconds ?? .infinity { best = run }
+
+            // The limit: the same batches written straight to a fresh LevelDB.
+            let raw = try LevelDB(path: base + "/raw\(trial)")
+            rawTime = min(rawTime, seconds(clock.measure { for batch in recording.batches { try? raw.write(batch) } }))
+
+            // The same blocks over a store that holds nothing: the index's own CPU time.
+            let nullIndex = AssetIndex(store: NullStore())
+            cpu = min(cpu, seconds(clock.measure { for block in work { _ = try? nullIndex.apply(block) } }))
+        }
+        guard let best else { return }
+        let batches = best.store.batches
         let puts = batches.reduce(0) { $0 + $1.operations.count }
-
-        // The limit: the same batches written straight to a fresh LevelDB.
-        let raw = try LevelDB(path: base + "/raw")
-        let rawTime = seconds(clock.measure { for batch in batches { try? raw.write(batch) } })
-
-        // Bytes on disk after LevelDB has compacted what it will on its own.
-        let onDisk = directorySize(base + "/index")
+        var byTable: [UInt8: (count: Int, keyBytes: Int, valueBytes: Int)] = [:]
+        for batch in batches { for op in batch.operations { if case .put(let k, let v) = op { var e = byTable[k[0]] ?? (0, 0, 0); e.count += 1; e.keyBytes += k.count; e.valueBytes += v.count; byTable[k[0]] = e } } }
+        for (t, e) in byTable.sorted(by: { $0.key < $1.key }) { print("TABLE", t, e) }
 
         print("")
         print("## Indexing \(events) events in \(blocks) blocks into LevelDB")
         print("")
+        print("Fastest of \(trials) interleaved trials each (index, raw, index over an empty store).")
+        print("")
         print("| what | time | rate | ratio |")
         print("|---|---|---|---|")
-        print("| index: decode, state, undo, one batch per block | \(String(format: "%.2f s", indexing)) | \(String(format: "%.0f", Double(events) / indexing)) events/s, \(String(format: "%.0f", Double(puts) / indexing)) keys/s | \(String(format: "%.2f×", rawTime / indexing)) of raw |")
+        print("| index: decode, state, undo, one batch per block | \(String(format: "%.2f s", best.seconds)) | \(String(format: "%.0f", Double(events) / best.seconds)) events/s, \(String(format: "%.0f", Double(puts) / best.seconds)) keys/s | \(String(format: "%.2f×", rawTime / best.seconds)) of raw |")
         print("| raw LevelDB: the same \(batches.count) batches, \(puts) operations | \(String(format: "%.2f s", rawTime)) | \(String(format: "%.0f", Double(puts) / rawTime)) keys/s | 1.00× |")
         print("")
-        print("Where the index's time goes: \(String(format: "%.2f s", cpu)) its own CPU (measured over an empty store), \(String(format: "%.2f s", seconds(recording.getTime))) in \(recording.gets) LevelDB reads (the previous values undo records need), \(String(format: "%.2f s", seconds(recording.writeTime))) in LevelDB batch writes.")
+        print("Where the index's time goes: \(String(format: "%.2f s", cpu)) its own CPU (measured over an empty store), \(String(format: "%.2f s", seconds(best.store.getTime))) in \(best.store.gets) LevelDB reads (values the index needs that its cache does not hold), \(String(format: "%.2f s", seconds(best.store.writeTime))) in LevelDB batch writes.")
         print("")
-        print("On disk: \(onDisk) bytes, \(String(format: "%.0f", Double(onDisk) / Double(events))) bytes per event (undo records for the last \(AssetIndex.defaultUndoWindow) blocks included); \(keys) index keys written.")
+        print("On disk: \(best.bytesOnDisk) bytes, \(String(format: "%.0f", Double(best.bytesOnDisk) / Double(events))) bytes per event (undo records for the last \(AssetIndex.defaultUndoWindow) blocks included); \(best.keys) index keys written, \(String(format: "%.2f", Double(best.keys) / Double(events))) per event.")
     }
 }
 
