@@ -137,9 +137,6 @@ enum IndexBenchmark {
         guard let best else { return }
         let batches = best.store.batches
         let puts = batches.reduce(0) { $0 + $1.operations.count }
-        var byTable: [UInt8: (count: Int, keyBytes: Int, valueBytes: Int)] = [:]
-        for batch in batches { for op in batch.operations { if case .put(let k, let v) = op { var e = byTable[k[0]] ?? (0, 0, 0); e.count += 1; e.keyBytes += k.count; e.valueBytes += v.count; byTable[k[0]] = e } } }
-        for (t, e) in byTable.sorted(by: { $0.key < $1.key }) { print("TABLE", t, e) }
 
         print("")
         print("## Indexing \(events) events in \(blocks) blocks into LevelDB")
