@@ -110,6 +110,12 @@ public final class LevelDB: KeyValueStore, @unchecked Sendable {
         if let message = Self.take(error) { throw .leveldb(message) }
     }
 
+    /// Compacts the whole key range: overwritten and deleted entries are dropped from disk. LevelDB does this
+    /// on its own over time; this does it now (measuring the settled size of a store, or after a reindex).
+    public func compactAll() {
+        leveldb_compact_range(db, nil, 0, nil, 0)
+    }
+
     public func scan(_ range: KeyRange, reverse: Bool, limit: Int) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
         let snapshot = leveldb_create_snapshot(db)
         let options = leveldb_readoptions_create()
