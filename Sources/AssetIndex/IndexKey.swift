@@ -13,7 +13,8 @@ struct IndexKey: Hashable, Sendable {
     private(set) var count = 0
 
     init(_ table: Schema) {
-        append(table.rawValue)
+        withUnsafeMutableBytes(of: &words) { $0[0] = table.rawValue }
+        count = 1
     }
 
     /// A key made of arbitrary bytes (meta names, block data keys) of at most `capacity` bytes.
@@ -25,42 +26,29 @@ struct IndexKey: Hashable, Sendable {
 
     var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0.prefix(count)) } }
 
-    private mutating func append(_ byte: UInt8) {
+    /// This key followed by `value`'s bytes.
+    func appending<T: FixedBytes>(_ value: T) -> IndexKey {
+        var key = self
         let offset = count
-        withUnsafeMutableBytes(of: &words) { $0[offset] = byte }
-        count += 1
-    }
-
-    private mutating func append<T: FixedBytes>(_ value: T) {
-        let offset = count
-        withUnsafeMutableBytes(of: &words) { out in
+        withUnsafeMutableBytes(of: &key.words) { out in
             value.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[offset..<offset + $0.count]).copyMemory(from: $0) }
         }
-        count += T.byteCount
+        key.count += T.byteCount
+        return key
     }
 
-    private mutating func append(_ value: UInt256) {
-        let offset = count
-        let limbs = value.limbs
-        withUnsafeMutableBytes(of: &words) { out in
-            out.storeBytes(of: limbs.3.bigEndian, toByteOffset: offset, as: UInt64.self)
-            out.storeBytes(of: limbs.2.bigEndian, toByteOffset: offset + 8, as: UInt64.self)
-            out.storeBytes(of: limbs.1.bigEndian, toByteOffset: offset + 16, as: UInt64.self)
-            out.storeBytes(of: limbs.0.bigEndian, toByteOffset: offset + 24, as: UInt64.self)
-        }
-        count += 32
+    /// This key followed by `value` as 32 big-endian bytes.
+    func appending(_ value: UInt256) -> IndexKey {
+        appending(value.limbs.3).appending(value.limbs.2).appending(value.limbs.1).appending(value.limbs.0)
     }
 
-    private mutating func append(_ value: UInt64) {
+    /// This key followed by `value` big-endian, in its full width (numbers in keys sort as numbers).
+    func appending<T: FixedWidthInteger>(_ value: T) -> IndexKey {
+        var key = self
         let offset = count
-        withUnsafeMutableBytes(of: &words) { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt64.self) }
-        count += 8
-    }
-
-    private mutating func append(_ value: UInt32) {
-        let offset = count
-        withUnsafeMutableBytes(of: &words) { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self) }
-        count += 4
+        withUnsafeMutableBytes(of: &key.words) { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self) }
+        key.count += MemoryLayout<T>.size
+        return key
     }
 
     static func == (a: IndexKey, b: IndexKey) -> Bool {
@@ -87,98 +75,49 @@ struct IndexKey: Hashable, Sendable {
 
 extension IndexKey {
     /// `contract ‖ tokenId`: owner.
-    static func owner(_ contract: Address, _ tokenId: UInt256) -> IndexKey {
-        var key = IndexKey(.owner)
-        key.append(contract)
-        key.append(tokenId)
-        return key
-    }
+    static func owner(_ contract: Address, _ tokenId: UInt256) -> IndexKey { token(.owner, contract, tokenId) }
 
     /// `contract ‖ tokenId ‖ holder`: an ERC-1155 balance.
     static func tokenBalance(_ contract: Address, _ tokenId: UInt256, _ holder: Address) -> IndexKey {
-        var key = IndexKey(.tokenBalance)
-        key.append(contract)
-        key.append(tokenId)
-        key.append(holder)
-        return key
+        token(.tokenBalance, contract, tokenId).appending(holder)
     }
 
     /// `contract ‖ holder`: an ERC-20 balance or ERC-721 count.
-    static func holderBalance(_ contract: Address, _ holder: Address) -> IndexKey {
-        var key = IndexKey(.holderBalance)
-        key.append(contract)
-        key.append(holder)
-        return key
-    }
+    static func holderBalance(_ contract: Address, _ holder: Address) -> IndexKey { holderBalance(contract).appending(holder) }
 
     /// `holder ‖ contract ‖ tokenId`: a holder entry.
     static func holderToken(_ holder: Address, _ contract: Address, _ tokenId: UInt256) -> IndexKey {
-        var key = IndexKey(.holderToken)
-        key.append(holder)
-        key.append(contract)
-        key.append(tokenId)
-        return key
+        holderToken(holder, contract).appending(tokenId)
     }
 
     /// `contract`: the standards bitmask.
-    static func contractStandards(_ contract: Address) -> IndexKey {
-        var key = IndexKey(.contractStandards)
-        key.append(contract)
-        return key
-    }
+    static func contractStandards(_ contract: Address) -> IndexKey { IndexKey(.contractStandards).appending(contract) }
 
     /// `contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex)`: a positional record of `table` (ownerHistory, rental,
-    /// history, aigc, minter).
+    /// history, aigc).
     static func position(_ table: Schema, _ contract: Address, _ tokenId: UInt256, block: UInt64, logIndex: UInt32) -> IndexKey {
-        var key = IndexKey(table)
-        key.append(contract)
-        key.append(tokenId)
-        key.append(block)
-        key.append(logIndex)
-        return key
+        token(table, contract, tokenId).appending(block).appending(logIndex)
     }
 
     /// `contract ‖ be64(block) ‖ be32(logIndex)`: a contract-wide history record.
     static func contractHistory(_ contract: Address, block: UInt64, logIndex: UInt32) -> IndexKey {
-        var key = IndexKey(.contractHistory)
-        key.append(contract)
-        key.append(block)
-        key.append(logIndex)
-        return key
+        IndexKey(.contractHistory).appending(contract).appending(block).appending(logIndex)
     }
 
-    /// `contract ‖ tokenId` of a positional table: the prefix of one token's records.
+    /// `contract ‖ tokenId` of `table`: an owner key, or the prefix of one token's records in a positional table.
     static func token(_ table: Schema, _ contract: Address, _ tokenId: UInt256) -> IndexKey {
-        var key = IndexKey(table)
-        key.append(contract)
-        key.append(tokenId)
-        return key
+        IndexKey(table).appending(contract).appending(tokenId)
     }
 
     /// `holder ‖ contract`: the prefix of a holder's entries of one contract.
-    static func holderToken(_ holder: Address, _ contract: Address) -> IndexKey {
-        var key = IndexKey(.holderToken)
-        key.append(holder)
-        key.append(contract)
-        return key
-    }
+    static func holderToken(_ holder: Address, _ contract: Address) -> IndexKey { holderToken(holder).appending(contract) }
 
     /// `holder`: the prefix of a holder's entries.
-    static func holderToken(_ holder: Address) -> IndexKey {
-        var key = IndexKey(.holderToken)
-        key.append(holder)
-        return key
-    }
+    static func holderToken(_ holder: Address) -> IndexKey { IndexKey(.holderToken).appending(holder) }
 
-    /// `contract ‖ holder`-table prefix of one contract.
-    static func holderBalance(_ contract: Address) -> IndexKey {
-        var key = IndexKey(.holderBalance)
-        key.append(contract)
-        return key
-    }
+    /// `contract`: the prefix of a contract's holder balances.
+    static func holderBalance(_ contract: Address) -> IndexKey { IndexKey(.holderBalance).appending(contract) }
 
-    /// `contract ‖ tokenId` prefix of an ERC-1155 id's balances.
-    static func tokenBalance(_ contract: Address, _ tokenId: UInt256) -> IndexKey {
-        token(.tokenBalance, contract, tokenId)
-    }
+    /// `contract ‖ tokenId`: the prefix of an ERC-1155 id's balances.
+    static func tokenBalance(_ contract: Address, _ tokenId: UInt256) -> IndexKey { token(.tokenBalance, contract, tokenId) }
 }
