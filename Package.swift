@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "DevChain", targets: ["DevChain"]),
         .library(name: "Ingest", targets: ["Ingest"]),
         .library(name: "EthRPC", targets: ["EthRPC"]),
+        .library(name: "Proofs", targets: ["Proofs"]),
         .library(name: "Server", targets: ["Server"]),
         .library(name: "EthUpstream", targets: ["EthUpstream"]),
         .library(name: "DevNet", targets: ["DevNet"]),
@@ -62,6 +63,7 @@ let package = Package(
         .target(name: "DevChain", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "AssetIndex"]),
         .target(name: "Ingest", dependencies: ["EthPrimitives", "EthTypes", "EthVerify", "Store", "AssetIndex"]),
         .target(name: "EthRPC", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes"]),
+        .target(name: "Proofs", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "Store", "AssetIndex", "EthRPC"]),
         .target(
             name: "EthUpstream",
             dependencies: [
@@ -82,7 +84,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "EthPrimitives", "EthCrypto", "EthTrie", "EthTypes", "EthRPC", "Store", "AssetIndex",
+                "EthPrimitives", "EthCrypto", "EthTrie", "EthTypes", "EthRPC", "Store", "AssetIndex", "Proofs",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -90,7 +92,7 @@ let package = Package(
             name: "provenant",
             dependencies: [
                 "EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthVerify", "Store", "AssetIndex",
-                "DevChain", "Ingest", "Server", "EthUpstream", "DevNet", "Sync", "NodeConfig",
+                "DevChain", "Ingest", "Server", "EthUpstream", "DevNet", "Sync", "NodeConfig", "Proofs", "EthRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -108,6 +110,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "VectorSupport"]),
         .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "VectorSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "VectorSupport"]),
+        .testTarget(name: "ProofsTests", dependencies: ["Proofs", "Ingest", "DevChain", "EthRPC"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Ingest", "DevChain"]),
         .testTarget(name: "EthRPCTests", dependencies: ["EthRPC", "VectorSupport"]),
         .testTarget(name: "NodeConfigTests", dependencies: ["NodeConfig", "EthPrimitives"]),

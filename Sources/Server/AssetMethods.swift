@@ -3,6 +3,7 @@ public import EthRPC
 public import EthPrimitives
 internal import EthCrypto
 public import EthTypes
+internal import Proofs
 internal import Store
 internal import Synchronization
 
@@ -48,6 +49,7 @@ public struct AssetMethods: Sendable {
         d.register("asset_userOf") { p throws(RPCError) in try userOf(p) }
         d.register("asset_history") { p throws(RPCError) in try history(p) }
         d.register("asset_provenance") { p throws(RPCError) in try provenance(p) }
+        d.register("asset_proof") { p throws(RPCError) in try proof(p) }
         d.register("eth_getLogs") { p throws(RPCError) in try getLogs(p) }
         d.register("eth_getBlockByNumber") { p throws(RPCError) in try getBlock(p, byHash: false) }
         d.register("eth_getBlockByHash") { p throws(RPCError) in try getBlock(p, byHash: true) }
@@ -243,6 +245,28 @@ public struct AssetMethods: Sendable {
             result["sync"] = report.json
         }
         return .object(result)
+    }
+
+    /// A proof bundle (DESIGN.md §6) of the token's provenance and last ownership record, anchored at
+    /// `options.anchor` (the indexed head by default); `provenant verify` checks it with no network.
+    func proof(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(raw, names: ["contract", "tokenId", "options"], required: 2)
+        let contract = try p.address(0), tokenId = try p.uint256(1)
+        let options = try p.options(2, allowed: ["anchor"])
+        let anchor = try options["anchor"].flatMap { value throws(RPCError) in
+            value == .null ? nil : try Params([value], names: ["options.anchor"], required: 1).block(0)
+        }
+        let tip = try head()
+        if let anchor, anchor > tip.number { throw .notFound("options.anchor: block \(anchor) is beyond the indexed head \(tip.number)") }
+        do throws(ProofError) {
+            return try ProofBuilder(index: index, chainId: chainId).bundle(contract: contract, tokenId: tokenId, anchor: anchor).json
+        } catch {
+            switch error {
+            case .unavailable(let reason): throw .notFound(reason)
+            case .tooManyHeaders(let reason): throw RPCError(code: RPCError.limitExceededCode, message: reason)
+            default: throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("proof: \(error)"))
+            }
+        }
     }
 
     func provenance(_ raw: JSONValue?) throws(RPCError) -> JSONValue {

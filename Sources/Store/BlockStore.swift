@@ -77,11 +77,15 @@ public struct BlockStore: Sendable {
         if let dictionary { try store.put(Self.dictionaryKey, dictionary.bytes) }
     }
 
+    /// The header RLP stored under `number`.
+    public func header(number: UInt64) throws(StoreError) -> [UInt8]? {
+        try store.get(Schema.header.key(KeyCoding.be64(number)))
+    }
+
     /// The block stored under `number`: its header and, if kept, its body.
     public func block(number: UInt64) throws(StoreError) -> Block? {
-        let n = KeyCoding.be64(number)
-        guard let header = try store.get(Schema.header.key(n)) else { return nil }
-        guard let blob = try store.get(Schema.blockBody.key(n)) else { return Block(header: header, transactions: [], receipts: []) }
+        guard let header = try header(number: number) else { return nil }
+        guard let blob = try store.get(Schema.blockBody.key(KeyCoding.be64(number))) else { return Block(header: header, transactions: [], receipts: []) }
         let body = try decodeBody(blob)
         return Block(header: header, transactions: body.transactions, receipts: body.receipts)
     }

@@ -134,3 +134,54 @@ struct VerifyBlockCLITests {
         }
     }
 }
+
+@Suite("provenant proof and verify")
+struct ProofCLITests {
+    static let visions = "0xf5204bf75282e13daf88ab5ac961be1592217e68"
+
+    @Test func aBundleFromADataDirectoryVerifiesOfflineAndTamperingFails() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-cli-proof-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let imported = try CLI.run(["import-devchain", "--seed", "7", "--blocks", "80", "--data-dir", dir])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let proof = try CLI.run(["proof", Self.visions, "2", "--data-dir", dir])
+        #expect(proof.status == 0, "\(proof.stderr)")
+        let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bundle-\(UUID().uuidString).json")
+        try Data(proof.stdout.utf8).write(to: bundle)
+        let anchor = try #require((try JSONSerialization.jsonObject(with: Data(proof.stdout.utf8)) as? [String: Any])?["anchor"] as? [String: Any])
+        let hash = try #require(anchor["hash"] as? String)
+
+        let verified = try CLI.run(["verify", bundle.path, "--trust", hash])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        #expect(verified.stdout.hasPrefix("VERIFIED token 0x2 of \(Self.visions):"))
+        #expect(verified.stdout.contains("(sender recovered from its signature)"))
+
+        // Without the anchor trusted, and with the chainspec's genesis the only trusted hash: refused.
+        for arguments in [["verify", bundle.path], ["verify", bundle.path, "--chain", "provenant-dev"]] {
+            let untrusted = try CLI.run(arguments)
+            #expect(untrusted.status == 1, "\(arguments)")
+            #expect(untrusted.stdout.hasPrefix("FAILED: the anchor (block 80,"), "\(untrusted.stdout)")
+        }
+
+        // One hex digit of the anchor's header changed: the chain no longer reaches the trusted hash.
+        var text = proof.stdout
+        let headers = try #require(text.range(of: #""headers":["0x"#))
+        let digit = text.index(headers.upperBound, offsetBy: 20)
+        text.replaceSubrange(digit...digit, with: text[digit] == "0" ? "1" : "0")
+        let tampered = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bundle-tampered-\(UUID().uuidString).json")
+        try Data(text.utf8).write(to: tampered)
+        let failed = try CLI.run(["verify", tampered.path, "--trust", hash])
+        #expect(failed.status == 1)
+        #expect(failed.stdout.hasPrefix("FAILED: header chain, block "), "\(failed.stdout)")
+
+        // Not a bundle, not JSON, not there: exit 2, named on standard error.
+        for path in [try CLI.write(["version": 1]), try CLI.write(["jsonrpc": "2.0"]) + "x", "/nonexistent/bundle.json"] {
+            let result = try CLI.run(["verify", path, "--trust", hash])
+            #expect(result.status == 2, "\(path)")
+            #expect(result.stderr.hasPrefix("provenant verify: "), "\(result.stderr)")
+        }
+        let nothing = try CLI.run(["proof", Self.visions, "5000", "--data-dir", dir])
+        #expect(nothing.status != 0)
+        #expect(nothing.stderr.contains("nothing is indexed of token 0x1388"))
+    }
+}

@@ -1,0 +1,117 @@
+public import EthPrimitives
+public import AssetIndex
+public import Store
+internal import EthCrypto
+internal import EthRLP
+internal import EthTrie
+internal import EthTypes
+
+/// Builds proof bundles from what the node verified and stored: the index says which logs a token's provenance
+/// rests on, the block store holds those blocks' transactions and receipts (from which the proofs are rebuilt)
+/// and every header up to the anchor.
+public struct ProofBuilder: Sendable {
+    public let index: AssetIndex
+    public let blocks: BlockStore
+    public let chainId: UInt64
+
+    public init(index: AssetIndex, chainId: UInt64) {
+        self.index = index
+        self.blocks = BlockStore(store: index.store)
+        self.chainId = chainId
+    }
+
+    /// The bundle for a token as of block `anchor` (the indexed head when `nil`): its first mint with the minter,
+    /// its ERC-7007 records, and its last ERC-721 ownership record, each up to the anchor.
+    public func bundle(contract: Address, tokenId: UInt256, anchor: UInt64? = nil) throws(ProofError) -> ProofBundle {
+        guard let tip = try wrap({ () throws(IndexError) in try index.cursor() }) else { throw .unavailable("nothing is indexed yet") }
+        let anchorNumber = anchor ?? tip.number
+        guard anchorNumber <= tip.number else { throw .unavailable("anchor \(anchorNumber) is beyond the indexed head \(tip.number)") }
+
+        var history: [AssetIndex.HistoryEntry] = []
+        var cursor: [UInt8]?
+        repeat {
+            let page = try wrap { () throws(IndexError) in
+                try index.history(contract: contract, tokenId: tokenId, toBlock: anchorNumber, cursor: cursor, limit: AssetIndex.maxPageSize)
+            }
+            history += page.items
+            cursor = page.next
+        } while cursor != nil
+        // ERC-721 ownership records are the transfers without an operator or a value (ERC-1155's carry both).
+        let isOwnership = { (e: AssetIndex.HistoryEntry) in
+            [.mint, .transfer, .burn].contains(e.record.kind) && e.record.operator == nil && e.record.value == nil
+        }
+        let mint = history.first { $0.record.kind == .mint && $0.record.sender != nil }
+        let aigcEntries = history.filter { $0.record.kind == .aigc }
+        let lastOwnership = history.last(where: isOwnership)
+        guard mint != nil || !aigcEntries.isEmpty || lastOwnership != nil else {
+            throw .unavailable("nothing is indexed of token \(tokenId.quantity) of \(contract.hex) up to block \(anchorNumber)")
+        }
+        let aigcRecords = try wrap { () throws(IndexError) in try index.provenance(contract: contract, tokenId: tokenId) }?.aigc ?? []
+
+        var events: [ProofBundle.Event] = []
+        var claim = ProofBundle.Claim(contract: contract, tokenId: tokenId, minter: nil, aigc: [], owner: nil)
+        if let mint, let sender = mint.record.sender {
+            events.append(try event(.mint, mint))
+            claim.minter = .init(address: sender, transactionHash: mint.record.transactionHash, blockNumber: mint.block)
+        }
+        for entry in aigcEntries {
+            guard let record = aigcRecords.first(where: { $0.block == entry.block && $0.logIndex == entry.logIndex })?.record else {
+                throw .storage("the AIGC record of block \(entry.block), log \(entry.logIndex) is missing from the index")
+            }
+            events.append(try event(.aigc, entry))
+            claim.aigc.append(.init(promptHash: record.promptHash, aigcDataHash: record.aigcDataHash, blockNumber: entry.block))
+        }
+        if let lastOwnership {
+            events.append(try event(.ownership, lastOwnership))
+            let to = lastOwnership.record.to
+            claim.owner = .init(address: to == .zero ? nil : to, blockNumber: lastOwnership.block)
+        }
+
+        let first = events.map(\.blockNumber).min()!
+        guard anchorNumber - first < UInt64(ProofBundle.maxHeaders) else {
+            throw .tooManyHeaders("the events start at block \(first), \(anchorNumber - first + 1) headers below the anchor (at most \(ProofBundle.maxHeaders)); ask for an anchor nearer the events")
+        }
+        var headers: [[UInt8]] = []
+        for number in first...anchorNumber {
+            guard let header = try wrap({ () throws(StoreError) in try blocks.header(number: number) }) else {
+                throw .unavailable("the header of block \(number) is not stored")
+            }
+            headers.append(header)
+        }
+        let anchorHash = anchorNumber == tip.number ? tip.hash : keccak256(headers.last!)
+        return ProofBundle(chainId: chainId, claim: claim, events: events, headers: headers, anchor: (anchorNumber, anchorHash))
+    }
+
+    /// The proofs of one indexed log: its receipt against the receipts root, and for mints its transaction.
+    private func event(_ role: ProofBundle.Role, _ entry: AssetIndex.HistoryEntry) throws(ProofError) -> ProofBundle.Event {
+        guard let block = try wrap({ () throws(StoreError) in try blocks.block(number: entry.block) }), !block.receipts.isEmpty else {
+            throw .unavailable("the body of block \(entry.block) is not stored")
+        }
+        let transactionIndex = Int(entry.record.transactionIndex)
+        guard transactionIndex < block.receipts.count else {
+            throw .storage("block \(entry.block) has \(block.receipts.count) receipts, none at index \(transactionIndex)")
+        }
+        // The block-wide log index, less the logs of the receipts before this one: the log's place in its receipt.
+        var before = 0
+        for encoded in block.receipts[..<transactionIndex] {
+            do throws(RLPError) { before += try Receipt(encoded: encoded).logs.count } catch {
+                throw .storage("a stored receipt of block \(entry.block) does not decode: \(error)")
+            }
+        }
+        guard Int(entry.logIndex) >= before else { throw .storage("log \(entry.logIndex) of block \(entry.block) is before its transaction's receipt") }
+        let isMint = role == .mint
+        return ProofBundle.Event(
+            role: role, blockNumber: entry.block, transactionIndex: transactionIndex, logPosition: Int(entry.logIndex) - before,
+            receipt: block.receipts[transactionIndex], receiptProof: OrderedTrie.proof(block.receipts, index: transactionIndex),
+            transaction: isMint ? block.transactions[transactionIndex] : nil,
+            transactionProof: isMint ? OrderedTrie.proof(block.transactions, index: transactionIndex) : nil)
+    }
+
+    private func wrap<T>(_ body: () throws(IndexError) -> T) throws(ProofError) -> T {
+        do throws(IndexError) { return try body() } catch { throw .storage("index: \(error)") }
+    }
+
+    private func wrap<T>(_ body: () throws(StoreError) -> T) throws(ProofError) -> T {
+        do throws(StoreError) { return try body() } catch { throw .storage("\(error)") }
+    }
+}

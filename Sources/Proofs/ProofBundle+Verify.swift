@@ -1,0 +1,178 @@
+public import EthPrimitives
+internal import EthCrypto
+internal import EthRLP
+internal import EthTrie
+internal import EthTypes
+internal import AssetIndex
+
+extension ProofBundle {
+    /// Headers a bundle may carry: about 60 MB of RLP. A longer span needs an anchor nearer the events.
+    public static let maxHeaders = 100_000
+
+    /// What a bundle proved, one statement per line, for people to read.
+    public struct Verified: Equatable, Sendable {
+        public var statements: [String]
+    }
+
+    /// Checks the bundle against the block hashes the verifier trusts, with no network: the header chain links
+    /// and hashes up to a trusted anchor; each event's receipt (and transaction) is in its block by a
+    /// Merkle-Patricia proof against the header's root; each log decodes to what its role needs; the minter is
+    /// recovered from the transaction's signature; and the claim says exactly what the events prove.
+    /// A pure function: the first failed check is thrown, naming the block and what failed.
+    public func verify(trusting trusted: Set<Hash32>) throws(ProofError) -> Verified {
+        let chain = try verifiedHeaders()
+        guard trusted.contains(anchor.hash) else { throw .untrustedAnchor(number: anchor.number, hash: anchor.hash) }
+
+        var mints: [(event: Int, sender: Address, transactionHash: Hash32, block: UInt64)] = []
+        var aigc: [(promptHash: Hash32, aigcDataHash: Hash32, block: UInt64)] = []
+        var ownership: [(owner: Address?, block: UInt64)] = []
+        var seen: [String: Int] = [:]
+        for (i, event) in events.enumerated() {
+            func fail(_ reason: String) -> ProofError { .event(index: i, block: event.blockNumber, reason: reason) }
+            // A log may prove a mint and an ownership record at once, but not the same role twice: that would back
+            // a claim of two records with one.
+            let position = "\(event.role)/\(event.blockNumber)/\(event.transactionIndex)/\(event.logPosition)"
+            if let earlier = seen.updateValue(i, forKey: position) { throw fail("the same log in the same role as event \(earlier)") }
+            guard let header = chain[event.blockNumber] else { throw fail("no header of this block in the bundle") }
+            let receiptBytes = try proven(event.receipt, by: event.receiptProof, root: header.receiptsRoot, index: event.transactionIndex, what: "receipt", fail)
+            let receipt: Receipt
+            do throws(RLPError) { receipt = try Receipt(encoded: receiptBytes) } catch { throw fail("receipt does not decode: \(error)") }
+            guard event.logPosition < receipt.logs.count else { throw fail("the receipt has \(receipt.logs.count) logs, no log at position \(event.logPosition)") }
+            let log = receipt.logs[event.logPosition]
+            guard log.address == claim.contract else { throw fail("the log is from \(log.address.hex), not the claimed contract") }
+            let decoded: TokenEvent?
+            do throws(EventDecodingError) { decoded = try TokenEvent(log: log) } catch { throw fail("the log does not decode: \(error)") }
+            guard let token = decoded else { throw fail("the log is no token event") }
+
+            switch event.role {
+            case .mint:
+                guard token.mints(claim.tokenId) else { throw fail("the log is not a mint of token \(claim.tokenId.quantity)") }
+                guard let transactionBytes = event.transaction, let transactionProof = event.transactionProof else {
+                    throw fail("a mint event needs its transaction and the transaction's proof")
+                }
+                let proven = try self.proven(transactionBytes, by: transactionProof, root: header.transactionsRoot, index: event.transactionIndex, what: "transaction", fail)
+                let transaction: Transaction
+                do throws(TransactionError) { transaction = try Transaction(encoded: proven) } catch { throw fail("the transaction does not decode: \(error)") }
+                if let chainId = transaction.fields.chainId, chainId != UInt256(self.chainId) {
+                    throw fail("the transaction is signed for chain \(chainId.quantity), the bundle is for \(Hex.quantity(self.chainId))")
+                }
+                let sender: Address
+                do throws(TransactionError) { sender = try transaction.recoverSender() } catch { throw fail("the sender does not recover: \(error)") }
+                mints.append((i, sender, keccak256(proven), event.blockNumber))
+            case .aigc:
+                guard let hashes = token.aigcHashes(of: claim.tokenId) else { throw fail("the log is no ERC-7007 record of token \(claim.tokenId.quantity)") }
+                aigc.append((hashes.prompt, hashes.output, event.blockNumber))
+            case .ownership:
+                guard case .erc721Transfer(_, let to, let tokenId) = token, tokenId == claim.tokenId else {
+                    throw fail("the log is not an ERC-721 transfer of token \(claim.tokenId.quantity)")
+                }
+                ownership.append((to == .zero ? nil : to, event.blockNumber))
+            }
+        }
+        return try match(mints: mints, aigc: aigc, ownership: ownership)
+    }
+
+    /// The headers, decoded, checked to run consecutively with each `parentHash` the hash of the one before,
+    /// and to end at the anchor; by number.
+    private func verifiedHeaders() throws(ProofError) -> [UInt64: Header] {
+        guard !headers.isEmpty else { throw .headerChain(block: anchor.number, reason: "the bundle has no headers") }
+        guard headers.count <= Self.maxHeaders else {
+            throw .headerChain(block: anchor.number, reason: "\(headers.count) headers, more than \(Self.maxHeaders)")
+        }
+        var chain: [UInt64: Header] = [:]
+        var previous: Header?
+        for (i, bytes) in headers.enumerated() {
+            let header: Header
+            do throws(HeaderError) { header = try Header(rlp: bytes) } catch {
+                throw .headerChain(block: previous.map { $0.number + 1 } ?? 0, reason: "headers[\(i)] does not decode: \(error)")
+            }
+            if let previous {
+                guard header.number == previous.number + 1 else {
+                    throw .headerChain(block: header.number, reason: "follows block \(previous.number); headers must be consecutive")
+                }
+                guard header.parentHash == previous.hash else {
+                    throw .headerChain(block: header.number, reason: "parentHash \(header.parentHash.hex) is not the hash of block \(previous.number), \(previous.hash.hex)")
+                }
+            }
+            chain[header.number] = header
+            previous = header
+        }
+        guard let last = previous, last.number == anchor.number, last.hash == anchor.hash else {
+            throw .headerChain(block: previous?.number ?? 0, reason: "the last header is not the anchor (block \(anchor.number), \(anchor.hash.hex))")
+        }
+        return chain
+    }
+
+    /// The value a Merkle-Patricia proof shows under item `index` of a block's list: it must be `claimed`.
+    private func proven(_ claimed: [UInt8], by proof: [[UInt8]], root: Hash32, index: Int, what: String,
+                        _ fail: (String) -> ProofError) throws(ProofError) -> [UInt8] {
+        let value: [UInt8]?
+        do throws(TrieError) { value = try MerklePatriciaTrie.verify(root: root, key: OrderedTrie.key(index), proof: proof) } catch {
+            throw fail("\(what) proof against the header's root: \(error)")
+        }
+        guard let value else { throw fail("the \(what) proof shows no item \(index) in the block") }
+        guard value == claimed else { throw fail("the \(what) is not the one the proof shows at index \(index)") }
+        return value
+    }
+
+    /// The claim must say exactly what the events proved: every claimed part backed, nothing proved left out.
+    private func match(mints: [(event: Int, sender: Address, transactionHash: Hash32, block: UInt64)],
+                       aigc: [(promptHash: Hash32, aigcDataHash: Hash32, block: UInt64)],
+                       ownership: [(owner: Address?, block: UInt64)]) throws(ProofError) -> Verified {
+        let token = "token \(claim.tokenId.quantity) of \(claim.contract.hex)"
+        var statements = ["anchor: block \(anchor.number) \(anchor.hash.hex), trusted; \(headers.count) headers link to it"]
+        switch (claim.minter, mints.first) {
+        case (nil, nil): break
+        case (let minter?, let mint?) where mints.count == 1:
+            guard minter.address == mint.sender else { throw .claim("minter \(minter.address.hex), but the mint transaction was signed by \(mint.sender.hex)") }
+            guard minter.transactionHash == mint.transactionHash, minter.blockNumber == mint.block else {
+                throw .claim("the minter's transaction or block is not the proven mint's (\(mint.transactionHash.hex), block \(mint.block))")
+            }
+            statements.append("minted by \(minter.address.hex) in block \(minter.blockNumber), transaction \(minter.transactionHash.hex) (sender recovered from its signature)")
+        default:
+            throw .claim("\(claim.minter == nil ? "no minter" : "a minter") is claimed, and \(mints.count) mint events are given")
+        }
+        guard claim.aigc.count == aigc.count else { throw .claim("\(claim.aigc.count) AIGC records claimed, \(aigc.count) proven") }
+        for (claimed, proven) in zip(claim.aigc, aigc) {
+            guard claimed.promptHash == proven.promptHash, claimed.aigcDataHash == proven.aigcDataHash, claimed.blockNumber == proven.block else {
+                throw .claim("the AIGC record of block \(claimed.blockNumber) is not the one proven in block \(proven.block)")
+            }
+            statements.append("AIGC record in block \(proven.block): prompt hash \(proven.promptHash.hex), output hash \(proven.aigcDataHash.hex)")
+        }
+        switch (claim.owner, ownership.first) {
+        case (nil, nil): break
+        case (let owner?, let proven?) where ownership.count == 1:
+            guard owner.address == proven.owner, owner.blockNumber == proven.block else {
+                throw .claim("owner \(owner.address?.hex ?? "none (burned)") in block \(owner.blockNumber), but the proven transfer gives it to \(proven.owner?.hex ?? "none (a burn)") in block \(proven.block)")
+            }
+            statements.append(owner.address.map { "transferred to \($0.hex) in block \(owner.blockNumber)" } ?? "burned in block \(owner.blockNumber)")
+            statements.append("not proven by this bundle: that no later transfer moved it; that rests on the node having verified every block's logs bloom up to the anchor")
+        default:
+            throw .claim("\(claim.owner == nil ? "no owner" : "an owner") is claimed, and \(ownership.count) ownership events are given")
+        }
+        statements.insert("\(token):", at: 0)
+        return Verified(statements: statements)
+    }
+}
+
+extension TokenEvent {
+    /// Whether the event mints `tokenId` (ERC-721 or ERC-1155, from the zero address).
+    func mints(_ tokenId: UInt256) -> Bool {
+        switch self {
+        case .erc721Transfer(let from, _, let id): return from == .zero && id == tokenId
+        case .transferSingle(_, let from, _, let id, _): return from == .zero && id == tokenId
+        case .transferBatch(_, let from, _, let ids, _): return from == .zero && ids.contains(tokenId)
+        default: return false
+        }
+    }
+
+    /// The prompt and output hashes an ERC-7007 event records for `tokenId`.
+    func aigcHashes(of tokenId: UInt256) -> (prompt: Hash32, output: Hash32)? {
+        switch self {
+        case .aigcData(let id, let prompt, let output, _) where id == tokenId: return (prompt, output)
+        case .aigcUpdate(let id, let prompt, let output) where id == tokenId: return (prompt, output)
+        case .aigcDraftMint(_, let id, let prompt, let output, _, _) where id == tokenId: return (prompt, keccak256(output))
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,215 @@
+public import EthPrimitives
+public import EthRPC
+
+/// A proof bundle (DESIGN.md §6, version 1): a claim about one token and everything needed to check it with no
+/// network, given one trusted block hash (the anchor).
+///
+///     {
+///       "version": 1, "chainId": QUANTITY,
+///       "claim": { "contract": ADDRESS, "tokenId": QUANTITY,
+///                  "minter": { "address", "transactionHash", "blockNumber" } | null,
+///                  "aigc": [ { "promptHash", "aigcDataHash", "blockNumber" } ],
+///                  "owner": { "address": ADDRESS | null (burned), "blockNumber" } | null },
+///       "events": [ { "role": "mint" | "aigc" | "ownership", "blockNumber", "transactionIndex", "logPosition",
+///                     "receipt": DATA, "receiptProof": [DATA], "transaction": DATA?, "transactionProof": [DATA]? } ],
+///       "headers": [DATA],            // RLP, ascending and consecutive, ending at the anchor
+///       "anchor": { "number": QUANTITY, "hash": HASH }
+///     }
+///
+/// `logPosition` is the log's place among its receipt's logs (a block-wide log index cannot be checked from one
+/// receipt). Mint events carry the transaction, so the verifier recovers the minter itself.
+public struct ProofBundle: Equatable, Sendable {
+    public static let version: UInt64 = 1
+
+    public var chainId: UInt64
+    public var claim: Claim
+    public var events: [Event]
+    public var headers: [[UInt8]]
+    public var anchor: (number: UInt64, hash: Hash32)
+
+    /// What the bundle asserts about a token.
+    public struct Claim: Equatable, Sendable {
+        public var contract: Address
+        public var tokenId: UInt256
+        public var minter: Minter?
+        public var aigc: [Aigc]
+        public var owner: Owner?
+    }
+
+    /// The recovered sender of the token's first mint transaction.
+    public struct Minter: Equatable, Sendable {
+        public var address: Address
+        public var transactionHash: Hash32
+        public var blockNumber: UInt64
+    }
+
+    /// An ERC-7007 record of the token.
+    public struct Aigc: Equatable, Sendable {
+        public var promptHash: Hash32
+        public var aigcDataHash: Hash32
+        public var blockNumber: UInt64
+    }
+
+    /// The token's last ERC-721 ownership record up to the anchor; `address` is `nil` when it was a burn.
+    public struct Owner: Equatable, Sendable {
+        public var address: Address?
+        public var blockNumber: UInt64
+    }
+
+    /// Which part of the claim an event proves.
+    public enum Role: String, Sendable, CaseIterable {
+        case mint, aigc, ownership
+    }
+
+    /// One log the claim rests on, with the receipt holding it and its proof against the block's `receiptsRoot`.
+    public struct Event: Equatable, Sendable {
+        public var role: Role
+        public var blockNumber: UInt64
+        public var transactionIndex: Int
+        public var logPosition: Int
+        public var receipt: [UInt8]
+        public var receiptProof: [[UInt8]]
+        /// The emitting transaction and its proof against `transactionsRoot` (mint events).
+        public var transaction: [UInt8]?
+        public var transactionProof: [[UInt8]]?
+    }
+
+    public static func == (a: ProofBundle, b: ProofBundle) -> Bool {
+        a.chainId == b.chainId && a.claim == b.claim && a.events == b.events && a.headers == b.headers
+            && a.anchor.number == b.anchor.number && a.anchor.hash == b.anchor.hash
+    }
+}
+
+// MARK: - JSON
+
+extension ProofBundle {
+    /// The bundle as JSON (the shape above).
+    public var json: JSONValue {
+        func data(_ bytes: [UInt8]) -> JSONValue { .string(Hex.encode(bytes)) }
+        func quantity(_ value: UInt64) -> JSONValue { .string(Hex.quantity(value)) }
+        let claimJSON: JSONValue = [
+            "contract": .string(claim.contract.hex), "tokenId": .string(claim.tokenId.quantity),
+            "minter": claim.minter.map { m in
+                ["address": .string(m.address.hex), "transactionHash": .string(m.transactionHash.hex), "blockNumber": quantity(m.blockNumber)]
+            } ?? .null,
+            "aigc": .array(claim.aigc.map { a in
+                ["promptHash": .string(a.promptHash.hex), "aigcDataHash": .string(a.aigcDataHash.hex), "blockNumber": quantity(a.blockNumber)]
+            }),
+            "owner": claim.owner.map { o in ["address": o.address.map { .string($0.hex) } ?? .null, "blockNumber": quantity(o.blockNumber)] } ?? .null,
+        ]
+        let eventsJSON: [JSONValue] = events.map { e in
+            var object: [String: JSONValue] = [
+                "role": .string(e.role.rawValue), "blockNumber": quantity(e.blockNumber),
+                "transactionIndex": quantity(UInt64(e.transactionIndex)), "logPosition": quantity(UInt64(e.logPosition)),
+                "receipt": data(e.receipt), "receiptProof": .array(e.receiptProof.map(data)),
+            ]
+            if let transaction = e.transaction { object["transaction"] = data(transaction) }
+            if let proof = e.transactionProof { object["transactionProof"] = .array(proof.map(data)) }
+            return .object(object)
+        }
+        return [
+            "version": .int(Int64(Self.version)), "chainId": quantity(chainId), "claim": claimJSON,
+            "events": .array(eventsJSON), "headers": .array(headers.map(data)),
+            "anchor": ["number": quantity(anchor.number), "hash": .string(anchor.hash.hex)],
+        ]
+    }
+
+    /// Reads a bundle, refusing any field of the wrong type or form by its path.
+    public init(json: JSONValue) throws(ProofError) {
+        let root = Reader(value: json, path: "")
+        guard try root.field("version").value == .int(Int64(Self.version)) else {
+            throw .malformed(field: "version", reason: "this build reads version \(Self.version) (a JSON number)")
+        }
+        chainId = try root.field("chainId").quantity()
+        let c = try root.field("claim")
+        let minter = try c.optionalField("minter")
+        let owner = try c.optionalField("owner")
+        claim = Claim(
+            contract: try c.field("contract").address(), tokenId: try c.field("tokenId").uint256(),
+            minter: try minter.map { m throws(ProofError) in
+                Minter(address: try m.field("address").address(), transactionHash: try m.field("transactionHash").hash(),
+                       blockNumber: try m.field("blockNumber").quantity())
+            },
+            aigc: try c.field("aigc").array().map { a throws(ProofError) in
+                Aigc(promptHash: try a.field("promptHash").hash(), aigcDataHash: try a.field("aigcDataHash").hash(),
+                     blockNumber: try a.field("blockNumber").quantity())
+            },
+            owner: try owner.map { o throws(ProofError) in
+                Owner(address: try o.optionalField("address")?.address(), blockNumber: try o.field("blockNumber").quantity())
+            })
+        events = try root.field("events").array().map { e throws(ProofError) in
+            let roleName = try e.field("role").string()
+            guard let role = Role(rawValue: roleName) else {
+                throw .malformed(field: e.path + ".role", reason: "\"\(roleName)\" is none of \(Role.allCases.map(\.rawValue))")
+            }
+            return Event(
+                role: role, blockNumber: try e.field("blockNumber").quantity(),
+                transactionIndex: Int(try e.field("transactionIndex").quantity(max: UInt64(Int32.max))),
+                logPosition: Int(try e.field("logPosition").quantity(max: UInt64(Int32.max))),
+                receipt: try e.field("receipt").data(), receiptProof: try e.field("receiptProof").array().map { p throws(ProofError) in try p.data() },
+                transaction: try e.optionalField("transaction")?.data(),
+                transactionProof: try e.optionalField("transactionProof")?.array().map { p throws(ProofError) in try p.data() })
+        }
+        headers = try root.field("headers").array().map { h throws(ProofError) in try h.data() }
+        let a = try root.field("anchor")
+        anchor = (try a.field("number").quantity(), try a.field("hash").hash())
+    }
+
+    /// A JSON value with its path in the bundle, for errors that say where.
+    private struct Reader {
+        let value: JSONValue
+        let path: String
+
+        func field(_ name: String) throws(ProofError) -> Reader {
+            guard let child = try optionalField(name) else { throw .malformed(field: join(name), reason: "missing") }
+            return child
+        }
+
+        /// A member that may be absent or null.
+        func optionalField(_ name: String) throws(ProofError) -> Reader? {
+            guard case .object(let members) = value else { throw .malformed(field: path.isEmpty ? "(top level)" : path, reason: "not an object") }
+            guard let child = members[name], child != .null else { return nil }
+            return Reader(value: child, path: join(name))
+        }
+
+        private func join(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
+
+        func array() throws(ProofError) -> [Reader] {
+            guard case .array(let items) = value else { throw .malformed(field: path, reason: "not an array") }
+            return items.enumerated().map { Reader(value: $0.element, path: "\(path)[\($0.offset)]") }
+        }
+
+        func string() throws(ProofError) -> String {
+            guard case .string(let s) = value else { throw .malformed(field: path, reason: "a \(value.typeName), not a string") }
+            return s
+        }
+
+        func quantity(max: UInt64 = .max) throws(ProofError) -> UInt64 {
+            let s = try string()
+            let n: UInt64
+            do throws(HexError) { n = try Hex.quantity(s) } catch { throw .malformed(field: path, reason: "\(error)") }
+            guard n <= max else { throw .malformed(field: path, reason: "\(n) is larger than \(max)") }
+            return n
+        }
+
+        func uint256() throws(ProofError) -> UInt256 {
+            let s = try string()
+            do throws(HexError) { return try UInt256(quantity: s) } catch { throw .malformed(field: path, reason: "\(error)") }
+        }
+
+        func data() throws(ProofError) -> [UInt8] {
+            let s = try string()
+            do throws(HexError) { return try Hex.decode(s) } catch { throw .malformed(field: path, reason: "\(error)") }
+        }
+
+        func address() throws(ProofError) -> Address {
+            let s = try string()
+            do throws(HexError) { return try Address(hex: s) } catch { throw .malformed(field: path, reason: "\(error)") }
+        }
+
+        func hash() throws(ProofError) -> Hash32 {
+            let s = try string()
+            do throws(HexError) { return try Hash32(hex: s) } catch { throw .malformed(field: path, reason: "\(error)") }
+        }
+    }
+}

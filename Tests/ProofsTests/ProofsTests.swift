@@ -1,0 +1,152 @@
+import AssetIndex
+import DevChain
+import EthCrypto
+import EthPrimitives
+import EthRPC
+import EthTypes
+import Foundation
+import Ingest
+import Store
+import Testing
+
+@testable import Proofs
+
+/// Proof bundles built from a dev chain indexed into a real LevelDB, checked with no store at all: every token's
+/// bundle verifies and says what the generator's own record says; every kind of tampering is caught by name.
+@Suite("Proof bundles")
+struct ProofsTests {
+    /// One indexed chain for the suite (building it is the slow part).
+    final class Fixture: Sendable {
+        let chain: DevChain
+        let index: AssetIndex
+        let path: String
+
+        init() throws {
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let spec = try Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
+            var chain = DevChain(seed: 11)
+            chain.grow(to: 400)
+            path = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-proofs-\(UUID().uuidString)").path
+            index = AssetIndex(store: try LevelDB(path: path))
+            let ingestor = Ingestor(index: index, spec: spec, watched: Set(DevChain.Contract.allCases.map(\.address)))
+            var parent: Header?
+            for block in chain.blocks {
+                try ingestor.ingest(block.rpc, receipts: block.receipts, parent: parent)
+                parent = block.header
+            }
+            self.chain = chain
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    static let fixture = Result { try Fixture() }
+    static let visions = DevChain.Contract.visions.address
+
+    var fixture: Fixture { get throws { try Self.fixture.get() } }
+
+    func bundle(_ token: UInt64, anchor: UInt64? = nil) throws -> ProofBundle {
+        try ProofBuilder(index: fixture.index, chainId: DevChain.chainId).bundle(contract: Self.visions, tokenId: UInt256(token), anchor: anchor)
+    }
+
+    var head: Hash32 { get throws { try #require(try fixture.index.cursor()).hash } }
+
+    @Test func tokensBundlesVerifyAndMatchTheGeneratorsRecord() throws {
+        let record = try fixture.chain.record
+        #expect(record.mintedTokens >= 20)
+        // Every ninth token, the first and the last: each bundle carries and checks hundreds of headers.
+        for token in Set(stride(from: 1, through: record.mintedTokens, by: 9)).union([1, record.mintedTokens]).sorted() {
+            let bundle = try bundle(token)
+            // Through JSON bytes and back: what a user saves and later checks.
+            let reread = try ProofBundle(json: try JSONValue(parsing: bundle.json.serialized()))
+            #expect(reread == bundle)
+            let verified = try reread.verify(trusting: [try head])
+            let provenance = try #require(record.provenance[token])
+            #expect(reread.claim.minter?.address == provenance.minter, "minter of token \(token)")
+            #expect(reread.claim.aigc.first?.promptHash == keccak256(provenance.prompt))
+            #expect(reread.claim.aigc.first?.aigcDataHash == keccak256(provenance.output))
+            #expect(reread.claim.owner?.address == record.owners[token], "owner of token \(token)")
+            #expect(verified.statements.contains { $0.hasPrefix("minted by \(provenance.minter.hex)") })
+        }
+    }
+
+    @Test func anEarlierAnchorGivesTheOwnershipOfThatBlock() throws {
+        let full = try bundle(1)
+        let mintBlock = try #require(full.claim.minter?.blockNumber)
+        let early = try bundle(1, anchor: mintBlock)
+        #expect(early.anchor.number == mintBlock)
+        #expect(early.headers.count == 1)
+        #expect(early.claim.owner?.blockNumber == mintBlock)
+        #expect(throws: ProofError.untrustedAnchor(number: mintBlock, hash: early.anchor.hash)) { try early.verify(trusting: [try head]) }
+        _ = try early.verify(trusting: [early.anchor.hash])
+    }
+
+    @Test func nothingIndexedIsNotABundle() throws {
+        #expect(throws: ProofError.self) { try bundle(10_000) }
+        #expect(throws: ProofError.self) { try bundle(1, anchor: 1_000_000) }
+    }
+
+    /// Each change to a good bundle, and the error kind it must meet.
+    static let tamperings: [(name: String, change: @Sendable (inout ProofBundle) -> Void, expect: @Sendable (ProofError) -> Bool)] = [
+        ("a byte of a middle header", { $0.headers[$0.headers.count / 2][40] ^= 1 }, { if case .headerChain = $0 { true } else { false } }),
+        ("a header left out", { $0.headers.remove(at: $0.headers.count / 2) }, { if case .headerChain = $0 { true } else { false } }),
+        ("the anchor hash", { $0.anchor.hash = Hash32(bytes: [UInt8](repeating: 7, count: 32))! }, { if case .headerChain = $0 { true } else { false } }),
+        ("a byte of the mint receipt", { $0.events[0].receipt[$0.events[0].receipt.count - 1] ^= 1 }, { if case .event(0, _, _) = $0 { true } else { false } }),
+        ("a receipt proof node dropped", { $0.events[0].receiptProof.removeLast() }, { if case .event(0, _, _) = $0 { true } else { false } }),
+        ("another log of the receipt", { $0.events[0].logPosition += 1 }, { if case .event(0, _, _) = $0 { true } else { false } }),
+        ("another transaction index", { $0.events[0].transactionIndex += 1 }, { if case .event(0, _, _) = $0 { true } else { false } }),
+        ("the mint's transaction left out", { $0.events[0].transaction = nil }, { if case .event(0, _, _) = $0 { true } else { false } }),
+        ("a byte of the mint transaction", { $0.events[0].transaction![20] ^= 1 }, { if case .event(0, _, _) = $0 { true } else { false } }),
+        ("the bundle's chain id", { $0.chainId += 1 }, { if case .event(0, _, _) = $0 { true } else { false } }),
+        ("the claimed minter", { $0.claim.minter!.address = Address(bytes: [UInt8](repeating: 9, count: 20))! }, { if case .claim = $0 { true } else { false } }),
+        ("the claimed owner", { $0.claim.owner!.address = Address(bytes: [UInt8](repeating: 9, count: 20))! }, { if case .claim = $0 { true } else { false } }),
+        ("the claimed prompt hash", { $0.claim.aigc[0].promptHash = Hash32(bytes: [UInt8](repeating: 9, count: 32))! }, { if case .claim = $0 { true } else { false } }),
+        ("an AIGC record claimed without its event", { $0.events.removeAll { $0.role == .aigc } }, { if case .claim = $0 { true } else { false } }),
+        ("the mint event relabelled as ownership", { $0.events[0].role = .ownership }, { if case .claim = $0 { true } else { false } }),
+        ("the AIGC event given twice", { b in
+            b.events.append(b.events.first { $0.role == .aigc }!)
+            b.claim.aigc.append(b.claim.aigc[0])
+        }, { if case .event(_, _, let reason) = $0 { reason.hasPrefix("the same log") } else { false } }),
+        ("another token claimed", { $0.claim.tokenId = $0.claim.tokenId + UInt256(1) }, { if case .event(0, _, _) = $0 { true } else { false } }),
+    ]
+
+    @Test(arguments: 0..<Self.tamperings.count)
+    func tamperingIsCaught(_ i: Int) throws {
+        let (name, change, expect) = Self.tamperings[i]
+        let good = try bundle(2)
+        _ = try good.verify(trusting: [try head])
+        var bad = good
+        change(&bad)
+        let trusted: Set<Hash32> = [try head]
+        do throws(ProofError) {
+            _ = try bad.verify(trusting: trusted)
+            Issue.record("\(name): verified")
+        } catch {
+            #expect(expect(error), "\(name): \(error)")
+        }
+    }
+
+    @Test func malformedBundlesNameTheField() throws {
+        let good = try bundle(3).json
+        guard case .object(var members) = good, case .object(var claim)? = members["claim"] else { throw ProofError.claim("shape") }
+        claim["tokenId"] = "0x01"
+        members["claim"] = .object(claim)
+        #expect(throws: ProofError.malformed(field: "claim.tokenId", reason: "\(HexError.leadingZeros)")) { try ProofBundle(json: .object(members)) }
+        members = good.objectMembers
+        members["headers"] = .array([.string("0xzz")])
+        #expect(throws: ProofError.self) { try ProofBundle(json: .object(members)) }
+        members = good.objectMembers
+        members["version"] = 2
+        #expect(throws: ProofError.malformed(field: "version", reason: "this build reads version 1 (a JSON number)")) { try ProofBundle(json: .object(members)) }
+        members = good.objectMembers
+        members["anchor"] = nil
+        #expect(throws: ProofError.malformed(field: "anchor", reason: "missing")) { try ProofBundle(json: .object(members)) }
+    }
+}
+
+extension JSONValue {
+    var objectMembers: [String: JSONValue] {
+        if case .object(let members) = self { return members }
+        return [:]
+    }
+}
