@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A real third-party client against `provenant serve`: web3.py's normal calls (chain id, block number, get_logs)
 and make_request for the asset_* methods, cross-checked against each other. Usage: web3-check.py path/to/provenant"""
+import json
 import socket
 import subprocess
 import sys
@@ -57,6 +58,18 @@ def main(binary):
             assert prompt.startswith("a lighthouse"), prompt
             mint = next(log for log in logs if int.from_bytes(log["topics"][3], "big") == 1)
             assert provenance["minter"]["transactionHash"] == "0x" + bytes(mint["transactionHash"]).hex(), provenance
+            passed += 1
+
+            # A proof bundle of token 1 through the client, checked offline by `provenant verify` against the
+            # head hash the client reads itself; its minting transaction is the one web3.py's own get_logs found.
+            bundle = w3.provider.make_request("asset_proof", [visions, "0x1"])["result"]
+            assert bundle["claim"]["minter"]["transactionHash"] == "0x" + bytes(mint["transactionHash"]).hex(), bundle["claim"]
+            head = "0x" + bytes(w3.eth.get_block("latest")["hash"]).hex()
+            with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+                json.dump(bundle, f)
+                f.flush()
+                verified = subprocess.run([binary, "verify", f.name, "--trust", head], capture_output=True, text=True)
+            assert verified.returncode == 0 and verified.stdout.startswith("VERIFIED"), verified.stdout + verified.stderr
             passed += 1
 
             error = w3.provider.make_request("asset_ownerOf", ["0x1234", "0x1"])

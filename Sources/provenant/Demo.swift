@@ -6,6 +6,7 @@ import EthRPC
 import EthUpstream
 import Foundation
 import NodeConfig
+import Proofs
 import Server
 import Synchronization
 
@@ -20,7 +21,8 @@ struct Demo: AsyncParsableCommand {
             original hashes. A node syncs from both into a temporary LevelDB directory, verifying every block, \
             names the liar with its evidence, indexes the AI-asset contracts (ERC-721 with ERC-4907 rentals and \
             ERC-7007 provenance, ERC-1155, ERC-20 shares), and then serves JSON-RPC. It prints example queries as \
-            curl commands with the answers the server gave, and keeps following the dev chain, which grows a \
+            curl commands with the answers the server gave, and a token's proof bundle (asset_proof) checked as \
+            provenant verify checks it, offline. It keeps following the dev chain, which grows a \
             block every --block-time-ms, until Ctrl-C. Needs no network. --exit stops after the examples.
             """)
 
@@ -128,6 +130,7 @@ struct Demo: AsyncParsableCommand {
             print("$ curl -s -X POST -H 'Content-Type: application/json' \(url) -d '\(body)'")
             print(String(decoding: answer, as: UTF8.self))
         }
+        try await showProof(transport: transport, url: url, visions: visions)
         print("")
         fflush(nil)
         if exit {
@@ -139,6 +142,32 @@ struct Demo: AsyncParsableCommand {
         print("Serving on \(url) and following the dev chain (a block every \(blockTimeMs) ms); Ctrl-C stops.")
         fflush(nil)
         try await services.value
+    }
+}
+
+extension Demo {
+    /// Fetches token 1's proof bundle from the node, saves it, and checks it as `provenant verify` does: with no
+    /// network and no data directory, trusting only the indexed head's hash.
+    func showProof(transport: HTTPTransport, url: String, visions: String) async throws {
+        let body = #"{"jsonrpc":"2.0","id":1,"method":"asset_proof","params":["\#(visions)","0x1"]}"#
+        let answer = try JSONValue(parsing: try await transport.post(Array(body.utf8), timeout: .seconds(10)))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-demo-bundle-\(UUID().uuidString).json")
+        guard let result = answer["result"] else { throw CLIError("asset_proof answered \(String(decoding: answer.serialized(), as: UTF8.self))") }
+        try Data(result.serialized()).write(to: file)
+        let bundle = try ProofBundle(json: result)
+        // The trusted hash comes from the node's status, not from the bundle: the user trusts their node's head.
+        let statusBody = #"{"jsonrpc":"2.0","id":2,"method":"asset_status","params":[]}"#
+        let status = try JSONValue(parsing: try await transport.post(Array(statusBody.utf8), timeout: .seconds(5)))
+        guard case .string(let head)? = status["result"]?["indexed"]?["hash"], let trusted = try? Hash32(hex: head) else {
+            throw CLIError("asset_status has no indexed head hash")
+        }
+        print("")
+        print("A proof bundle of token 1 (mint with its signed transaction, AIGC record, last transfer; receipt and transaction proofs; \(bundle.headers.count) headers), checked offline:")
+        print("$ curl -s -X POST -H 'Content-Type: application/json' \(url) -d '\(body)' > bundle.json    # saved as \(file.path)")
+        print("$ provenant verify bundle.json --trust \(trusted.hex)    # the indexed head's hash, from asset_status")
+        let verified = try bundle.verify(trusting: [trusted])
+        print("VERIFIED \(verified.statements[0])")
+        for statement in verified.statements.dropFirst() { print("  \(statement)") }
     }
 }
 

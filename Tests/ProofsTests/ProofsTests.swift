@@ -70,6 +70,16 @@ struct ProofsTests {
         }
     }
 
+    @Test func anERC1155IdProvesItsMintAndNoOwner() throws {
+        let editions = DevChain.Contract.editions.address
+        let id = try #require(try fixture.chain.record.editions.keys.min())
+        let bundle = try ProofBuilder(index: fixture.index, chainId: DevChain.chainId).bundle(contract: editions, tokenId: UInt256(id))
+        #expect(bundle.claim.owner == nil, "ERC-1155 ids have holders, not an owner")
+        #expect(bundle.events.map(\.role) == [.mint])
+        let verified = try bundle.verify(trusting: [try head])
+        #expect(verified.statements.contains { $0.hasPrefix("minted by ") })
+    }
+
     @Test func anEarlierAnchorGivesTheOwnershipOfThatBlock() throws {
         let full = try bundle(1)
         let mintBlock = try #require(full.claim.minter?.blockNumber)

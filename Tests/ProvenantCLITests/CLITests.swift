@@ -53,6 +53,7 @@ struct DemoCLITests {
         #expect(result.stdout.contains(#""prompt":"0x61206c69676874686f757365"#))
         #expect(result.stdout.contains(#""standard":["erc721""#))
         #expect(!result.stdout.contains(#""error""#), "every example query answered")
+        #expect(result.stdout.contains("VERIFIED token 0x1 of "), "token 1's proof bundle checked offline")
         // The same seed gives the same index, whichever lies were caught on the way.
         let again = try CLI.run(["demo", "--blocks", "120", "--exit", "--rpc-addr", "127.0.0.1:0"])
         #expect(again.stdout.split(separator: "\n").last == result.stdout.split(separator: "\n").last)
