@@ -1,4 +1,4 @@
-public import AssetIndex
+internal import AssetIndex
 public import EthUpstream
 public import Ingest
 internal import EthPrimitives

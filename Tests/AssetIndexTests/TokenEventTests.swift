@@ -48,9 +48,9 @@ struct TokenEventTests {
                 Bool.random(using: &rng) ? Hash32(bytes: rng.bytes(32))! : Hash32(bytes: [UInt8](repeating: 0, count: 12) + rng.bytes(20))!
             }
             let log = Log(address: Self.contract, topics: topics, data: rng.bytes([0, 31, 32, 64, 96, 200].randomElement(using: &rng)!))
-            do {
+            do throws(EventDecodingError) {
                 if try TokenEvent(log: log) != nil { decoded += 1 }
-            } catch is EventDecodingError {
+            } catch {
                 malformed += 1
             }
             logs.append(IndexedLog(log: log, transactionIndex: 0, logIndex: UInt32(i)))
