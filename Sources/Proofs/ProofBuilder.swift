@@ -20,12 +20,28 @@ public struct ProofBuilder: Sendable {
         self.chainId = chainId
     }
 
-    /// The bundle for a token as of block `anchor` (the indexed head when `nil`): its first mint with the minter,
-    /// its ERC-7007 records, and its last ERC-721 ownership record, each up to the anchor.
-    public func bundle(contract: Address, tokenId: UInt256, anchor: UInt64? = nil) throws(ProofError) -> ProofBundle {
+    /// Which block a bundle anchors to.
+    public enum Anchor: Equatable, Sendable {
+        /// The indexed head (its hash is `asset_status`'s `indexed.hash`).
+        case head
+        /// A given block at or below the head: the claim is as of that block.
+        case block(UInt64)
+        /// The first multiple of `every` at or above the token's last event (the head when there is none yet),
+        /// as `provenant anchors export --every` lists them: the fewest headers a user's anchor file covers.
+        case nearest(every: UInt64)
+    }
+
+    /// The bundle for a token as of the anchor: its first mint with the minter, its ERC-7007 records, and its last
+    /// ERC-721 ownership record, each up to the anchor.
+    public func bundle(contract: Address, tokenId: UInt256, anchor: Anchor = .head) throws(ProofError) -> ProofBundle {
         guard let tip = try wrap({ () throws(IndexError) in try index.cursor() }) else { throw .unavailable("nothing is indexed yet") }
-        let anchorNumber = anchor ?? tip.number
-        guard anchorNumber <= tip.number else { throw .unavailable("anchor \(anchorNumber) is beyond the indexed head \(tip.number)") }
+        var anchorNumber: UInt64
+        switch anchor {
+        case .head, .nearest: anchorNumber = tip.number
+        case .block(let number):
+            guard number <= tip.number else { throw .unavailable("anchor \(number) is beyond the indexed head \(tip.number)") }
+            anchorNumber = number
+        }
 
         var history: [AssetIndex.HistoryEntry] = []
         var cursor: [UInt8]?
@@ -68,6 +84,13 @@ public struct ProofBuilder: Sendable {
         }
 
         let first = events.map(\.blockNumber).min()!
+        if case .nearest(let every) = anchor, every > 0 {
+            // Nothing of the token happened after its last event, so anchoring there changes no event.
+            let last = events.map(\.blockNumber).max()!
+            let (quotient, remainder) = last.quotientAndRemainder(dividingBy: every)
+            let rounded = (quotient + (remainder == 0 ? 0 : 1)).multipliedReportingOverflow(by: every)
+            if !rounded.overflow && rounded.partialValue <= tip.number { anchorNumber = rounded.partialValue }
+        }
         guard anchorNumber - first < UInt64(ProofBundle.maxHeaders) else {
             throw .tooManyHeaders("the events start at block \(first), \(anchorNumber - first + 1) headers below the anchor (at most \(ProofBundle.maxHeaders)); ask for an anchor nearer the events")
         }

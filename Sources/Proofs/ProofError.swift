@@ -24,7 +24,7 @@ public enum ProofError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformed(let field, let reason): return "bundle field \(field): \(reason)"
         case .headerChain(let block, let reason): return "header chain, block \(block): \(reason)"
         case .untrustedAnchor(let number, let hash):
-            return "the anchor (block \(number), \(hash.hex)) is not trusted: pass its hash with --trust, or a chainspec that has it as a checkpoint"
+            return "the anchor (block \(number), \(hash.hex)) is not trusted: pass its hash with --trust, an anchors file that lists it with --anchors, or a chainspec that has it as a checkpoint with --chain"
         case .event(let index, let block, let reason): return "event \(index) (block \(block)): \(reason)"
         case .claim(let reason): return "claim: \(reason)"
         case .unavailable(let reason), .tooManyHeaders(let reason): return reason

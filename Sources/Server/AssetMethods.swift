@@ -248,16 +248,23 @@ public struct AssetMethods: Sendable {
     }
 
     /// A proof bundle (DESIGN.md §6) of the token's provenance and last ownership record, anchored at
-    /// `options.anchor` (the indexed head by default); `provenant verify` checks it with no network.
+    /// `options.anchor`: the indexed head by default, a block number, or `"nearest"` (the first multiple of
+    /// `AnchorSet.defaultEvery` at or above the token's last event, as `provenant anchors export` lists them).
+    /// `provenant verify` checks it with no network.
     func proof(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
         let p = try Params(raw, names: ["contract", "tokenId", "options"], required: 2)
         let contract = try p.address(0), tokenId = try p.uint256(1)
         let options = try p.options(2, allowed: ["anchor"])
-        let anchor = try options["anchor"].flatMap { value throws(RPCError) in
-            value == .null ? nil : try Params([value], names: ["options.anchor"], required: 1).block(0)
+        var anchor = ProofBuilder.Anchor.head
+        if let value = options["anchor"], value != .null {
+            if value == .string("nearest") {
+                anchor = .nearest(every: AnchorSet.defaultEvery)
+            } else if let number = try Params([value], names: ["options.anchor"], required: 1).block(0) {
+                let tip = try head()
+                guard number <= tip.number else { throw .notFound("options.anchor: block \(number) is beyond the indexed head \(tip.number)") }
+                anchor = .block(number)
+            }
         }
-        let tip = try head()
-        if let anchor, anchor > tip.number { throw .notFound("options.anchor: block \(anchor) is beyond the indexed head \(tip.number)") }
         do throws(ProofError) {
             return try ProofBuilder(index: index, chainId: chainId).bundle(contract: contract, tokenId: tokenId, anchor: anchor).json
         } catch {

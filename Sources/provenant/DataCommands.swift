@@ -37,6 +37,12 @@ struct DataDirectory {
         index = AssetIndex(store: store, undoWindow: undoWindow)
     }
 
+    /// The chainspec the directory was filled with.
+    func chainspec() throws -> Chainspec {
+        guard let chain = try recorded()?.chain else { throw CLIError("\(path) holds no indexed chain") }
+        return try Chainspec.load(chain, directories: ChainspecDirectories.search)
+    }
+
     /// The chain and contracts the directory was filled with; nil for a directory never filled.
     func recorded() throws -> (chain: String, startBlocks: [Address: UInt64])? {
         guard let chain = try store.get(Self.chainKey) else { return nil }

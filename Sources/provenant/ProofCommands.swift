@@ -4,6 +4,7 @@ import EthRPC
 import EthTypes
 import Foundation
 import Proofs
+import Store
 
 /// `provenant proof`: writes a token's proof bundle from a data directory, as `asset_proof` answers.
 struct Proof: ParsableCommand {
@@ -17,7 +18,9 @@ struct Proof: ParsableCommand {
 
     @Argument(help: "The token's contract address.") var contract: String
     @Argument(help: "The token id: 0x-hex or decimal.") var tokenId: String
-    @Option(help: "Anchor block number (default: the indexed head).") var anchor: UInt64?
+    @Option(help: "Anchor: a block number, \"nearest\" (the first multiple of --every at or above the token's last event, as anchors export lists them) or \"latest\" (the indexed head).")
+    var anchor: String = "latest"
+    @Option(help: "Spacing of the anchors for --anchor nearest.") var every: UInt64 = AnchorSet.defaultEvery
     @Option(help: "Data directory.") var dataDir: String = "./provenant-data"
 
     func run() throws {
@@ -29,14 +32,56 @@ struct Proof: ParsableCommand {
             guard let decimal = UInt256(decimal: tokenId) else { throw CLIError("token id \(tokenId): neither 0x-hex nor decimal") }
             id = decimal
         }
+        let choice: ProofBuilder.Anchor
+        switch anchor {
+        case "latest": choice = .head
+        case "nearest":
+            guard every > 0 else { throw CLIError("--every must be at least 1") }
+            choice = .nearest(every: every)
+        default:
+            guard let number = UInt64(anchor) else { throw CLIError("--anchor \(anchor): a block number, nearest or latest") }
+            choice = .block(number)
+        }
         let directory = try DataDirectory(path: dataDir)
-        guard let chain = try directory.recorded()?.chain else { throw CLIError("\(dataDir) holds no indexed chain") }
-        let spec = try Chainspec.load(chain, directories: ChainspecDirectories.search)
+        let spec = try directory.chainspec()
         do throws(ProofError) {
-            let bundle = try ProofBuilder(index: directory.index, chainId: spec.chainId).bundle(contract: address, tokenId: id, anchor: anchor)
+            let bundle = try ProofBuilder(index: directory.index, chainId: spec.chainId).bundle(contract: address, tokenId: id, anchor: choice)
             FileHandle.standardOutput.write(Data(bundle.json.serialized() + [0x0a]))
         } catch {
             throw CLIError("\(error)")
+        }
+    }
+}
+
+/// `provenant anchors`: the block hashes a node vouches for, for verifying bundles anchored near their events.
+struct Anchors: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export block hashes this node verified, for provenant verify --anchors.",
+        subcommands: [Export.self])
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the hash of every stored block at a multiple of --every, as JSON.",
+            discussion: """
+                Run it on a node you trust and keep the file: provenant verify --anchors FILE then accepts any \
+                bundle anchored at one of these blocks (asset_proof with {"anchor":"nearest"} anchors there), \
+                whoever built the bundle.
+                """)
+
+        @Option(help: "Spacing in blocks.") var every: UInt64 = AnchorSet.defaultEvery
+        @Option(help: "Data directory.") var dataDir: String = "./provenant-data"
+
+        func run() throws {
+            guard every > 0 else { throw CLIError("--every must be at least 1") }
+            let directory = try DataDirectory(path: dataDir)
+            let spec = try directory.chainspec()
+            guard let tip = try directory.index.cursor() else { throw CLIError("\(dataDir) holds no indexed block") }
+            do throws(ProofError) {
+                let anchors = try AnchorSet.export(from: BlockStore(store: directory.store), through: tip.number, every: every, chainId: spec.chainId)
+                FileHandle.standardOutput.write(Data(anchors.json.serialized() + [0x0a]))
+            } catch {
+                throw CLIError("\(error)")
+            }
         }
     }
 }
@@ -71,6 +116,9 @@ struct Verify: ParsableCommand {
     @Option(help: "Chainspec name (from chainspec/) or path: its checkpoints are trusted anchors.")
     var chain: String?
 
+    @Option(help: "An anchors file (provenant anchors export on a node you run): its hashes are trusted anchors.")
+    var anchors: String?
+
     func run() throws {
         let parsed: ProofBundle
         var trusted = Set<Hash32>()
@@ -85,6 +133,13 @@ struct Verify: ParsableCommand {
                 trusted.formUnion(spec.checkpoints.map(\.hash))
             }
             parsed = try Self.read(bundle)
+            if let anchors {
+                let set = try Self.readAnchors(anchors)
+                guard set.chainId == parsed.chainId else {
+                    throw VerifyBlock.InputError(description: "\(anchors) lists chain \(set.chainId), the bundle is for chain \(parsed.chainId)")
+                }
+                trusted.formUnion(set.anchors.map(\.hash))
+            }
             if let chain, let spec = try? Chainspec.load(chain, directories: ChainspecDirectories.search), spec.chainId != parsed.chainId {
                 throw VerifyBlock.InputError(description: "the bundle is for chain \(parsed.chainId), --chain \(chain) is chain \(spec.chainId)")
             }
@@ -102,18 +157,29 @@ struct Verify: ParsableCommand {
         }
     }
 
-    /// The bundle in `path`: bare, or as the `result` of a JSON-RPC response.
-    static func read(_ path: String) throws -> ProofBundle {
+    /// The JSON in `path`.
+    static func json(_ path: String) throws -> JSONValue {
         let bytes: [UInt8]
         do {
             bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
             throw VerifyBlock.InputError(description: "cannot read \(path): \(error.localizedDescription)")
         }
-        var json: JSONValue
-        do throws(JSONParseError) { json = try JSONValue(parsing: bytes) } catch {
+        do throws(JSONParseError) { return try JSONValue(parsing: bytes) } catch {
             throw VerifyBlock.InputError(description: "\(path) is not JSON: \(error)")
         }
+    }
+
+    static func readAnchors(_ path: String) throws -> AnchorSet {
+        let value = try json(path)
+        do throws(ProofError) { return try AnchorSet(json: value) } catch {
+            throw VerifyBlock.InputError(description: "\(path) is not an anchors file: \(error)")
+        }
+    }
+
+    /// The bundle in `path`: bare, or as the `result` of a JSON-RPC response.
+    static func read(_ path: String) throws -> ProofBundle {
+        var json = try json(path)
         if let error = json["error"] { throw VerifyBlock.InputError(description: "\(path) holds a JSON-RPC error, not a bundle: \(String(decoding: error.serialized(), as: UTF8.self))") }
         if let result = json["result"] { json = result }
         do throws(ProofError) { return try ProofBundle(json: json) } catch {

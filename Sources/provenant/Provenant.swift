@@ -10,5 +10,5 @@ struct Provenant: AsyncParsableCommand {
             Provenant trusts no upstream: it recomputes block hashes, Merkle-Patricia roots, blooms and \
             transaction senders before it keeps anything.
             """,
-        subcommands: [Demo.self, Run.self, SyncCommand.self, Serve.self, Devnet.self, VerifyBlock.self, Proof.self, Verify.self, Reindex.self, IndexDigest.self, ImportDevChain.self, DevChainInfo.self])
+        subcommands: [Demo.self, Run.self, SyncCommand.self, Serve.self, Devnet.self, VerifyBlock.self, Proof.self, Verify.self, Anchors.self, Reindex.self, IndexDigest.self, ImportDevChain.self, DevChainInfo.self])
 }

@@ -45,7 +45,7 @@ struct ProofsTests {
 
     var fixture: Fixture { get throws { try Self.fixture.get() } }
 
-    func bundle(_ token: UInt64, anchor: UInt64? = nil) throws -> ProofBundle {
+    func bundle(_ token: UInt64, anchor: ProofBuilder.Anchor = .head) throws -> ProofBundle {
         try ProofBuilder(index: fixture.index, chainId: DevChain.chainId).bundle(contract: Self.visions, tokenId: UInt256(token), anchor: anchor)
     }
 
@@ -83,7 +83,7 @@ struct ProofsTests {
     @Test func anEarlierAnchorGivesTheOwnershipOfThatBlock() throws {
         let full = try bundle(1)
         let mintBlock = try #require(full.claim.minter?.blockNumber)
-        let early = try bundle(1, anchor: mintBlock)
+        let early = try bundle(1, anchor: .block(mintBlock))
         #expect(early.anchor.number == mintBlock)
         #expect(early.headers.count == 1)
         #expect(early.claim.owner?.blockNumber == mintBlock)
@@ -91,9 +91,32 @@ struct ProofsTests {
         _ = try early.verify(trusting: [early.anchor.hash])
     }
 
+    @Test func aNearestAnchorIsTheNextMultipleAndAnExportedAnchorSetTrustsIt() throws {
+        let head = try #require(try fixture.index.cursor()).number
+        let anchors = try AnchorSet.export(from: BlockStore(store: fixture.index.store), through: head, every: 64, chainId: DevChain.chainId)
+        #expect(anchors.anchors.map(\.number) == Array(stride(from: 0, through: head, by: 64)))
+        #expect(try AnchorSet(json: try JSONValue(parsing: anchors.json.serialized())) == anchors)
+        var nearer = 0
+        for token in [UInt64(1), 2, 3, 4, 5] {
+            let full = try bundle(token)
+            let near = try bundle(token, anchor: .nearest(every: 64))
+            let last = near.events.map(\.blockNumber).max()!
+            // The first multiple of 64 at or above the last event, or the head when there is none below it.
+            let expected = (last + 63) / 64 * 64 <= head ? (last + 63) / 64 * 64 : head
+            #expect(near.anchor.number == expected, "token \(token)")
+            #expect(near.claim == full.claim, "nothing of token \(token) happened after its last event")
+            if near.anchor.number < head { nearer += 1 }
+            // Trusted through the exported set alone, unless it fell back to the head.
+            if near.anchor.number % 64 == 0 {
+                _ = try near.verify(trusting: Set(anchors.anchors.map(\.hash)))
+            }
+        }
+        #expect(nearer > 0, "some bundle anchored below the head")
+    }
+
     @Test func nothingIndexedIsNotABundle() throws {
         #expect(throws: ProofError.self) { try bundle(10_000) }
-        #expect(throws: ProofError.self) { try bundle(1, anchor: 1_000_000) }
+        #expect(throws: ProofError.self) { try bundle(1, anchor: .block(1_000_000)) }
     }
 
     /// Each change to a good bundle, and the error kind it must meet.

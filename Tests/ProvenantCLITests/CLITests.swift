@@ -181,6 +181,18 @@ struct ProofCLITests {
             #expect(result.status == 2, "\(path)")
             #expect(result.stderr.hasPrefix("provenant verify: "), "\(result.stderr)")
         }
+        // Anchored at the next multiple of 16 after the token's last event, trusted through an exported anchor file.
+        let exported = try CLI.run(["anchors", "export", "--every", "16", "--data-dir", dir])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let anchorsFile = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-anchors-\(UUID().uuidString).json")
+        try Data(exported.stdout.utf8).write(to: anchorsFile)
+        let near = try CLI.run(["proof", Self.visions, "2", "--anchor", "nearest", "--every", "16", "--data-dir", dir])
+        let nearFile = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bundle-near-\(UUID().uuidString).json")
+        try Data(near.stdout.utf8).write(to: nearFile)
+        let byAnchors = try CLI.run(["verify", nearFile.path, "--anchors", anchorsFile.path])
+        #expect(byAnchors.status == 0, "\(byAnchors.stdout)\(byAnchors.stderr)")
+        #expect(byAnchors.stdout.contains("trusted;"))
+
         let nothing = try CLI.run(["proof", Self.visions, "5000", "--data-dir", dir])
         #expect(nothing.status != 0)
         #expect(nothing.stderr.contains("nothing is indexed of token 0x1388"))

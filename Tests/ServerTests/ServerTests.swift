@@ -166,6 +166,7 @@ struct ServerTests {
         ("provenance of nothing", request("asset_provenance", #"["0x\#(String(repeating: "00", count: 20))","0x1"]"#), -32001, "nothing is indexed"),
         ("proof of nothing", request("asset_proof", #"["0x\#(String(repeating: "00", count: 20))","0x1"]"#), -32001, "nothing is indexed"),
         ("proof anchor beyond the head", request("asset_proof", #"["\#(visions)","0x1",{"anchor":"0xffffff"}]"#), -32001, "beyond the indexed head"),
+        ("proof anchor of a wrong type", request("asset_proof", #"["\#(visions)","0x1",{"anchor":true}]"#), -32602, "options.anchor"),
         ("proof unknown option", request("asset_proof", #"["\#(visions)","0x1",{"at":"0x1"}]"#), -32602, "options.at: unknown option"),
         ("params on eth_chainId", request("eth_chainId", #"[1]"#), -32602, "at most 0"),
     ]

@@ -1,0 +1,70 @@
+public import EthPrimitives
+public import EthRPC
+public import Store
+internal import EthCrypto
+
+/// Block hashes a node vouches for, one every `every` blocks (DESIGN.md §6, `provenant anchors export`): a user
+/// exports them from a node they run and trusts them when verifying bundles from anywhere, so a bundle can anchor
+/// near its events instead of at some node's head.
+///
+///     { "version": 1, "chainId": QUANTITY, "every": QUANTITY, "anchors": [ { "number": QUANTITY, "hash": HASH } ] }
+public struct AnchorSet: Equatable, Sendable {
+    public static let version: Int64 = 1
+    /// The default spacing: a bundle anchored at the next multiple carries at most this many extra headers.
+    public static let defaultEvery: UInt64 = 1024
+
+    public var chainId: UInt64
+    public var every: UInt64
+    public var anchors: [Anchor]
+
+    /// One vouched-for block.
+    public struct Anchor: Equatable, Sendable {
+        public var number: UInt64
+        public var hash: Hash32
+    }
+
+    /// Every stored header at a multiple of `every` up to `head`, hashed from the stored (verified) RLP.
+    public static func export(from blocks: BlockStore, through head: UInt64, every: UInt64, chainId: UInt64) throws(ProofError) -> AnchorSet {
+        precondition(every > 0, "anchors every 0 blocks")
+        var anchors: [Anchor] = []
+        for number in stride(from: 0, through: head, by: Int(every)) {
+            let header: [UInt8]?
+            do throws(StoreError) { header = try blocks.header(number: UInt64(number)) } catch { throw .storage("\(error)") }
+            // Blocks before the sync's first checkpoint were never fetched: they have no header to vouch for.
+            guard let header else { continue }
+            anchors.append(Anchor(number: UInt64(number), hash: keccak256(header)))
+        }
+        return AnchorSet(chainId: chainId, every: every, anchors: anchors)
+    }
+
+    public var json: JSONValue {
+        [
+            "version": .int(Self.version), "chainId": .string(Hex.quantity(chainId)), "every": .string(Hex.quantity(every)),
+            "anchors": .array(anchors.map { ["number": .string(Hex.quantity($0.number)), "hash": .string($0.hash.hex)] }),
+        ]
+    }
+
+    public init(chainId: UInt64, every: UInt64, anchors: [Anchor]) {
+        self.chainId = chainId
+        self.every = every
+        self.anchors = anchors
+    }
+
+    public init(json: JSONValue) throws(ProofError) {
+        guard json["version"] == .int(Self.version) else { throw .malformed(field: "version", reason: "this build reads anchor files of version \(Self.version)") }
+        func quantity(_ value: JSONValue?, _ field: String) throws(ProofError) -> UInt64 {
+            guard case .string(let s)? = value else { throw .malformed(field: field, reason: "missing or not a string") }
+            do throws(HexError) { return try Hex.quantity(s) } catch { throw .malformed(field: field, reason: "\(error)") }
+        }
+        chainId = try quantity(json["chainId"], "chainId")
+        every = try quantity(json["every"], "every")
+        guard case .array(let items)? = json["anchors"] else { throw .malformed(field: "anchors", reason: "missing or not an array") }
+        anchors = []
+        for (i, item) in items.enumerated() {
+            guard case .string(let hash)? = item["hash"] else { throw .malformed(field: "anchors[\(i)].hash", reason: "missing or not a string") }
+            let parsed: Hash32
+            do throws(HexError) { parsed = try Hash32(hex: hash) } catch { throw .malformed(field: "anchors[\(i)].hash", reason: "\(error)") }
+            anchors.append(Anchor(number: try quantity(item["number"], "anchors[\(i)].number"), hash: parsed))
+        }
+    }
+}
