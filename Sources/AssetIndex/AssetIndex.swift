@@ -51,8 +51,8 @@ public final class AssetIndex: @unchecked Sendable {
         try wrap({ () throws(StoreError) in try store.get(Self.eventCountKey) }).map { KeyCoding.readBE64($0) } ?? 0
     }
 
-    /// Values of recently written keys, so the next blocks' undo reads of hot keys (balances, owners, standards)
-    /// skip the store. Only `apply` fills it, only after its batch is written; `revert` empties it.
+    /// Values of recently read or written state keys, so the next blocks' reads of hot keys (balances, owners,
+    /// standards) skip the store. Only `apply` fills it, only after its batch is written; `revert` empties it.
     private let cache = Mutex(ReadCache())
     /// Undo records are compressed at zstd's fastest level: they are written for every block and read only by a
     /// revert.
@@ -141,7 +141,14 @@ public final class AssetIndex: @unchecked Sendable {
         if block.number >= undoWindow { batch.delete(Schema.undo.key(KeyCoding.be64(block.number - undoWindow))) }
         try wrap { () throws(StoreError) in try store.write(batch) }
         var updated = writer.takeCache()
-        for change in writer.changes where change.wasRead { updated.record(change.key, change.current, capacity: Self.readCacheCapacity) }
+        for change in writer.changes {
+            if change.wasRead {
+                updated.record(change.key, change.current, capacity: Self.readCacheCapacity)
+            } else {
+                // Not worth caching, but never to be left stale if an earlier block cached it.
+                updated.refresh(change.key, change.current)
+            }
+        }
         cache.withLock { $0 = updated }
         return stats
     }
@@ -210,6 +217,11 @@ struct ReadCache {
         if values.isEmpty && values.capacity < capacity { values.reserveCapacity(capacity) }
         if values.count >= capacity { values.removeAll(keepingCapacity: true) }
         values.updateValue(value, forKey: key)
+    }
+
+    /// Updates the key's value if it is cached.
+    mutating func refresh(_ key: IndexKey, _ value: [UInt8]?) {
+        if let index = values.index(forKey: key) { values.values[index] = value }
     }
 }
 

@@ -53,11 +53,12 @@ struct IndexModel {
                     ownerHistory[key, default: []].append((block.number, to == .zero ? nil : to))
                     if let previous, previous != to {
                         held[previous, default: []].remove(key)
-                        holderBalance[c, default: [:]][previous] = holderBalance[c]![previous]! - UInt256(1)
+                        // Saturating: in a mixed contract an ERC-20 transfer shares (and may have spent) the count.
+                        holderBalance[c, default: [:]][previous] = Self.saturating(holderBalance[c]?[previous] ?? .zero, UInt256(1), minus: true)
                     }
                     if to != .zero, previous != to {
                         held[to, default: []].insert(key)
-                        holderBalance[c, default: [:]][to] = (holderBalance[c]?[to] ?? .zero) + UInt256(1)
+                        holderBalance[c, default: [:]][to] = Self.saturating(holderBalance[c]?[to] ?? .zero, UInt256(1), minus: false)
                     }
                     if from == .zero, minters[key] == nil, let tx { minters[key] = tx.sender }
                 case .erc20Transfer(let from, let to, let value):
