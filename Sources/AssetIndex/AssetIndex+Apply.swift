@@ -17,8 +17,8 @@ struct EventContext {
         .position(table, contract, tokenId, block: block, logIndex: logIndex)
     }
 
-    /// The event's history record. A mint's records the minter (the transaction's recovered sender), so the
-    /// token's first mint record answers who minted it without a table of its own.
+    /// The event's history record. A mint's record carries the minter (the transaction's recovered sender), so
+    /// the token's first mint record answers who minted it without a table of its own.
     func record(_ kind: EventKind, from: Address? = nil, to: Address? = nil, operator: Address? = nil,
                 user: Address? = nil, expires: UInt64? = nil, value: UInt256? = nil) -> HistoryRecord {
         HistoryRecord(kind: kind, from: from, to: to, operator: `operator`, user: user, expires: expires, value: value,
@@ -44,8 +44,7 @@ struct EventContext {
         case .erc721Transfer(let from, let to, let tokenId):
             // The token leaves its indexed owner, whoever the log names as `from`: a non-standard contract's
             // inconsistent `from` cannot leave the token listed under two holders or drive a count below zero.
-            let id = tokenId
-            let ownerKey = IndexKey.owner(c, id)
+            let id = tokenId, ownerKey = IndexKey.owner(c, tokenId)
             let previous = try writer.get(ownerKey).flatMap { Address(bytes: $0.prefix(20)) }
             try writer.set(ownerKey, to == .zero ? nil : to.bytes + KeyCoding.be64(block))
             writer.insertFresh(position(.ownerHistory, id), record(Self.kind(from: from, to: to), from: from, to: to).encoded)
