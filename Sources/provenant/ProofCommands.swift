@@ -44,12 +44,18 @@ struct Proof: ParsableCommand {
         }
         let directory = try DataDirectory(path: dataDir)
         let spec = try directory.chainspec()
-        do throws(ProofError) {
-            let bundle = try ProofBuilder(index: directory.index, chainId: spec.chainId).bundle(contract: address, tokenId: id, anchor: choice)
-            FileHandle.standardOutput.write(Data(bundle.json.serialized() + [0x0a]))
-        } catch {
-            throw CLIError("\(error)")
+        try printJSON { () throws(ProofError) in
+            try ProofBuilder(index: directory.index, chainId: spec.chainId).bundle(contract: address, tokenId: id, anchor: choice).json
         }
+    }
+}
+
+/// Prints what `make` builds as one line of JSON, or fails the command with its error.
+func printJSON(_ make: () throws(ProofError) -> JSONValue) throws {
+    do throws(ProofError) {
+        FileHandle.standardOutput.write(Data(try make().serialized() + [0x0a]))
+    } catch {
+        throw CLIError("\(error)")
     }
 }
 
@@ -76,11 +82,8 @@ struct Anchors: ParsableCommand {
             let directory = try DataDirectory(path: dataDir)
             let spec = try directory.chainspec()
             guard let tip = try directory.index.cursor() else { throw CLIError("\(dataDir) holds no indexed block") }
-            do throws(ProofError) {
-                let anchors = try AnchorSet.export(from: BlockStore(store: directory.store), through: tip.number, every: every, chainId: spec.chainId)
-                FileHandle.standardOutput.write(Data(anchors.json.serialized() + [0x0a]))
-            } catch {
-                throw CLIError("\(error)")
+            try printJSON { () throws(ProofError) in
+                try AnchorSet.export(from: BlockStore(store: directory.store), through: tip.number, every: every, chainId: spec.chainId).json
             }
         }
     }
