@@ -175,18 +175,24 @@ extension AssetIndex {
         }
     }
 
-    /// The provenance of a token; `nil` when nothing about it is indexed.
-    public func provenance(contract: Address, tokenId: UInt256) throws(IndexError) -> Provenance? {
-        let aigcPrefix = IndexKey.token(.aigc, contract, tokenId).bytes
-        var aigc: [(block: UInt64, logIndex: UInt32, record: AigcRecord)] = []
-        for (key, value) in try wrap({ () throws(StoreError) in try store.scan(prefix: aigcPrefix) }) {
-            let position = key[aigcPrefix.count...]
+    /// A token's ERC-7007 records in block order, with their positions.
+    public func aigcRecords(contract: Address, tokenId: UInt256) throws(IndexError) -> [(block: UInt64, logIndex: UInt32, record: AigcRecord)] {
+        let prefix = IndexKey.token(.aigc, contract, tokenId).bytes
+        var records: [(block: UInt64, logIndex: UInt32, record: AigcRecord)] = []
+        for (key, value) in try wrap({ () throws(StoreError) in try store.scan(prefix: prefix) }) {
+            let position = key[prefix.count...]
             do throws(RLPError) {
-                aigc.append((KeyCoding.readBE64(position), KeyCoding.readBE32(position.dropFirst(8)), try AigcRecord(encoded: value)))
+                records.append((KeyCoding.readBE64(position), KeyCoding.readBE32(position.dropFirst(8)), try AigcRecord(encoded: value)))
             } catch {
                 throw .corrupt("aigc record: \(error)")
             }
         }
+        return records
+    }
+
+    /// The provenance of a token; `nil` when nothing about it is indexed.
+    public func provenance(contract: Address, tokenId: UInt256) throws(IndexError) -> Provenance? {
+        let aigc = try aigcRecords(contract: contract, tokenId: tokenId)
         let prefix = IndexKey.token(.history, contract, tokenId).bytes
         let history = try historyEntries(KeyRange(prefix: prefix), prefixCount: prefix.count, limit: .max)
         let moves = history.filter { [.mint, .transfer, .burn].contains($0.record.kind) }

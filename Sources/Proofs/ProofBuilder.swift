@@ -62,23 +62,25 @@ public struct ProofBuilder: Sendable {
         guard mint != nil || !aigcEntries.isEmpty || lastOwnership != nil else {
             throw .unavailable("nothing is indexed of token \(tokenId.quantity) of \(contract.hex) up to block \(anchorNumber)")
         }
-        let aigcRecords = try wrap { () throws(IndexError) in try index.provenance(contract: contract, tokenId: tokenId) }?.aigc ?? []
+        let aigcRecords = try wrap { () throws(IndexError) in try index.aigcRecords(contract: contract, tokenId: tokenId) }
 
         var events: [ProofBundle.Event] = []
+        // A token's mint, AIGC record and transfer often share a block: its body is read and decompressed once.
+        var bodies: [UInt64: BlockStore.Block] = [:]
         var claim = ProofBundle.Claim(contract: contract, tokenId: tokenId, minter: nil, aigc: [], owner: nil)
         if let mint, let sender = mint.record.sender {
-            events.append(try event(.mint, mint))
+            events.append(try event(.mint, mint, bodies: &bodies))
             claim.minter = .init(address: sender, transactionHash: mint.record.transactionHash, blockNumber: mint.block)
         }
         for entry in aigcEntries {
             guard let record = aigcRecords.first(where: { $0.block == entry.block && $0.logIndex == entry.logIndex })?.record else {
                 throw .storage("the AIGC record of block \(entry.block), log \(entry.logIndex) is missing from the index")
             }
-            events.append(try event(.aigc, entry))
+            events.append(try event(.aigc, entry, bodies: &bodies))
             claim.aigc.append(.init(promptHash: record.promptHash, aigcDataHash: record.aigcDataHash, blockNumber: entry.block))
         }
         if let lastOwnership {
-            events.append(try event(.ownership, lastOwnership))
+            events.append(try event(.ownership, lastOwnership, bodies: &bodies))
             let to = lastOwnership.record.to
             claim.owner = .init(address: to == .zero ? nil : to, blockNumber: lastOwnership.block)
         }
@@ -106,8 +108,11 @@ public struct ProofBuilder: Sendable {
     }
 
     /// The proofs of one indexed log: its receipt against the receipts root, and for mints its transaction.
-    private func event(_ role: ProofBundle.Role, _ entry: AssetIndex.HistoryEntry) throws(ProofError) -> ProofBundle.Event {
-        guard let block = try wrap({ () throws(StoreError) in try blocks.block(number: entry.block) }), !block.receipts.isEmpty else {
+    private func event(_ role: ProofBundle.Role, _ entry: AssetIndex.HistoryEntry, bodies: inout [UInt64: BlockStore.Block]) throws(ProofError) -> ProofBundle.Event {
+        if bodies[entry.block] == nil {
+            bodies[entry.block] = try wrap { () throws(StoreError) in try blocks.block(number: entry.block) }
+        }
+        guard let block = bodies[entry.block], !block.receipts.isEmpty else {
             throw .unavailable("the body of block \(entry.block) is not stored")
         }
         let transactionIndex = Int(entry.record.transactionIndex)

@@ -23,7 +23,7 @@ extension ProofBundle {
         let chain = try verifiedHeaders()
         guard trusted.contains(anchor.hash) else { throw .untrustedAnchor(number: anchor.number, hash: anchor.hash) }
 
-        var mints: [(event: Int, sender: Address, transactionHash: Hash32, block: UInt64)] = []
+        var mints: [(sender: Address, transactionHash: Hash32, block: UInt64)] = []
         var aigc: [(promptHash: Hash32, aigcDataHash: Hash32, block: UInt64)] = []
         var ownership: [(owner: Address?, block: UInt64)] = []
         var seen: [String: Int] = [:]
@@ -58,7 +58,7 @@ extension ProofBundle {
                 }
                 let sender: Address
                 do throws(TransactionError) { sender = try transaction.recoverSender() } catch { throw fail("the sender does not recover: \(error)") }
-                mints.append((i, sender, keccak256(proven), event.blockNumber))
+                mints.append((sender, keccak256(proven), event.blockNumber))
             case .aigc:
                 guard let hashes = token.aigcHashes(of: claim.tokenId) else { throw fail("the log is no ERC-7007 record of token \(claim.tokenId.quantity)") }
                 aigc.append((hashes.prompt, hashes.output, event.blockNumber))
@@ -116,7 +116,7 @@ extension ProofBundle {
     }
 
     /// The claim must say exactly what the events proved: every claimed part backed, nothing proved left out.
-    private func match(mints: [(event: Int, sender: Address, transactionHash: Hash32, block: UInt64)],
+    private func match(mints: [(sender: Address, transactionHash: Hash32, block: UInt64)],
                        aigc: [(promptHash: Hash32, aigcDataHash: Hash32, block: UInt64)],
                        ownership: [(owner: Address?, block: UInt64)]) throws(ProofError) -> Verified {
         let token = "token \(claim.tokenId.quantity) of \(claim.contract.hex)"
