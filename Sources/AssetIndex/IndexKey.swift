@@ -20,7 +20,7 @@ struct IndexKey: Hashable, Sendable {
     /// A key made of arbitrary bytes (meta names, block data keys) of at most `capacity` bytes.
     init(bytes: [UInt8]) {
         precondition(bytes.count <= Self.capacity, "an index key of \(bytes.count) bytes")
-        withUnsafeMutableBytes(of: &words) { $0.copyBytes(from: bytes) }
+        withUnsafeMutableBytes(of: &words) { key in bytes.withUnsafeBytes { key.copyMemory(from: $0) } }
         count = bytes.count
     }
 

@@ -18,9 +18,12 @@ extension Address {
     /// input carries no checksum and is accepted as is.
     public init(checksummedHex string: String) throws(HexError) {
         let address = try Address(hex: string)
-        let letters = string.utf8.dropFirst(2).filter { ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "f") }
-        let mixed = letters.contains { $0 < UInt8(ascii: "a") } && letters.contains { $0 >= UInt8(ascii: "a") }
-        if mixed && address.checksummed.dropFirst(2) != string.dropFirst(2) { throw .badChecksum }
+        // Past `Address(hex:)` every character is a hex digit, so a letter is `a-f` (from 0x61) or `A-F` (from 0x41).
+        var lower = false, upper = false
+        for c in string.utf8.dropFirst(2) {
+            if c >= UInt8(ascii: "a") { lower = true } else if c >= UInt8(ascii: "A") { upper = true }
+        }
+        if lower && upper && !address.checksummed.utf8.dropFirst(2).elementsEqual(string.utf8.dropFirst(2)) { throw .badChecksum }
         self = address
     }
 }

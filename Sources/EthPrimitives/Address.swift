@@ -13,7 +13,7 @@ public struct Address: FixedBytes, Comparable {
     public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
         guard bytes.count == 20 else { return nil }
         var w: (UInt64, UInt64, UInt32) = (0, 0, 0)
-        Swift.withUnsafeMutableBytes(of: &w) { dst in dst.copyBytes(from: bytes) }
+        Swift.withUnsafeMutableBytes(of: &w) { copyFixed(bytes, to: $0) }
         words = w
     }
 

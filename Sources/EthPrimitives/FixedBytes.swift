@@ -8,6 +8,17 @@ public protocol FixedBytes: Hashable, Sendable, CustomStringConvertible {
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
 }
 
+/// Copies `bytes` to the start of `destination`, which must be large enough. Arrays, their slices and `Data` are
+/// copied as memory: the generic `copyBytes(from:)` is not specialized across modules and looks up type metadata
+/// on every call, which showed in every query's profile.
+@inlinable
+func copyFixed<C: Collection>(_ bytes: C, to destination: UnsafeMutableRawBufferPointer) where C.Element == UInt8 {
+    let copied: Void? = bytes.withContiguousStorageIfAvailable { destination.copyMemory(from: UnsafeRawBufferPointer($0)) }
+    if copied == nil {
+        for (i, byte) in bytes.enumerated() { destination[i] = byte }
+    }
+}
+
 extension FixedBytes {
     /// The value's bytes as an array.
     public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }

@@ -13,7 +13,7 @@ public struct Hash32: FixedBytes {
     public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
         guard bytes.count == 32 else { return nil }
         var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        Swift.withUnsafeMutableBytes(of: &w) { dst in dst.copyBytes(from: bytes) }
+        Swift.withUnsafeMutableBytes(of: &w) { copyFixed(bytes, to: $0) }
         words = w
     }
 

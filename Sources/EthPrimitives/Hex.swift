@@ -47,29 +47,33 @@ public enum Hex {
         }
     }
 
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// The hex digit of a nibble's value, lowercase.
+    @inline(__always)
+    static func digit(_ n: UInt8) -> UInt8 { n < 10 ? n &+ UInt8(ascii: "0") : n &+ (UInt8(ascii: "a") &- 10) }
 
-    /// The digits after `0x`, or `missingPrefix`.
-    static func body(_ string: String) throws(HexError) -> Substring.UTF8View {
-        let utf8 = string.utf8
-        guard utf8.count >= 2, utf8.first == UInt8(ascii: "0"),
-            utf8[utf8.index(after: utf8.startIndex)] | 0x20 == UInt8(ascii: "x")
-        else { throw .missingPrefix }
-        return Substring(string).dropFirst(2).utf8
+    /// Runs `body` over the digits after `0x` as contiguous UTF-8, or fails with `missingPrefix`. Parameters
+    /// arrive as native strings, so this reads the string's own storage, not a copy. (`withUTF8` rethrows untyped
+    /// errors, hence `Result`.)
+    static func withDigits<R>(_ string: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result<R, HexError>) throws(HexError) -> R {
+        var string = string
+        return try string.withUTF8 { utf8 -> Result<R, HexError> in
+            guard utf8.count >= 2, utf8[0] == UInt8(ascii: "0"), utf8[1] | 0x20 == UInt8(ascii: "x") else { return .failure(.missingPrefix) }
+            return body(UnsafeBufferPointer(rebasing: utf8[2...]))
+        }.get()
     }
 
     /// Decodes `0x`-prefixed DATA of any even length (`0x` alone is the empty byte string).
     public static func decode(_ string: String) throws(HexError) -> [UInt8] {
-        let digits = try body(string)
-        guard digits.count % 2 == 0 else { throw .oddLength }
-        var out = [UInt8]()
-        out.reserveCapacity(digits.count / 2)
-        var high: UInt8 = 0
-        for (offset, c) in digits.enumerated() {
-            guard let n = nibble(c) else { throw .invalidCharacter(offset: offset) }
-            if offset & 1 == 0 { high = n << 4 } else { out.append(high | n) }
+        try withDigits(string) { digits -> Result<[UInt8], HexError> in
+            guard digits.count % 2 == 0 else { return .failure(.oddLength) }
+            var out = [UInt8](repeating: 0, count: digits.count / 2)
+            for i in out.indices {
+                guard let high = nibble(digits[2 * i]) else { return .failure(.invalidCharacter(offset: 2 * i)) }
+                guard let low = nibble(digits[2 * i + 1]) else { return .failure(.invalidCharacter(offset: 2 * i + 1)) }
+                out[i] = high << 4 | low
+            }
+            return .success(out)
         }
-        return out
     }
 
     /// Decodes DATA that must be exactly `count` bytes long.
@@ -81,29 +85,35 @@ public enum Hex {
 
     /// Encodes bytes as lowercase `0x`-prefixed DATA.
     public static func encode<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-        var out = [UInt8]()
-        out.reserveCapacity(2 + bytes.underestimatedCount * 2)
-        out.append(UInt8(ascii: "0"))
-        out.append(UInt8(ascii: "x"))
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        if let string = bytes.withContiguousStorageIfAvailable({ encode(contiguous: UnsafeRawBufferPointer($0)) }) { return string }
+        return Array(bytes).withUnsafeBytes { encode(contiguous: $0) }
+    }
+
+    /// The digits are written straight into the string's storage: no intermediate array, no UTF-8 validation.
+    static func encode(contiguous bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: 2 + 2 * bytes.count, initializingUTF8With: { out in
+            out[0] = UInt8(ascii: "0")
+            out[1] = UInt8(ascii: "x")
+            for (i, b) in bytes.enumerated() {
+                out[2 + 2 * i] = digit(b >> 4)
+                out[3 + 2 * i] = digit(b & 0x0f)
+            }
+            return 2 + 2 * bytes.count
+        })
     }
 
     /// Parses a QUANTITY into the digits' nibble values, enforcing the minimal form.
     static func quantityNibbles(_ string: String) throws(HexError) -> [UInt8] {
-        let digits = try body(string)
-        guard !digits.isEmpty else { throw .empty }
-        var out = [UInt8]()
-        out.reserveCapacity(digits.count)
-        for (offset, c) in digits.enumerated() {
-            guard let n = nibble(c) else { throw .invalidCharacter(offset: offset) }
-            out.append(n)
+        try withDigits(string) { digits -> Result<[UInt8], HexError> in
+            guard !digits.isEmpty else { return .failure(.empty) }
+            var out = [UInt8](repeating: 0, count: digits.count)
+            for (offset, c) in digits.enumerated() {
+                guard let n = nibble(c) else { return .failure(.invalidCharacter(offset: offset)) }
+                out[offset] = n
+            }
+            if out.count > 1 && out[0] == 0 { return .failure(.leadingZeros) }
+            return .success(out)
         }
-        if out.count > 1 && out[0] == 0 { throw .leadingZeros }
-        return out
     }
 
     /// Parses a QUANTITY (`0x0`, `0x1a`; no leading zeros) into a `UInt64`.

@@ -87,11 +87,11 @@ public enum KeyCoding {
     @inlinable public static func be64(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
     @inlinable public static func be32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
 
-    public static func readBE64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+    @inlinable public static func readBE64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
         bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 
-    public static func readBE32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+    @inlinable public static func readBE32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
         bytes.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import EthPrimitives
@@ -9,11 +10,17 @@ struct HexTests {
         #expect(try Hex.decode("0x00ff10") == [0, 255, 16])
         #expect(try Hex.decode("0XABcd") == [0xab, 0xcd])
         #expect(Hex.encode([0xde, 0xad]) == "0xdead")
+        // Every byte value, from an array, a slice and a non-contiguous sequence.
+        let all = (0...255).map { UInt8($0) }
+        let expected = "0x" + all.map { String(format: "%02x", $0) }.joined()
+        #expect(Hex.encode(all) == expected && Hex.encode(all[...]) == expected && Hex.encode(all.lazy.map { $0 }) == expected)
+        #expect(try Hex.decode(expected) == all && Hex.decode(expected.uppercased().replacingOccurrences(of: "0X", with: "0x")) == all)
     }
 
     static let badData: [(String, HexError)] = [
         ("abcd", .missingPrefix), ("", .missingPrefix), ("0xabc", .oddLength), ("0xzz", .invalidCharacter(offset: 0)),
-        ("0x0g", .invalidCharacter(offset: 1)),
+        ("0x0g", .invalidCharacter(offset: 1)), ("0xé", .invalidCharacter(offset: 0)), ("0x1é1", .invalidCharacter(offset: 1)),
+        ("x0", .missingPrefix), ("0", .missingPrefix),
     ]
 
     @Test(arguments: 0..<badData.count)
