@@ -23,78 +23,124 @@ public struct Dispatcher: Sendable {
     /// Handles a request body. Returns the response body, or nil when nothing is to be sent back (only
     /// notifications). Never throws: every failure is a JSON-RPC error response.
     public func handle(_ body: Data) -> Data? {
-        guard body.count <= RPCLimits.maxBodyBytes else {
-            return encode(Self.response(id: .null, error: .invalidRequest("body of \(body.count) bytes is above \(RPCLimits.maxBodyBytes)")))
-        }
+        handle(bytes: Array(body))
+    }
+
+    /// `handle(_:)` over bytes a transport already holds as an array.
+    public func handle(bytes body: [UInt8]) -> Data? {
+        guard body.count <= RPCLimits.maxBodyBytes else { return oversizedBody(body.count) }
         let parsed: JSONValue
         do throws(JSONParseError) {
-            parsed = try JSONValue(parsing: Array(body))
+            parsed = try JSONValue(parsing: body)
         } catch {
-            return encode(Self.response(id: .null, error: .parseError("the body is not valid JSON: \(error)")))
+            return Reply(id: .null, error: .parseError("the body is not valid JSON: \(error)")).encoded()
         }
         switch parsed {
         case .array(let batch):
-            guard !batch.isEmpty else { return encode(Self.response(id: .null, error: .invalidRequest("empty batch"))) }
-            guard batch.count <= RPCLimits.maxBatch else {
-                return encode(Self.response(id: .null, error: .limitExceededBatch(batch.count)))
+            guard !batch.isEmpty else { return Reply(id: .null, error: .invalidRequest("empty batch")).encoded() }
+            guard batch.count <= RPCLimits.maxBatch else { return Reply(id: .null, error: .limitExceededBatch(batch.count)).encoded() }
+            let replies = batch.compactMap(call)
+            guard !replies.isEmpty else { return nil }
+            var out: [UInt8] = [UInt8(ascii: "[")]
+            for (i, reply) in replies.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                reply.write(to: &out)
             }
-            let responses = batch.compactMap(call)
-            return responses.isEmpty ? nil : encode(.array(responses))
+            out.append(UInt8(ascii: "]"))
+            return Data(out)
         default:
-            return call(parsed).map(encode)
+            return call(parsed)?.encoded()
         }
     }
 
-    /// One call: its response, or nil for a notification.
-    func call(_ request: JSONValue) -> JSONValue? {
+    /// The response to a body of `count` bytes, above `RPCLimits.maxBodyBytes`: a transport that stops reading
+    /// at the limit answers with this, without holding the body.
+    public func oversizedBody(_ count: Int) -> Data {
+        Reply(id: .null, error: .invalidRequest("body of \(count) bytes is above \(RPCLimits.maxBodyBytes)")).encoded()
+    }
+
+    /// One call: its reply, or nil for a notification.
+    func call(_ request: JSONValue) -> Reply? {
         guard case .object(let object) = request else {
-            return Self.response(id: .null, error: .invalidRequest("expected an object, got \(request.typeName)"))
+            return Reply(id: .null, error: .invalidRequest("expected an object, got \(request.typeName)"))
         }
         let id = object["id"]
         if let id {
             switch id {
             case .null, .int, .string, .double: break
-            default: return Self.response(id: .null, error: .invalidRequest("id must be a string, a number or null"))
+            default: return Reply(id: .null, error: .invalidRequest("id must be a string, a number or null"))
             }
         }
         guard object["jsonrpc"] == .string("2.0") else {
-            return Self.response(id: id ?? .null, error: .invalidRequest("jsonrpc must be \"2.0\""))
+            return Reply(id: id ?? .null, error: .invalidRequest("jsonrpc must be \"2.0\""))
         }
         guard case .string(let method)? = object["method"] else {
-            return Self.response(id: id ?? .null, error: .invalidRequest("method must be a string"))
+            return Reply(id: id ?? .null, error: .invalidRequest("method must be a string"))
         }
-        if let params = object["params"] {
+        let params = object["params"]
+        if let params {
             switch params {
             case .array, .object: break
-            default: return Self.response(id: id ?? .null, error: .invalidRequest("params must be an array or an object"))
+            default: return Reply(id: id ?? .null, error: .invalidRequest("params must be an array or an object"))
             }
         }
         let result: Result<JSONValue, RPCError>
         let start = ContinuousClock.now
-        if let handler = handlers[method] {
-            do throws(RPCError) { result = .success(try handler(object["params"])) } catch { result = .failure(error) }
+        let handler = handlers[method]
+        if let handler {
+            do throws(RPCError) { result = .success(try handler(params)) } catch { result = .failure(error) }
         } else {
             result = .failure(.methodNotFound(method))
         }
         if let observer {
             let code: Int
             if case .failure(let error) = result { code = error.code } else { code = 0 }
-            observer(handlers[method] == nil ? "unknown" : method, code, ContinuousClock.now - start)
+            observer(handler == nil ? "unknown" : method, code, ContinuousClock.now - start)
         }
         // A request without an id is a notification: it runs, and gets no response, even on error.
         guard let id else { return nil }
-        switch result {
-        case .success(let value): return ["jsonrpc": "2.0", "id": id, "result": value]
-        case .failure(let error): return Self.response(id: id, error: error)
+        return Reply(id: id, outcome: result)
+    }
+}
+
+/// One call's response: the id it echoes and its result or error.
+struct Reply {
+    var id: JSONValue
+    var outcome: Result<JSONValue, RPCError>
+
+    init(id: JSONValue, outcome: Result<JSONValue, RPCError>) {
+        self.id = id
+        self.outcome = outcome
+    }
+
+    init(id: JSONValue, error: RPCError) {
+        self.init(id: id, outcome: .failure(error))
+    }
+
+    /// The response object with its members in sorted order, as `JSONValue.serialized()` writes every object,
+    /// written directly: building a dictionary for three fixed members cost more than the query it answers.
+    func write(to out: inout [UInt8]) {
+        switch outcome {
+        case .success(let result):
+            out.append(contentsOf: #"{"id":"#.utf8)
+            id.write(to: &out)
+            out.append(contentsOf: #","jsonrpc":"2.0","result":"#.utf8)
+            result.write(to: &out)
+        case .failure(let error):
+            out.append(contentsOf: #"{"error":"#.utf8)
+            error.json.write(to: &out)
+            out.append(contentsOf: #","id":"#.utf8)
+            id.write(to: &out)
+            out.append(contentsOf: #","jsonrpc":"2.0""#.utf8)
         }
+        out.append(UInt8(ascii: "}"))
     }
 
-    static func response(id: JSONValue, error: RPCError) -> JSONValue {
-        ["jsonrpc": "2.0", "id": id, "error": error.json]
-    }
-
-    func encode(_ value: JSONValue) -> Data {
-        Data(value.serialized())
+    func encoded() -> Data {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(to: &out)
+        return Data(out)
     }
 }
 

@@ -83,7 +83,7 @@ extension JSONValue {
         mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
             guard depth <= JSONValue.maxDepth else { throw error("nesting deeper than \(JSONValue.maxDepth)") }
             offset += 1
-            var members: [String: JSONValue] = [:]
+            var members = [String: JSONValue](minimumCapacity: 8)  // a request object has 4 members: no regrowth
             skipWhitespace()
             if current == UInt8(ascii: "}") {
                 offset += 1
@@ -113,14 +113,22 @@ extension JSONValue {
         mutating func string() throws(JSONParseError) -> String {
             offset += 1
             let start = offset
-            // Fast path: no escapes, valid UTF-8 checked by String(validating:).
+            // Fast path: no escapes. ASCII (every method name, key and hex value) needs no UTF-8 validation.
+            var ascii = true
             while let c = current, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\") {
                 guard c >= 0x20 else { throw error("a control character in a string") }
+                ascii = ascii && c < 0x80
                 offset += 1
             }
             guard let end = current else { throw error("unterminated string") }
             if end == UInt8(ascii: "\"") {
-                guard let s = String(validating: bytes[start..<offset], as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
+                let s: String
+                if ascii {
+                    s = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<offset]), as: UTF8.self) }
+                } else {
+                    guard let valid = String(validating: bytes[start..<offset], as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
+                    s = valid
+                }
                 offset += 1
                 return s
             }
@@ -245,11 +253,11 @@ extension JSONValue {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            for (i, key) in members.keys.sorted().enumerated() {
+            for (i, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                Self.write(string: key, to: &out)
+                Self.write(string: member.key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                members[key]!.write(to: &out)
+                member.value.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -257,9 +265,14 @@ extension JSONValue {
 
     static func write(string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Hex strings, the bulk of every answer, need no escaping: copied whole.
-        guard string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-            out.append(contentsOf: string.utf8)
+        // Hex strings, the bulk of every answer, need no escaping: scanned and copied whole from the string's storage.
+        var string = string
+        let plain = string.withUTF8 { utf8 in
+            guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            out.append(contentsOf: utf8)
+            return true
+        }
+        guard !plain else {
             out.append(UInt8(ascii: "\""))
             return
         }

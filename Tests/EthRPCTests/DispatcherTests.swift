@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+@testable import EthRPC
+
+/// The response envelope is written directly, not built as an object; it must be byte for byte what serializing
+/// the JSON-RPC response object gives (members sorted), for results, errors, every kind of id, and batches.
+@Suite("Dispatcher response envelopes")
+struct DispatcherTests {
+    static let dispatcher: Dispatcher = {
+        var d = Dispatcher()
+        d.register("echo") { params throws(RPCError) in params ?? .null }
+        d.register("fail") { _ throws(RPCError) in throw RPCError(code: -32001, message: "no \"such\" thing\n", data: ["why": [1, "x"]]) }
+        return d
+    }()
+
+    static func expected(id: JSONValue, _ outcome: Result<JSONValue, RPCError>) -> JSONValue {
+        switch outcome {
+        case .success(let result): return ["jsonrpc": "2.0", "id": id, "result": result]
+        case .failure(let error): return ["jsonrpc": "2.0", "id": id, "error": error.json]
+        }
+    }
+
+    @Test func envelopesEqualTheSerializedObject() throws {
+        let failure = RPCError(code: -32001, message: "no \"such\" thing\n", data: ["why": [1, "x"]])
+        for id in [#"7"#, #""a\"b""#, "null", "-1.5", "9007199254740993"] {
+            let idValue = try JSONValue(parsing: Array(id.utf8))
+            let echo = #"{"jsonrpc":"2.0","id":\#(id),"method":"echo","params":{"z":[1,{"b":null,"a":"é"}],"a":"\\"}}"#
+            let answer = try #require(Self.dispatcher.handle(Data(echo.utf8)))
+            let params = try JSONValue(parsing: Array(#"{"z":[1,{"b":null,"a":"é"}],"a":"\\"}"#.utf8))
+            #expect(Array(answer) == Self.expected(id: idValue, .success(params)).serialized(), "\(id)")
+
+            let fail = #"{"jsonrpc":"2.0","id":\#(id),"method":"fail","params":[]}"#
+            #expect(Array(try #require(Self.dispatcher.handle(Data(fail.utf8)))) == Self.expected(id: idValue, .failure(failure)).serialized())
+        }
+        // Errors raised before any method runs: bad JSON, an unknown method; and a batch mixing all of them.
+        #expect(Array(try #require(Self.dispatcher.handle(Data("{".utf8)))) == Self.expected(id: .null, .failure(.parseError("the body is not valid JSON: \(try Self.parseError("{"))"))).serialized())
+        let batch = #"[{"jsonrpc":"2.0","id":1,"method":"echo","params":[true]},{"jsonrpc":"2.0","method":"echo"},{"jsonrpc":"2.0","id":"n","method":"nope"},5]"#
+        let expected: JSONValue = [
+            Self.expected(id: 1, .success([true])), Self.expected(id: "n", .failure(.methodNotFound("nope"))),
+            Self.expected(id: .null, .failure(.invalidRequest("expected an object, got number"))),
+        ]
+        #expect(Array(try #require(Self.dispatcher.handle(Data(batch.utf8)))) == expected.serialized())
+        #expect(Array(Self.dispatcher.oversizedBody(6 << 20)) == Self.expected(id: .null, .failure(.invalidRequest("body of \(6 << 20) bytes is above \(RPCLimits.maxBodyBytes)"))).serialized())
+    }
+
+    static func parseError(_ text: String) throws -> JSONParseError {
+        do throws(JSONParseError) {
+            _ = try JSONValue(parsing: Array(text.utf8))
+        } catch {
+            return error
+        }
+        throw CancellationError()
+    }
+}
