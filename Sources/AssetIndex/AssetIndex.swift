@@ -66,10 +66,17 @@ public final class AssetIndex: @unchecked Sendable {
         self.undoWindow = undoWindow
     }
 
-    /// Forgets the read cache. Whoever writes index tables behind the index's back (a reindex clearing them) must
-    /// call this before the next `apply`, or undo records and balances would start from stale values.
+    /// The cursor as last committed (the outer nil: not read yet). Every query asks for the head, so it is kept
+    /// here rather than read from the store each time. Filled and replaced only under its lock, after the batch
+    /// that moved it is written, so a reader never puts back a cursor older than a commit's.
+    private let committedCursor = Mutex<(number: UInt64, hash: Hash32)??>(nil)
+
+    /// Forgets the read cache and the cursor. Whoever writes index tables behind the index's back (a reindex
+    /// clearing them) must call this before the next `apply` or query, or undo records, balances and the head
+    /// would start from stale values.
     public func discardCache() {
         cache.withLock { $0 = ReadCache() }
+        committedCursor.withLock { $0 = nil }
     }
 
     /// keccak256 over every index key and value (tables 0x10…, the cursor, the event count): two stores with the same digest hold
@@ -91,9 +98,18 @@ public final class AssetIndex: @unchecked Sendable {
 
     /// The last indexed block: number and hash.
     public func cursor() throws(IndexError) -> (number: UInt64, hash: Hash32)? {
-        guard let bytes = try wrap({ () throws(StoreError) in try store.get(Self.cursorKey) }) else { return nil }
-        guard bytes.count == 40 else { throw .corrupt("cursor of \(bytes.count) bytes") }
-        return (KeyCoding.readBE64(bytes), Hash32(bytes: bytes[8...])!)
+        try committedCursor.withLock { committed throws(IndexError) -> (number: UInt64, hash: Hash32)? in
+            if let known = committed { return known }
+            let stored: (number: UInt64, hash: Hash32)?
+            if let bytes = try wrap({ () throws(StoreError) in try store.get(Self.cursorKey) }) {
+                guard bytes.count == 40 else { throw .corrupt("cursor of \(bytes.count) bytes") }
+                stored = (KeyCoding.readBE64(bytes), Hash32(bytes: bytes[8...])!)
+            } else {
+                stored = nil
+            }
+            committed = .some(stored)
+            return stored
+        }
     }
 
     /// Indexes `block`, which must be the one after the cursor (any block when the index is empty), together with
@@ -140,6 +156,7 @@ public final class AssetIndex: @unchecked Sendable {
         batch.put(Schema.undo.key(KeyCoding.be64(block.number)), compressed)
         if block.number >= undoWindow { batch.delete(Schema.undo.key(KeyCoding.be64(block.number - undoWindow))) }
         try wrap { () throws(StoreError) in try store.write(batch) }
+        committedCursor.withLock { $0 = .some((block.number, block.hash)) }
         var updated = writer.takeCache()
         for change in writer.changes {
             if change.wasRead {
@@ -195,6 +212,7 @@ public final class AssetIndex: @unchecked Sendable {
             }
             batch.delete(undoKey)
             try wrap { () throws(StoreError) in try store.write(batch) }
+            committedCursor.withLock { $0 = nil }  // the undo record restored the previous one: read it back
         }
     }
 

@@ -89,7 +89,7 @@ struct IndexPropertyTests {
             }
             try index.revert(to: UInt64(keep - 1))
             revertedBlocks += k
-            #expect(try index.cursor()?.number == UInt64(keep - 1))
+            #expect(try index.cursor()?.number == UInt64(keep - 1) && index.cursor()?.hash == first[keep - 1].hash)
             let branch = Self.chain(from: UInt64(keep), count: Int.random(in: 0...8, using: &rng), rng: &rng, parentHash: first[keep - 1].hash)
             for block in branch { try index.apply(block) }
 
@@ -98,6 +98,8 @@ struct IndexPropertyTests {
             let fresh = AssetIndex(store: freshStore, undoWindow: 16)
             for block in finalChain { try fresh.apply(block) }
             #expect(try Self.digest(store) == Self.digest(freshStore), "store differs from a fresh index of the final chain")
+            // The cursor the index keeps in memory is the one stored (a second index over the store reads it).
+            #expect(try index.cursor()! == AssetIndex(store: store).cursor()!)
             try IndexModel(chain: finalChain).check(against: index, rng: &rng)
         }
         #expect(revertedBlocks > 500)
