@@ -89,20 +89,12 @@ public final class LevelDB: KeyValueStore, @unchecked Sendable {
     public func write(_ batch: WriteBatch) throws(StoreError) {
         let handle = leveldb_writebatch_create()
         defer { leveldb_writebatch_destroy(handle) }
-        for op in batch.operations {
-            switch op {
-            case .put(let key, let value):
-                key.withUnsafeBytes { k in
-                    value.withUnsafeBytes { v in
-                        leveldb_writebatch_put(
-                            handle, k.baseAddress?.assumingMemoryBound(to: CChar.self), k.count,
-                            v.baseAddress?.assumingMemoryBound(to: CChar.self), v.count)
-                    }
-                }
-            case .delete(let key):
-                key.withUnsafeBytes { k in
-                    leveldb_writebatch_delete(handle, k.baseAddress?.assumingMemoryBound(to: CChar.self), k.count)
-                }
+        batch.forEach { key, value in
+            let k = key.baseAddress?.assumingMemoryBound(to: CChar.self)
+            if let value {
+                leveldb_writebatch_put(handle, k, key.count, value.baseAddress?.assumingMemoryBound(to: CChar.self), value.count)
+            } else {
+                leveldb_writebatch_delete(handle, k, key.count)
             }
         }
         var error: UnsafeMutablePointer<CChar>?

@@ -28,12 +28,12 @@ public final class MemoryStore: KeyValueStore {
 
     public func write(_ batch: WriteBatch) throws(StoreError) {
         state.withLock { s in
-            for op in batch.operations {
-                switch op {
-                case .put(let key, let value):
-                    if s.values.updateValue(value, forKey: key) == nil { s.keys.insert(key, at: s.lowerBound(key)) }
-                case .delete(let key):
-                    if s.values.removeValue(forKey: key) != nil { s.keys.remove(at: s.lowerBound(key)) }
+            batch.forEach { rawKey, rawValue in
+                let key = Array(rawKey)
+                if let rawValue {
+                    if s.values.updateValue(Array(rawValue), forKey: key) == nil { s.keys.insert(key, at: s.lowerBound(key)) }
+                } else if s.values.removeValue(forKey: key) != nil {
+                    s.keys.remove(at: s.lowerBound(key))
                 }
             }
         }

@@ -50,3 +50,26 @@ struct ZstdTests {
         #expect(throws: StoreError.self) { try Zstd.decompress([1, 2, 3]) }
     }
 }
+
+@Suite("Write batches")
+struct WriteBatchTests {
+    /// The flat buffer gives back exactly the operations put in, in order: empty keys and values, a value longer
+    /// than 64 KiB, the same key twice, deletes between puts, and puts from raw bytes.
+    @Test func operationsComeBackInOrder() {
+        let long = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        var batch = WriteBatch()
+        #expect(batch.isEmpty && batch.operations.isEmpty)
+        let expected: [WriteBatch.Operation] = [
+            .put([1, 2], [3]), .delete([1, 2]), .put([], []), .put([9], long), .put([1, 2], []), .delete([]), .put([0xff], [0]),
+        ]
+        for op in expected.dropLast() {
+            switch op {
+            case .put(let key, let value): batch.put(key, value)
+            case .delete(let key): batch.delete(key)
+            }
+        }
+        [UInt8]([0xff]).withUnsafeBytes { key in [UInt8]([0]).withUnsafeBytes { batch.put(key: key, value: $0) } }
+        #expect(batch.count == expected.count && !batch.isEmpty)
+        #expect(batch.operations == expected)
+    }
+}
