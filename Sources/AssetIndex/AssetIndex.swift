@@ -53,13 +53,10 @@ public final class AssetIndex: @unchecked Sendable {
 
     /// Values of recently read or written state keys, so the next blocks' reads of hot keys (balances, owners,
     /// standards) skip the store. Only `apply` fills it, only after its batch is written; `revert` empties it.
-    private let cache = Mutex(ReadCache())
+    private let cache = Mutex(StateTable())
     /// Undo records are compressed at zstd's fastest level: they are written for every block and read only by a
     /// revert.
     private let undoCompressor = Mutex(ZstdCompressor(level: 1))
-
-    /// Most entries the read cache holds before it starts over.
-    static let readCacheCapacity = 65_536
 
     public init(store: KeyValueStore, undoWindow: UInt64 = AssetIndex.defaultUndoWindow) {
         self.store = store
@@ -75,7 +72,7 @@ public final class AssetIndex: @unchecked Sendable {
     /// clearing them) must call this before the next `apply` or query, or undo records, balances and the head
     /// would start from stale values.
     public func discardCache() {
-        cache.withLock { $0 = ReadCache() }
+        cache.withLock { $0 = StateTable() }
         committedCursor.withLock { $0 = nil }
     }
 
@@ -119,14 +116,16 @@ public final class AssetIndex: @unchecked Sendable {
         if let tip = try cursor(), block.number != tip.number + 1 {
             throw .notNext(expected: tip.number + 1, got: block.number)
         }
-        var writer = BlockWriter(store: store, cache: cache.withLock { cache in
-            defer { cache = ReadCache() }
-            return cache
+        // The table moves into the writer and back only once the batch is written: a block that fails leaves an
+        // empty one behind, never one with its unwritten changes.
+        var writer = BlockWriter(store: store, table: cache.withLock { table in
+            defer { table = StateTable() }
+            return table
         }, expectedKeys: block.logs.count * 8 + blockData.count + 1)
         var stats = ApplyStats()
         // Block data belongs to its block: before it, the keys did not exist (a reverted block's undo deleted
         // them), so its undo record deletes them, whether they are written by an import or a reindex.
-        for (key, value) in blockData { writer.insertFresh(key, value) }
+        for (key, value) in blockData { writer.insertFresh(IndexKey(bytes: key), value) }
         let transactions = Dictionary(block.transactions.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
         for indexed in block.logs {
             let event: TokenEvent?
@@ -148,8 +147,8 @@ public final class AssetIndex: @unchecked Sendable {
             try writer.set(Self.eventCountIndexKey, KeyCoding.be64(count + UInt64(stats.events)))
         }
         try writer.set(Self.cursorIndexKey, KeyCoding.be64(block.number) + block.hash.bytes)
-        stats.keysWritten = writer.writeCount
-        var (batch, undo) = writer.finish()
+        var (batch, undo, keysWritten) = writer.finish()
+        stats.keysWritten = keysWritten
         let compressed = try undoCompressor.withLock { compressor throws(IndexError) in
             try wrap { () throws(StoreError) in try compressor.compress(undo) }
         }
@@ -157,16 +156,8 @@ public final class AssetIndex: @unchecked Sendable {
         if block.number >= undoWindow { batch.delete(Schema.undo.key(KeyCoding.be64(block.number - undoWindow))) }
         try wrap { () throws(StoreError) in try store.write(batch) }
         committedCursor.withLock { $0 = .some((block.number, block.hash)) }
-        var updated = writer.takeCache()
-        for change in writer.changes {
-            if change.wasRead {
-                updated.record(change.key, change.current, capacity: Self.readCacheCapacity)
-            } else {
-                // Not worth caching, but never to be left stale if an earlier block cached it.
-                updated.refresh(change.key, change.current)
-            }
-        }
-        cache.withLock { $0 = updated }
+        let table = writer.takeTable()
+        cache.withLock { $0 = table }
         return stats
     }
 
@@ -218,149 +209,5 @@ public final class AssetIndex: @unchecked Sendable {
 
     func wrap<T>(_ body: () throws(StoreError) -> T) throws(IndexError) -> T {
         do throws(StoreError) { return try body() } catch { throw .store(error) }
-    }
-}
-
-/// Committed values by key (`nil` value: known absent), emptied when full. One dictionary, not two generations:
-/// a miss costs one probe instead of two, and the keys worth caching (balances of active holders, the standards
-/// of a contract) are read again within a few blocks of a clear anyway.
-struct ReadCache {
-    private(set) var values: [IndexKey: [UInt8]?] = [:]
-
-    /// The value when known: `.some(nil)` for a key known to be absent, `nil` when not cached.
-    func lookup(_ key: IndexKey) -> [UInt8]?? { values[key] }
-
-    mutating func record(_ key: IndexKey, _ value: [UInt8]?, capacity: Int) {
-        // Sized once, on first use: growing by doubling to its capacity was 4% of the index's CPU.
-        if values.isEmpty && values.capacity < capacity { values.reserveCapacity(capacity) }
-        if values.count >= capacity { values.removeAll(keepingCapacity: true) }
-        values.updateValue(value, forKey: key)
-    }
-
-    /// Updates the key's value if it is cached.
-    mutating func refresh(_ key: IndexKey, _ value: [UInt8]?) {
-        if let index = values.index(forKey: key) { values.values[index] = value }
-    }
-}
-
-/// Collects one block's writes over the store. State keys (owners, balances, holder entries, the cursor) are read
-/// through it, see the block's own earlier writes, and record the value they replace for the undo record; fresh keys
-/// (history positions, the block's own data) are only ever written once and never read back while indexing, so they
-/// skip the lookups entirely and their undo is a delete.
-struct BlockWriter {
-    /// A touched state key: the value before the block and the value now (`nil`: absent).
-    struct Change {
-        let key: IndexKey
-        let previous: [UInt8]?
-        var current: [UInt8]?
-        /// Whether the key was read (its value is worth caching); a key set from an invariant is not read again.
-        let wasRead: Bool
-        var isWrite: Bool { current != previous }
-    }
-
-    let store: KeyValueStore
-    /// Committed values known without a store read.
-    private(set) var cache: ReadCache
-    /// State keys in first-touch order, including those whose value ended where it started (not written).
-    private(set) var changes: [Change] = []
-    /// Fresh keys in write order.
-    private(set) var fresh: [(key: [UInt8], value: [UInt8])] = []
-    private var slots: [IndexKey: Int] = [:]
-
-    init(store: KeyValueStore, cache: ReadCache = ReadCache(), expectedKeys: Int = 16) {
-        self.store = store
-        self.cache = cache
-        changes.reserveCapacity(expectedKeys)
-        slots.reserveCapacity(expectedKeys)
-        fresh.reserveCapacity(expectedKeys)
-    }
-
-    /// Hands the cache back without a copy (the writer keeps an empty one).
-    mutating func takeCache() -> ReadCache {
-        defer { cache = ReadCache() }
-        return cache
-    }
-
-    /// The committed value of a key: from the cache, else from the store.
-    private func committed(_ key: IndexKey) throws(IndexError) -> [UInt8]? {
-        if let known = cache.lookup(key) { return known }
-        do throws(StoreError) { return try store.get(key.bytes) } catch { throw .store(error) }
-    }
-
-    /// Reads a state key. A key read and not written is kept as an unchanged entry: later reads in the block find
-    /// it, and the cache learns it (the standards of a contract are read by every event and rarely written).
-    mutating func get(_ key: IndexKey) throws(IndexError) -> [UInt8]? {
-        if let slot = slots[key] { return changes[slot].current }
-        let value = try committed(key)
-        slots[key] = changes.count
-        changes.append(Change(key: key, previous: value, current: value, wasRead: true))
-        return value
-    }
-
-    /// Sets a state key, reading the value it replaces unless the block already touched it.
-    mutating func set(_ k: IndexKey, _ value: [UInt8]?) throws(IndexError) {
-        if let slot = slots[k] {
-            changes[slot].current = value
-            return
-        }
-        let old = try committed(k)
-        slots[k] = changes.count
-        changes.append(Change(key: k, previous: old, current: value, wasRead: true))
-    }
-
-    /// Sets a state key whose current value the caller knows from an invariant of the tables (a holder entry
-    /// exists exactly while its balance is not zero), without a read. Debug builds, and so every test, read it
-    /// anyway and stop on a wrong claim: a wrong previous value would make the undo record inexact.
-    mutating func set(_ k: IndexKey, _ value: [UInt8]?, knownCurrent: [UInt8]?) {
-        if let slot = slots[k] {
-            assert(changes[slot].current == knownCurrent, "wrong known value of \(k.bytes)")
-            changes[slot].current = value
-            return
-        }
-        assert((try? committed(k)) == knownCurrent, "wrong known value of \(k.bytes)")
-        slots[k] = changes.count
-        changes.append(Change(key: k, previous: knownCurrent, current: value, wasRead: false))
-    }
-
-    /// Writes a fresh key: one only this block writes (a history position, the block's own data), so its previous
-    /// value is absent (a reverted block's undo deleted its own), and the indexing of this block never reads it.
-    mutating func insertFresh(_ key: IndexKey, _ value: [UInt8]) {
-        fresh.append((key.bytes, value))
-    }
-
-    /// `insertFresh` of a key already in array form (block data).
-    mutating func insertFresh(_ key: [UInt8], _ value: [UInt8]) {
-        fresh.append((key, value))
-    }
-
-    /// Keys the batch writes.
-    var writeCount: Int { changes.reduce(0) { $0 + ($1.isWrite ? 1 : 0) } + fresh.count }
-
-    /// The block's write batch and its undo record, `rlp([[key, [old value] or []], …])`: the written state keys in
-    /// first-touch order, then the fresh keys.
-    func finish() -> (batch: WriteBatch, undo: [UInt8]) {
-        var batch = WriteBatch()
-        var capacity = 16
-        for change in changes where change.isWrite { capacity += change.key.count + (change.previous?.count ?? 0) + 8 }
-        for (key, _) in fresh { capacity += key.count + 4 }
-        var e = RLPEncoder(capacity: capacity)
-        e.appendList { e in
-            for change in changes where change.isWrite {
-                let key = change.key.bytes
-                if let value = change.current { batch.put(key, value) } else { batch.delete(key) }
-                e.appendList { e in
-                    e.append(bytes: key)
-                    e.appendList { e in if let old = change.previous { e.append(bytes: old) } }
-                }
-            }
-            for (key, value) in fresh {
-                batch.put(key, value)
-                e.appendList { e in
-                    e.append(bytes: key)
-                    e.appendList { _ in }
-                }
-            }
-        }
-        return (batch, e.bytes)
     }
 }

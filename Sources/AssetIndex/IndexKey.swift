@@ -24,7 +24,12 @@ struct IndexKey: Hashable, Sendable {
         count = bytes.count
     }
 
-    var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0.prefix(count)) } }
+    var bytes: [UInt8] { Swift.withUnsafeBytes(of: words) { Array($0.prefix(count)) } }
+
+    /// Calls `body` with the key's bytes, in place.
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        Swift.withUnsafeBytes(of: words) { body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+    }
 
     /// This key followed by `value`'s bytes.
     func appending<T: FixedBytes>(_ value: T) -> IndexKey {
@@ -61,7 +66,7 @@ struct IndexKey: Hashable, Sendable {
         // One multiply-xor per word, then one word for the hasher (which mixes in its per-process seed): keys are
         // hashes, addresses and numbers, already well spread, and each is hashed several times per event.
         var h = UInt64(count) &* 0x9E37_79B9_7F4A_7C15
-        withUnsafeBytes(of: words) { raw in
+        Swift.withUnsafeBytes(of: words) { raw in
             for i in 0..<(count + 7) / 8 {
                 h = (h ^ raw.load(fromByteOffset: 8 * i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
                 h ^= h >> 31

@@ -94,7 +94,7 @@ enum IndexBenchmark {
     }
 
     /// Trials of each case, interleaved (index, raw, CPU alone; again): the fastest of each is reported.
-    static let trials = 3
+    static let trials = 5
 
     /// One trial of the index into a fresh LevelDB directory.
     struct IndexTrial {
@@ -137,7 +137,7 @@ enum IndexBenchmark {
         }
         guard let best else { return }
         let batches = best.store.batches
-        let puts = batches.reduce(0) { $0 + $1.operations.count }
+        let puts = batches.reduce(0) { $0 + $1.count }
 
         print("")
         print("## Indexing \(events) events in \(blocks) blocks into LevelDB")
