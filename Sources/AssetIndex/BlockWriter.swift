@@ -25,7 +25,7 @@ struct StateTable {
     private(set) var entries: [IndexKey: Entry] = [:]
 
     /// Most keys kept between blocks; past it the table starts over before the next block.
-    static let capacity = 16_384
+    static let capacity = 65_536
 
     /// Called before each block: sizes the table once (growing it by doubling cost 4% of the CPU), and empties it
     /// when full. Never during a block, whose touched entries are its write set.
