@@ -89,7 +89,7 @@ public enum Hex {
         return Array(bytes).withUnsafeBytes { encode(contiguous: $0) }
     }
 
-    /// The digits are written straight into the string's storage: no intermediate array, no UTF-8 validation.
+    /// The digits are written straight into the string's storage, with no intermediate array.
     static func encode(contiguous bytes: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: 2 + 2 * bytes.count, initializingUTF8With: { out in
             out[0] = UInt8(ascii: "0")

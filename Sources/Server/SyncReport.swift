@@ -1,4 +1,4 @@
-public import EthPrimitives
+internal import EthPrimitives
 public import EthRPC
 
 /// What a syncing node says about its sync, for `asset_status`, `/health` and `/metrics`. The server knows nothing
