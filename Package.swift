@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Ingest", targets: ["Ingest"]),
         .library(name: "EthRPC", targets: ["EthRPC"]),
         .library(name: "Proofs", targets: ["Proofs"]),
+        .library(name: "HTTPTransport", targets: ["HTTPTransport"]),
         .library(name: "Server", targets: ["Server"]),
         .library(name: "EthUpstream", targets: ["EthUpstream"]),
         .library(name: "DevNet", targets: ["DevNet"]),
@@ -29,7 +30,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -65,6 +65,14 @@ let package = Package(
         .target(name: "DevChain", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "AssetIndex"]),
         .target(name: "Ingest", dependencies: ["EthPrimitives", "EthTypes", "EthVerify", "Store", "AssetIndex"]),
         .target(name: "EthRPC", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes"]),
+        // HTTP/1.1 on SwiftNIO, answering on the event loop: the node's server and the dev chain's upstream.
+        .target(
+            name: "HTTPTransport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .target(name: "Proofs", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "Store", "AssetIndex", "EthRPC"]),
         .target(
             name: "EthUpstream",
@@ -74,8 +82,7 @@ let package = Package(
         .target(
             name: "DevNet",
             dependencies: [
-                "EthPrimitives", "EthTypes", "EthRPC", "DevChain", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
+                "EthPrimitives", "EthTypes", "EthRPC", "DevChain", "HTTPTransport",
             ]),
         .target(
             name: "NodeConfig",
@@ -86,9 +93,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "EthPrimitives", "EthCrypto", "EthTrie", "EthTypes", "EthRPC", "Store", "AssetIndex", "Proofs",
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOExtras", package: "swift-nio-extras"),
+                "EthPrimitives", "EthCrypto", "EthTrie", "EthTypes", "EthRPC", "Store", "AssetIndex", "Proofs", "HTTPTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -115,7 +120,7 @@ let package = Package(
         .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "VectorSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "VectorSupport"]),
         .testTarget(name: "ProofsTests", dependencies: ["Proofs", "Ingest", "DevChain", "EthRPC"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Ingest", "DevChain"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "HTTPTransport", "Ingest", "DevChain"]),
         .testTarget(name: "EthRPCTests", dependencies: ["EthRPC", "VectorSupport"]),
         .testTarget(name: "NodeConfigTests", dependencies: ["NodeConfig", "EthPrimitives"]),
         .testTarget(name: "EthUpstreamTests", dependencies: ["EthUpstream", "EthRPC", "EthTypes", "EthPrimitives"]),

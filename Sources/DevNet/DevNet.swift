@@ -1,11 +1,9 @@
 public import DevChain
-public import EthPrimitives
+internal import EthPrimitives
 public import EthRPC
 internal import EthTypes
 internal import Foundation
-internal import Hummingbird
-internal import Logging
-internal import NIOCore
+internal import HTTPTransport
 internal import Synchronization
 
 /// The dev chain as a JSON-RPC upstream over HTTP (DESIGN.md §9): everything sync asks an Ethereum node for, from
@@ -256,36 +254,32 @@ public final class DevNet: Sendable {
     /// gets the bound port (useful with port 0).
     public func run(host: String = "127.0.0.1", port: Int, blockInterval: Duration? = nil, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let dispatcher = self.dispatcher()
-        let router = Router()
-        router.post("/") { [self] request, _ -> Response in
-            let body = try await request.body.collect(upTo: RPCLimits.maxBodyBytes)
+        let listener = HTTPListener(
+            host: host, port: port, idleTimeout: .seconds(30), maxBodyBytes: RPCLimits.maxBodyBytes,
+            maxDiscardedBodyBytes: RPCLimits.maxBodyBytes, onReady: onReady
+        ) { [self] request in
+            guard request.method == "POST", request.path == "/" else { return .text(404, "JSON-RPC is POST /\n") }
+            guard let body = request.body else { return HTTPReply(status: 413, body: dispatcher.oversizedBody(request.bodyBytes)) }
             let (drop, delay, limit, turn) = state.withLock { s in
                 s.requests += 1
                 return (s.chance(faults.dropRate), s.chance(faults.delayRate), s.chance(faults.rateLimitRate), s.requests)
             }
-            if delay { try await Task.sleep(for: faults.delay) }
+            var reply: HTTPReply
             if limit {
-                if turn % 2 == 0 { return Response(status: .tooManyRequests, headers: [.retryAfter: "0"]) }
-                return Self.json(Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"rate limit exceeded"}}"#.utf8))
+                reply = turn % 2 == 0
+                    ? .text(429, "rate limited\n", headers: [("retry-after", "0")])
+                    : HTTPReply(status: 200, body: Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"rate limit exceeded"}}"#.utf8))
+            } else if let answer = dispatcher.handle(bytes: body) {
+                // A drop sends half the answer, then closes the connection: the client sees a truncated body.
+                reply = HTTPReply(status: 200, body: answer, truncated: drop)
+            } else {
+                reply = HTTPReply(status: 204)
             }
-            guard let answer = dispatcher.handle(Data(buffer: body)) else { return Response(status: .noContent) }
-            if drop {
-                // Half the answer, then the connection closes: the client sees a truncated chunked body.
-                let half = ByteBuffer(bytes: answer.prefix(answer.count / 2))
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
-                    try await writer.write(half)
-                    throw DroppedConnection()
-                })
-            }
-            return Self.json(answer)
+            if delay { reply.delay = faults.delay }
+            return reply
         }
-        var logger = Logger(label: "provenant.devnet")
-        logger.logLevel = .critical  // a test stopping the devnet by cancellation is not an error to print
-        let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "provenant-devnet"),
-            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) }, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
+            group.addTask { try await listener.run() }
             if let blockInterval {
                 group.addTask { [self] in
                     while !Task.isCancelled {
@@ -297,11 +291,5 @@ public final class DevNet: Sendable {
             try await group.next()
             group.cancelAll()
         }
-    }
-
-    struct DroppedConnection: Error {}
-
-    static func json(_ data: Data) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -3,6 +3,7 @@ import EthRPC
 import Foundation
 import Testing
 
+@testable import HTTPTransport
 @testable import Server
 
 /// HTTP/1.1 as clients other than URLSession speak it, over a raw socket: routes and methods, interim answers,
@@ -167,5 +168,47 @@ struct HTTPEdgeTests {
         _ = await server.result
         #expect(ContinuousClock.now - start < .seconds(5))
         #expect(RawHTTPConnection(port: port) == nil, "still accepting after shutdown")
+    }
+
+    /// The transport's fault injection, as the dev chain's upstream uses it: a delayed answer holds back the
+    /// pipelined ones after it (they still come in order), and a truncated one ends the connection halfway.
+    @Test func delayedAndTruncatedReplies() async throws {
+        actor Port {
+            var value: Int?
+            func set(_ port: Int) { value = port }
+        }
+        let port = Port()
+        let listener = HTTPListener(
+            host: "127.0.0.1", port: 0, idleTimeout: .seconds(10), maxBodyBytes: 1 << 10, maxDiscardedBodyBytes: 1 << 11,
+            onReady: { await port.set($0) }
+        ) { request in
+            let body = Data(request.path.utf8)
+            switch request.path {
+            case "/slow": return HTTPReply(status: 200, contentType: "text/plain", body: body, delay: .milliseconds(300))
+            case "/cut": return HTTPReply(status: 200, contentType: "text/plain", body: Data(repeating: 0x61, count: 1_000), truncated: true)
+            default: return HTTPReply(status: 200, contentType: "text/plain", body: body)
+            }
+        }
+        let server = Task { try await listener.run() }
+        defer { server.cancel() }
+        var bound: Int?
+        for _ in 0..<200 where bound == nil {
+            bound = await port.value
+            if bound == nil { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        let p = try #require(bound)
+
+        let connection = try #require(RawHTTPConnection(port: p))
+        let start = ContinuousClock.now
+        connection.send(["/slow", "/fast", "/slow", "/fast"].map { "GET \($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+        for path in ["/slow", "/fast", "/slow", "/fast"] {
+            let answer = try #require(connection.readResponse())
+            #expect(String(decoding: answer.body, as: UTF8.self) == path)
+        }
+        #expect(ContinuousClock.now - start >= .milliseconds(600), "two delays of 300 ms, one after the other")
+
+        let cut = try #require(RawHTTPConnection(port: p))
+        cut.send("GET /cut HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(cut.readResponse() == nil, "a body of 1,000 declared, 500 sent, then the close")
     }
 }
