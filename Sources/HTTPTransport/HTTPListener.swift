@@ -45,7 +45,19 @@ public struct HTTPListener: Service {
     }
 
     public func run() async throws {
-        let group = MultiThreadedEventLoopGroup.singleton
+        // Its own event loops, not NIO's shared ones: the node's upstream client (AsyncHTTPClient) runs on those,
+        // and a long answer here must not hold up sync's I/O, nor sync's I/O the answers.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        do {
+            try await serve(on: group)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try? await group.shutdownGracefully()
+    }
+
+    private func serve(on group: MultiThreadedEventLoopGroup) async throws {
         let quiescing = ServerQuiescingHelper(group: group)
         let listener = self
         let idle = TimeAmount.nanoseconds(idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
