@@ -182,6 +182,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         delaying = true
         let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
         context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
+            // The client may have gone meanwhile: then there is no one to answer, and the handler is removed.
+            guard context.channel.isActive else { return }
             write(context: context, head: head, reply: reply, close: close)
             delaying = false
             while !delaying, !waiting.isEmpty {
