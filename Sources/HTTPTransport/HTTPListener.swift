@@ -112,7 +112,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var body: ByteBuffer?
     private var bodyBytes = 0
     /// Complete requests waiting behind a delayed answer, in order.
-    private var waiting: [(head: HTTPRequestHead, request: HTTPRequest)] = []
+    private var waiting: [(head: HTTPRequestHead, request: HTTPRequest, close: Bool)] = []
     private var delaying = false
     /// Set by a graceful shutdown that came while a request was in progress: the connection closes after its answer.
     private var closeAfterAnswer = false
@@ -133,9 +133,12 @@ final class ConnectionHandler: ChannelInboundHandler {
             if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
                 if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > listener.maxBodyBytes {
                     self.head = nil
-                    answer(context: context, head: head, request: Self.request(head, body: nil, bodyBytes: declared), close: true)
+                    enqueue(context: context, head: head, request: Self.request(head, body: nil, bodyBytes: declared), close: true)
                     return
                 }
+                // Not while an earlier answer is delayed: nothing may be written ahead of it. The client sends the
+                // body after its own wait.
+                guard !delaying else { return }
                 var buffer = context.channel.allocator.buffer(capacity: 32)
                 buffer.writeString("HTTP/\(head.version.major).\(head.version.minor) 100 Continue\r\n\r\n")
                 context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
@@ -146,7 +149,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 body = nil
                 if bodyBytes > listener.maxDiscardedBodyBytes, let head {
                     self.head = nil
-                    answer(context: context, head: head, request: Self.request(head, body: nil, bodyBytes: bodyBytes), close: true)
+                    enqueue(context: context, head: head, request: Self.request(head, body: nil, bodyBytes: bodyBytes), close: true)
                 }
             } else if body == nil {
                 body = chunk
@@ -158,18 +161,22 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.head = nil
             let bytes: [UInt8]? = bodyBytes > listener.maxBodyBytes ? nil : (body.flatMap { $0.getBytes(at: $0.readerIndex, length: $0.readableBytes) } ?? [])
             body = nil
-            let request = Self.request(head, body: bytes, bodyBytes: bodyBytes)
-            if delaying {
-                waiting.append((head, request))
-            } else {
-                answer(context: context, head: head, request: request, close: false)
-            }
+            enqueue(context: context, head: head, request: Self.request(head, body: bytes, bodyBytes: bodyBytes), close: false)
         }
     }
 
     static func request(_ head: HTTPRequestHead, body: [UInt8]?, bodyBytes: Int) -> HTTPRequest {
         let uri = head.uri
         return HTTPRequest(method: head.method.rawValue, path: String(uri[..<(uri.firstIndex(of: "?") ?? uri.endIndex)]), body: body, bodyBytes: bodyBytes)
+    }
+
+    /// Answers `request` now, or, behind a delayed answer, once its turn comes: answers leave in request order.
+    private func enqueue(context: ChannelHandlerContext, head: HTTPRequestHead, request: HTTPRequest, close: Bool) {
+        if delaying {
+            waiting.append((head, request, close))
+        } else {
+            answer(context: context, head: head, request: request, close: close)
+        }
     }
 
     /// Answers `request` now, or after its reply's delay (then the requests after it wait).
@@ -188,7 +195,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             delaying = false
             while !delaying, !waiting.isEmpty {
                 let next = waiting.removeFirst()
-                answer(context: context, head: next.head, request: next.request, close: false)
+                answer(context: context, head: next.head, request: next.request, close: next.close)
             }
         }
     }

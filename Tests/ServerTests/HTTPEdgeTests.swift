@@ -207,6 +207,14 @@ struct HTTPEdgeTests {
         }
         #expect(ContinuousClock.now - start >= .milliseconds(600), "two delays of 300 ms, one after the other")
 
+        // An answer the transport gives early (a body past the discard limit) still waits behind a delayed one.
+        let behind = try #require(RawHTTPConnection(port: p))
+        behind.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nPOST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\n")
+        behind.send(String(repeating: "b", count: 3_000))
+        #expect(behind.readResponse().map { String(decoding: $0.body, as: UTF8.self) } == "/slow")
+        let big = try #require(behind.readResponse())
+        #expect(String(decoding: big.body, as: UTF8.self) == "/big" && big.headers["connection"] == "close")
+
         let cut = try #require(RawHTTPConnection(port: p))
         cut.send("GET /cut HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(cut.readResponse() == nil, "a body of 1,000 declared, 500 sent, then the close")
