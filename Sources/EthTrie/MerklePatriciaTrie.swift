@@ -13,21 +13,30 @@ public enum MerklePatriciaTrie {
 
     /// The root hash of the trie holding `entries` (a later duplicate key replaces an earlier one).
     public static func root(_ entries: [(key: [UInt8], value: [UInt8])]) -> Hash32 {
-        var builder = Builder(entries: entries, target: nil)
+        var builder = Builder(entries: entries, targets: [])
         return builder.rootHash()
     }
 
     /// The proof for `key`: the encodings of the nodes on its path, root first, as `eth_getProof` returns them.
     /// It proves the key's value, or that the key is absent.
     public static func proof(_ entries: [(key: [UInt8], value: [UInt8])], key: [UInt8]) -> [[UInt8]] {
-        var builder = Builder(entries: entries, target: Nibbles.from(key))
+        proof(entries, keys: [key])
+    }
+
+    /// The nodes on the paths of all `keys`, each node once, shallower nodes first: what a `TrieNodeSet` needs to
+    /// give each key's value and proof. Paths share their upper nodes, so this is smaller than the separate proofs.
+    public static func proof(_ entries: [(key: [UInt8], value: [UInt8])], keys: [[UInt8]]) -> [[UInt8]] {
+        let targets = keys.map(Nibbles.from).sorted { $0.lexicographicallyPrecedes($1) }
+        var builder = Builder(entries: entries, targets: targets)
         _ = builder.rootHash()
-        return builder.proofNodes.sorted { $0.depth < $1.depth }.map(\.encoding)
+        // A stable sort: nodes of one depth stay in key order.
+        return builder.proofNodes.enumerated().sorted { ($0.element.depth, $0.offset) < ($1.element.depth, $1.offset) }.map(\.element.encoding)
     }
 
     /// Checks `proof` against a trusted `root`; returns the key's value, or `nil` when the proof shows the key absent.
     public static func verify(root: Hash32, key: [UInt8], proof: [[UInt8]]) throws(TrieError) -> [UInt8]? {
-        try ProofWalker(root: root, key: Nibbles.from(key), proof: proof).walk()
+        var walker = ProofWalker(root: root, key: Nibbles.from(key), proof: proof)
+        return try walker.walk()
     }
 }
 
@@ -42,6 +51,39 @@ public enum OrderedTrie {
 
     public static func proof(_ values: [[UInt8]], index: Int) -> [[UInt8]] {
         MerklePatriciaTrie.proof(values.enumerated().map { (key($0.offset), $0.element) }, key: key(index))
+    }
+
+    /// The nodes on the paths of the items at `indices`, each once (see `MerklePatriciaTrie.proof(_:keys:)`).
+    public static func proof(_ values: [[UInt8]], indices: [Int]) -> [[UInt8]] {
+        MerklePatriciaTrie.proof(values.enumerated().map { (key($0.offset), $0.element) }, keys: indices.map(key))
+    }
+}
+
+/// Trie nodes looked up by their hash, such as the union of several keys' proofs: from it each of those keys' value
+/// and own proof is read against a trusted root, every node on the way checked by the lookup itself.
+public struct TrieNodeSet: Sendable {
+    let nodes: [Hash32: [UInt8]]
+
+    /// The set of `nodes`; a node that is a duplicate of another is kept once.
+    public init(_ nodes: [[UInt8]]) {
+        var byHash: [Hash32: [UInt8]] = [:]
+        byHash.reserveCapacity(nodes.count)
+        for node in nodes { byHash[keccak256(node)] = node }
+        self.nodes = byHash
+    }
+
+    /// The value stored under `key` in the trie with this `root`, or `nil` when the nodes show it absent; throws
+    /// when a node the path needs is missing or malformed.
+    public func value(root: Hash32, key: [UInt8]) throws(TrieError) -> [UInt8]? {
+        var walker = ProofWalker(root: root, key: Nibbles.from(key), source: .set(nodes))
+        return try walker.walk()
+    }
+
+    /// The proof of `key` (the nodes on its path, root first), as `MerklePatriciaTrie.proof` gives it.
+    public func proof(root: Hash32, key: [UInt8]) throws(TrieError) -> [[UInt8]] {
+        var walker = ProofWalker(root: root, key: Nibbles.from(key), source: .set(nodes))
+        _ = try walker.walk()
+        return walker.visited
     }
 }
 
@@ -58,10 +100,11 @@ private struct Builder {
     }
 
     let entries: [Entry]
-    let target: [UInt8]?
+    /// The keys whose paths' nodes are recorded, as nibbles, sorted.
+    let targets: [[UInt8]]
     var proofNodes: [(depth: Int, encoding: [UInt8])] = []
 
-    init(entries raw: [(key: [UInt8], value: [UInt8])], target: [UInt8]?) {
+    init(entries raw: [(key: [UInt8], value: [UInt8])], targets: [[UInt8]]) {
         // Stable sort by key, then keep each key's last value; empty values delete.
         let ordered = raw.enumerated().sorted {
             $0.element.key == $1.element.key
@@ -75,22 +118,29 @@ private struct Builder {
             unique.append(Entry(nibbles: nibbles, value: pair.value))
         }
         entries = unique.filter { !$0.value.isEmpty }
-        self.target = target
+        self.targets = targets
     }
 
     mutating func rootHash() -> Hash32 {
         guard !entries.isEmpty else {
-            if target != nil { proofNodes.append((0, [0x80])) }
+            if !targets.isEmpty { proofNodes.append((0, [0x80])) }
             return MerklePatriciaTrie.emptyRoot
         }
         let encoding = encodeNode(entries[...], depth: 0)
         return keccak256(encoding)
     }
 
-    /// Whether the node at `depth` over `range` lies on the target key's path.
+    /// Whether the node at `depth` over `range` lies on a target key's path: some target starts with the nibbles
+    /// the range's keys share. Targets are sorted, so the first one not below that prefix is the only candidate.
     func onTargetPath(_ range: ArraySlice<Entry>, depth: Int) -> Bool {
-        guard let target, target.count >= depth else { return false }
-        return target[0..<depth].elementsEqual(range.first!.nibbles[0..<depth])
+        guard !targets.isEmpty else { return false }
+        let prefix = range.first!.nibbles[0..<depth]
+        var low = 0, high = targets.count
+        while low < high {
+            let mid = (low + high) / 2
+            if targets[mid].lexicographicallyPrecedes(prefix) { low = mid + 1 } else { high = mid }
+        }
+        return low < targets.count && targets[low].starts(with: prefix)
     }
 
     mutating func reference(_ range: ArraySlice<Entry>, depth: Int) -> Reference {
@@ -179,7 +229,22 @@ private struct Builder {
 private struct ProofWalker {
     let root: Hash32
     let key: [UInt8]
-    let proof: [[UInt8]]
+    /// Where the hashed nodes come from: a proof, exactly the path's nodes in order, or a set looked up by hash.
+    enum Source {
+        case path([[UInt8]])
+        case set([Hash32: [UInt8]])
+    }
+    let source: Source
+    /// The hashed nodes the path went through, in order.
+    private(set) var visited: [[UInt8]] = []
+
+    init(root: Hash32, key: [UInt8], proof: [[UInt8]]) { self.init(root: root, key: key, source: .path(proof)) }
+
+    init(root: Hash32, key: [UInt8], source: Source) {
+        self.root = root
+        self.key = key
+        self.source = source
+    }
 
     /// What a node says about the key: its value or absence, or where the path goes on.
     enum Step {
@@ -188,7 +253,7 @@ private struct ProofWalker {
         case inline(ArraySlice<UInt8>)
     }
 
-    func walk() throws(TrieError) -> [UInt8]? {
+    mutating func walk() throws(TrieError) -> [UInt8]? {
         var used = 0
         var position = 0
         var next = Step.hash(root)
@@ -196,12 +261,19 @@ private struct ProofWalker {
             let node: ArraySlice<UInt8>
             switch next {
             case .done(let value):
-                guard used == proof.count else { throw .unusedProofNodes(count: proof.count - used) }
+                if case .path(let proof) = source, used != proof.count { throw .unusedProofNodes(count: proof.count - used) }
                 return value
             case .hash(let hash):
-                guard used < proof.count else { throw .missingNode(depth: position) }
-                guard keccak256(proof[used]) == hash else { throw .hashMismatch(proofIndex: used) }
-                node = proof[used][...]
+                switch source {
+                case .path(let proof):
+                    guard used < proof.count else { throw .missingNode(depth: position) }
+                    guard keccak256(proof[used]) == hash else { throw .hashMismatch(proofIndex: used) }
+                    visited.append(proof[used])
+                case .set(let nodes):
+                    guard let found = nodes[hash] else { throw .missingNode(depth: position) }
+                    visited.append(found)
+                }
+                node = visited[used][...]
                 used += 1
             case .inline(let encoding):
                 node = encoding

@@ -77,7 +77,7 @@ public struct Ingestor: Sendable {
             throw .verification(VerificationError(block: header.number, field: .logsBloom, expected: "no watched address and topic", actual: "a possible watched event: the block needs its receipts"))
         }
         let data = try wrapStore { () throws(StoreError) in
-            try blocks.entries(number: header.number, hash: header.hash.bytes, header: header.encoded, transactions: nil, receipts: nil)
+            try blocks.entries(number: header.number, hash: header.hash.bytes, header: header.encoded, body: nil)
         }
         let empty = IndexedBlock(number: header.number, hash: header.hash, timestamp: header.timestamp, transactions: [], logs: [])
         return try wrapIndex { () throws(IndexError) in try index.apply(empty, blockData: data) }
@@ -104,10 +104,10 @@ public struct Ingestor: Sendable {
     /// The header of the indexed tip, read back from the store.
     public func tipHeader() throws(IngestError) -> Header? {
         guard let cursor = try wrapIndex({ () throws(IndexError) in try index.cursor() }) else { return nil }
-        guard let stored = try wrapStore({ () throws(StoreError) in try blocks.block(number: cursor.number) }) else {
+        guard let stored = try wrapStore({ () throws(StoreError) in try blocks.header(number: cursor.number) }) else {
             throw .corrupt("no header stored for the indexed tip \(cursor.number)")
         }
-        do throws(HeaderError) { return try Header(rlp: stored.header) } catch { throw .corrupt("tip header: \(error)") }
+        do throws(HeaderError) { return try Header(rlp: stored) } catch { throw .corrupt("tip header: \(error)") }
     }
 
     /// Verifies `block` (hash, fork fields, roots, senders, receipts, link to `parent` or to the chainspec's
@@ -122,32 +122,46 @@ public struct Ingestor: Sendable {
         guard case .full(let transactions) = block.transactions else {
             throw .verification(VerificationError(block: header.number, field: .transactionsRoot, expected: "full transactions", actual: "hashes only"))
         }
-        let indexed = indexedBlock(header: header, transactions: transactions.map(\.transaction), senders: transactions.map(\.claimedFrom), receipts: receipts)
+        var items: [SourceItem] = []
+        items.reserveCapacity(receipts.count)
+        var logs = 0
+        for (i, (tx, receipt)) in zip(transactions, receipts).enumerated() {
+            items.append(SourceItem(index: i, transaction: tx.transaction, sender: tx.claimedFrom, receipt: receipt, firstLogIndex: logs))
+            logs += receipt.logs.count
+        }
+        let indexed = indexedBlock(header: header, items: items)
+        let body = indexed.logs.isEmpty ? nil : BlockStore.NewBody(
+            transactions: transactions.map(\.transaction.encoded), receipts: receipts.map(\.encoded), kept: indexed.transactions.map { Int($0.index) })
         let data = try wrapStore { () throws(StoreError) in
-            try blocks.entries(
-                number: header.number, hash: header.hash.bytes, header: header.encoded,
-                transactions: indexed.logs.isEmpty ? nil : transactions.map(\.transaction.encoded),
-                receipts: indexed.logs.isEmpty ? nil : receipts.map(\.encoded))
+            try blocks.entries(number: header.number, hash: header.hash.bytes, header: header.encoded, body: body)
         }
         return try wrapIndex { () throws(IndexError) in try index.apply(indexed, blockData: data) }
     }
 
-    /// What the index takes from a verified block: the watched contracts' logs and their transactions.
-    func indexedBlock(header: Header, transactions: [Transaction], senders: [Address], receipts: [Receipt]) -> IndexedBlock {
+    /// One transaction of a block with its verified sender and receipt, as the index reads it.
+    struct SourceItem {
+        var index: Int
+        var transaction: Transaction
+        var sender: Address
+        var receipt: Receipt
+        /// The block-wide log index of the receipt's first log.
+        var firstLogIndex: Int
+    }
+
+    /// What the index takes from a verified block: the watched contracts' logs and their transactions. `items` are
+    /// the block's transactions by ascending index: all of them, or (from a partial body) those with watched logs.
+    func indexedBlock(header: Header, items: [SourceItem]) -> IndexedBlock {
         var logs: [IndexedLog] = []
         var used: [IndexedTransaction] = []
-        var logIndex: UInt32 = 0
-        for (i, receipt) in receipts.enumerated() {
+        for item in items {
             var emitted = false
-            for log in receipt.logs {
-                defer { logIndex += 1 }
-                guard watches(log.address, at: header.number) else { continue }
-                logs.append(IndexedLog(log: log, transactionIndex: UInt32(i), logIndex: logIndex))
+            for (offset, log) in item.receipt.logs.enumerated() where watches(log.address, at: header.number) {
+                logs.append(IndexedLog(log: log, transactionIndex: UInt32(item.index), logIndex: UInt32(item.firstLogIndex + offset)))
                 emitted = true
             }
             if emitted {
-                let tx = transactions[i]
-                used.append(IndexedTransaction(hash: tx.hash, index: UInt32(i), sender: senders[i], to: tx.to, input: tx.data))
+                let tx = item.transaction
+                used.append(IndexedTransaction(hash: tx.hash, index: UInt32(item.index), sender: item.sender, to: tx.to, input: tx.data))
             }
         }
         return IndexedBlock(number: header.number, hash: header.hash, timestamp: header.timestamp, transactions: used, logs: logs)

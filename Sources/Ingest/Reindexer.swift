@@ -65,38 +65,48 @@ public struct Reindexer: Sendable {
 
     /// Re-verifies a stored block against its own header and indexes it again.
     private func replay(number: UInt64) throws(IngestError) -> ApplyStats {
-        guard let stored = try ingestor.wrapStore({ () throws(StoreError) in try ingestor.blocks.block(number: number) }) else {
+        guard let headerBytes = try ingestor.wrapStore({ () throws(StoreError) in try ingestor.blocks.header(number: number) }) else {
             throw .corrupt("block \(number) disappeared during reindex")
         }
         let header: Header
-        do throws(HeaderError) { header = try Header(rlp: stored.header) } catch { throw .corrupt("header \(number): \(error)") }
-        var transactions: [Transaction] = [], receipts: [Receipt] = [], senders: [Address] = []
-        if !stored.transactions.isEmpty {
+        do throws(HeaderError) { header = try Header(rlp: headerBytes) } catch { throw .corrupt("header \(number): \(error)") }
+        let n = KeyCoding.be64(number)
+        let blob = try ingestor.wrapStore { () throws(StoreError) in try ingestor.index.store.get(Schema.blockBody.key(n)) }
+        let body = try blob.map { blob throws(IngestError) in
+            try ingestor.wrapStore { () throws(StoreError) in
+                try ingestor.blocks.decodeBody(blob, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
+            }
+        }
+        var items: [Ingestor.SourceItem] = []
+        if let body {
+            var transactions: [Transaction] = [], receipts: [Receipt] = []
             do {
-                transactions = try stored.transactions.map { try Transaction(encoded: $0) }
-                receipts = try stored.receipts.map { try Receipt(encoded: $0) }
+                transactions = try body.items.map { try Transaction(encoded: $0.transaction) }
+                receipts = try body.items.map { try Receipt(encoded: $0.receipt) }
             } catch {
                 throw .corrupt("body of block \(number): \(error)")
             }
-            do throws(VerificationError) {
-                try Verify.transactionsRoot(of: header, encodings: stored.transactions)
-                try Verify.receipts(of: header, receipts, transactionCount: transactions.count)
-            } catch {
-                throw .corrupt("body of block \(number) no longer matches its header: \(error)")
+            // A partial body's items were read through the header's tries, which proves them; a whole one is checked
+            // against both roots here.
+            if body.isWhole {
+                do throws(VerificationError) {
+                    try Verify.transactionsRoot(of: header, encodings: body.items.map(\.transaction))
+                    try Verify.receipts(of: header, receipts, transactionCount: transactions.count)
+                } catch {
+                    throw .corrupt("body of block \(number) no longer matches its header: \(error)")
+                }
             }
             for (i, result) in Transaction.recoverSenders(transactions).enumerated() {
-                guard case .success(let sender) = result else { throw .corrupt("sender of transaction \(i) of block \(number)") }
-                senders.append(sender)
+                guard case .success(let sender) = result else { throw .corrupt("sender of transaction \(body.items[i].index) of block \(number)") }
+                let item = body.items[i]
+                items.append(Ingestor.SourceItem(index: item.index, transaction: transactions[i], sender: sender, receipt: receipts[i], firstLogIndex: item.firstLogIndex))
             }
         }
-        let indexed = ingestor.indexedBlock(header: header, transactions: transactions, senders: senders, receipts: receipts)
+        let indexed = ingestor.indexedBlock(header: header, items: items)
         // The block's own data is rewritten unchanged in its batch, so its undo record covers it as an import's
         // does, and a later reorg removes the block's data along with its index changes.
-        let n = KeyCoding.be64(number)
-        var data: [(key: [UInt8], value: [UInt8])] = [(Schema.header.key(n), stored.header), (Schema.numberByHash.key(header.hash.bytes), n)]
-        if let body = try ingestor.wrapStore({ () throws(StoreError) in try ingestor.index.store.get(Schema.blockBody.key(n)) }) {
-            data.append((Schema.blockBody.key(n), body))
-        }
+        var data: [(key: [UInt8], value: [UInt8])] = [(Schema.header.key(n), headerBytes), (Schema.numberByHash.key(header.hash.bytes), n)]
+        if let blob { data.append((Schema.blockBody.key(n), blob)) }
         return try ingestor.wrapIndex { () throws(IndexError) in try ingestor.index.apply(indexed, blockData: data) }
     }
 }

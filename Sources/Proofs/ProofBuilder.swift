@@ -2,13 +2,11 @@ public import EthPrimitives
 public import AssetIndex
 public import Store
 internal import EthCrypto
-internal import EthRLP
-internal import EthTrie
 internal import EthTypes
 
 /// Builds proof bundles from what the node verified and stored: the index says which logs a token's provenance
-/// rests on, the block store holds those blocks' transactions and receipts (from which the proofs are rebuilt)
-/// and every header up to the anchor.
+/// rests on, the block store holds those blocks' transactions and receipts (a whole body, from which the proofs are
+/// rebuilt, or a partial one holding the proofs' nodes) and every header up to the anchor.
 public struct ProofBuilder: Sendable {
     public let index: AssetIndex
     public let blocks: BlockStore
@@ -66,7 +64,7 @@ public struct ProofBuilder: Sendable {
 
         var events: [ProofBundle.Event] = []
         // A token's mint, AIGC record and transfer often share a block: its body is read and decompressed once.
-        var bodies: [UInt64: BlockStore.Block] = [:]
+        var bodies: [UInt64: BlockStore.Body] = [:]
         var claim = ProofBundle.Claim(contract: contract, tokenId: tokenId, minter: nil, aigc: [], owner: nil)
         if let mint, let sender = mint.record.sender {
             events.append(try event(.mint, mint, bodies: &bodies))
@@ -108,31 +106,32 @@ public struct ProofBuilder: Sendable {
     }
 
     /// The proofs of one indexed log: its receipt against the receipts root, and for mints its transaction.
-    private func event(_ role: ProofBundle.Role, _ entry: AssetIndex.HistoryEntry, bodies: inout [UInt64: BlockStore.Block]) throws(ProofError) -> ProofBundle.Event {
+    private func event(_ role: ProofBundle.Role, _ entry: AssetIndex.HistoryEntry, bodies: inout [UInt64: BlockStore.Body]) throws(ProofError) -> ProofBundle.Event {
         if bodies[entry.block] == nil {
-            bodies[entry.block] = try wrap { () throws(StoreError) in try blocks.block(number: entry.block) }
-        }
-        guard let block = bodies[entry.block], !block.receipts.isEmpty else {
-            throw .unavailable("the body of block \(entry.block) is not stored")
-        }
-        let transactionIndex = Int(entry.record.transactionIndex)
-        guard transactionIndex < block.receipts.count else {
-            throw .storage("block \(entry.block) has \(block.receipts.count) receipts, none at index \(transactionIndex)")
-        }
-        // The block-wide log index, less the logs of the receipts before this one: the log's place in its receipt.
-        var before = 0
-        for encoded in block.receipts[..<transactionIndex] {
-            do throws(RLPError) { before += try Receipt(encoded: encoded).logs.count } catch {
-                throw .storage("a stored receipt of block \(entry.block) does not decode: \(error)")
+            guard let bytes = try wrap({ () throws(StoreError) in try blocks.header(number: entry.block) }) else {
+                throw .unavailable("the header of block \(entry.block) is not stored")
+            }
+            let header: Header
+            do throws(HeaderError) { header = try Header(rlp: bytes) } catch { throw .storage("the stored header of block \(entry.block) does not decode: \(error)") }
+            bodies[entry.block] = try wrap { () throws(StoreError) in
+                try blocks.body(number: entry.block, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
             }
         }
-        guard Int(entry.logIndex) >= before else { throw .storage("log \(entry.logIndex) of block \(entry.block) is before its transaction's receipt") }
+        guard let body = bodies[entry.block] else { throw .unavailable("the body of block \(entry.block) is not stored") }
+        let transactionIndex = Int(entry.record.transactionIndex)
+        guard let item = body.item(at: transactionIndex) else {
+            throw .storage("the stored body of block \(entry.block) has no transaction \(transactionIndex)")
+        }
+        // The block-wide log index, less the logs of the receipts before this one: the log's place in its receipt.
+        guard Int(entry.logIndex) >= item.firstLogIndex else {
+            throw .storage("log \(entry.logIndex) of block \(entry.block) is before its transaction's receipt")
+        }
+        let proofs = try wrap { () throws(StoreError) in try body.proofs(of: transactionIndex) }
         let isMint = role == .mint
         return ProofBundle.Event(
-            role: role, blockNumber: entry.block, transactionIndex: transactionIndex, logPosition: Int(entry.logIndex) - before,
-            receipt: block.receipts[transactionIndex], receiptProof: OrderedTrie.proof(block.receipts, index: transactionIndex),
-            transaction: isMint ? block.transactions[transactionIndex] : nil,
-            transactionProof: isMint ? OrderedTrie.proof(block.transactions, index: transactionIndex) : nil)
+            role: role, blockNumber: entry.block, transactionIndex: transactionIndex, logPosition: Int(entry.logIndex) - item.firstLogIndex,
+            receipt: item.receipt, receiptProof: proofs.receipt,
+            transaction: isMint ? item.transaction : nil, transactionProof: isMint ? proofs.transaction : nil)
     }
 
     private func wrap<T>(_ body: () throws(IndexError) -> T) throws(ProofError) -> T {

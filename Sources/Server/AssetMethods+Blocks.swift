@@ -9,10 +9,11 @@ extension AssetMethods {
     /// `eth_getBlockByNumber(block, fullTransactions)` and `eth_getBlockByHash(hash, fullTransactions)` from the
     /// verified store: null for a block not stored (beyond the head, before the checkpoint, on another branch).
     ///
-    /// Every block keeps its verified header, but its transactions only when its bloom showed a watched event (or
-    /// it has none, which its transactions root proves). For the other blocks the answer has every header field
-    /// and no `transactions` member: the node never fetched them, and an empty list would be a claim it cannot
-    /// back. Withdrawals are not stored; `withdrawalsRoot` is.
+    /// Every block keeps its verified header, but all its transactions only when they all emitted watched events (or
+    /// it has none, which its transactions root proves) or keeping them all compressed smaller than keeping those
+    /// that did. For the other blocks the answer has every header field and no `transactions` member: the node
+    /// never fetched or never kept them, and a shorter list would be a claim it cannot back. Withdrawals are not
+    /// stored; `withdrawalsRoot` is.
     func getBlock(_ raw: JSONValue?, byHash: Bool) throws(RPCError) -> JSONValue {
         let p = try Params(raw, names: [byHash ? "blockHash" : "block", "fullTransactions"], required: 2)
         let full = try p.bool(1)
@@ -25,14 +26,16 @@ extension AssetMethods {
             number = try p.block(0) ?? tip.number
             guard number <= tip.number else { return .null }
         }
-        let stored = try run { () throws(IndexError) in
-            do throws(StoreError) { return try BlockStore(store: index.store).block(number: number) } catch { throw .store(error) }
+        guard let header = try header(number) else { return .null }
+        let body = try run { () throws(IndexError) in
+            do throws(StoreError) {
+                return try BlockStore(store: index.store).body(number: number, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
+            } catch { throw .store(error) }
         }
-        guard let stored, let header = try? Header(rlp: stored.header) else { return .null }
         let transactions: [Transaction]?
-        if !stored.transactions.isEmpty {
-            transactions = stored.transactions.compactMap { try? Transaction(encoded: $0) }
-            guard transactions?.count == stored.transactions.count else {
+        if let body {
+            transactions = body.isWhole ? body.items.compactMap { try? Transaction(encoded: $0.transaction) } : nil
+            guard transactions == nil || transactions?.count == body.items.count else {
                 throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("stored transactions of block \(number) do not decode"))
             }
         } else {

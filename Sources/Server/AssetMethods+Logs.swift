@@ -40,21 +40,22 @@ extension AssetMethods {
         var logs: [JSONValue] = []
         for (key, blob) in rows {
             let number = KeyCoding.readBE64(key.dropFirst())
-            let body = try run { () throws(IndexError) in
-                do throws(StoreError) { return try store.decodeBody(blob) } catch { throw .store(error) }
+            guard let header = try header(number) else {
+                throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("block \(number) has a body and no header"))
             }
-            let blockHash = try header(number)?.hash ?? .zero
-            var logIndex: UInt64 = 0
-            for (t, encoded) in body.receipts.enumerated() {
-                guard let receipt = try? Receipt(encoded: encoded) else { throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("stored receipt of block \(number) does not decode")) }
-                let txHash = keccak256(body.transactions[t])
-                for log in receipt.logs {
-                    defer { logIndex += 1 }
-                    guard watched.contains(log.address), conditions.matches(log) else { continue }
+            let body = try run { () throws(IndexError) in
+                do throws(StoreError) {
+                    return try store.decodeBody(blob, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
+                } catch { throw .store(error) }
+            }
+            for item in body.items {
+                guard let receipt = try? Receipt(encoded: item.receipt) else { throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("stored receipt of block \(number) does not decode")) }
+                let txHash = keccak256(item.transaction)
+                for (offset, log) in receipt.logs.enumerated() where watched.contains(log.address) && conditions.matches(log) {
                     guard logs.count < Self.maxLogs else { throw .limitExceeded("more than \(Self.maxLogs) logs match; narrow the block range") }
                     logs.append(RPCEncoding.log(
-                        log, index: logIndex,
-                        at: .init(blockHash: blockHash, blockNumber: number, transactionIndex: UInt64(t), transactionHash: txHash)))
+                        log, index: UInt64(item.firstLogIndex + offset),
+                        at: .init(blockHash: header.hash, blockNumber: number, transactionIndex: UInt64(item.index), transactionHash: txHash)))
                 }
             }
         }

@@ -1,13 +1,24 @@
+public import EthPrimitives
 internal import EthRLP
+internal import EthTrie
 
-/// The verified block data kept for proofs and re-indexing: a header's RLP, and for blocks with watched events the
-/// canonical encodings of their transactions and receipts as one zstd-compressed blob.
+/// The verified block data kept for proofs and re-indexing: every block's header RLP, and for blocks with watched
+/// events a body as one zstd-compressed blob.
 ///
-/// Blob layout: one codec byte, then the zstd frame of `rlp([[tx, …], [receipt, …]])`. Codec 0 is plain zstd,
-/// codec 1 is zstd with the dictionary stored under `meta/zstdDictionary`.
+/// A body is whole (every transaction and receipt of the block) or partial: only the transactions and receipts of
+/// the watched events, held as the nodes of both tries on their paths. A partial body is what the index and proof
+/// bundles need and no more (DESIGN.md §7): each kept item is read by walking its trie from the header's root, so
+/// it is proven on every read, and its proof comes out of the same nodes. The store writes whichever compresses
+/// smaller.
+///
+/// Blob layout: one codec byte, then a zstd frame.
+/// - codec 0: `rlp([[tx, …], [receipt, …]])`, plain zstd
+/// - codec 1: the same with the dictionary stored under `meta/zstdDictionary`
+/// - codec 2: `rlp([[[index, firstLogIndex], …], [txNode, …], [receiptNode, …]])`, plain zstd; `firstLogIndex` is
+///   the block-wide index of the receipt's first log, which the block's other receipts would otherwise give.
 public struct BlockStore: Sendable {
     public let store: KeyValueStore
-    /// The dictionary blobs are written with, if any (reading uses the one stored in the database).
+    /// The dictionary whole bodies are written with, if any (reading uses the one stored in the database).
     public let dictionary: ZstdDictionary?
 
     static let dictionaryKey = Schema.meta.key(Array("zstdDictionary".utf8))
@@ -17,27 +28,82 @@ public struct BlockStore: Sendable {
         self.dictionary = dictionary
     }
 
-    /// A stored block as it was verified.
-    public struct Block: Sendable, Equatable {
-        public var header: [UInt8]
+    /// A verified block's transactions and receipts (canonical encodings), and which of them the store keeps.
+    public struct NewBody: Sendable {
         public var transactions: [[UInt8]]
         public var receipts: [[UInt8]]
+        /// Indices of the transactions (and receipts) the index uses, ascending.
+        public var kept: [Int]
+
+        public init(transactions: [[UInt8]], receipts: [[UInt8]], kept: [Int]) {
+            self.transactions = transactions
+            self.receipts = receipts
+            self.kept = kept
+        }
+    }
+
+    /// One stored transaction with its receipt.
+    public struct Item: Sendable, Equatable {
+        public var index: Int
+        public var transaction: [UInt8]
+        public var receipt: [UInt8]
+        /// The block-wide log index of the receipt's first log.
+        public var firstLogIndex: Int
+    }
+
+    /// A stored body as read back: its items, and the proofs of any of them.
+    public struct Body: Sendable {
+        /// The stored items by ascending index: every one of the block for a whole body.
+        public let items: [Item]
+        /// A partial body's trie nodes; `nil` for a whole body, whose proofs are built from all its items.
+        let nodes: (transactions: TrieNodeSet, receipts: TrieNodeSet, roots: (transactions: Hash32, receipts: Hash32))?
+
+        /// Whether the body holds every transaction of the block.
+        public var isWhole: Bool { nodes == nil }
+
+        /// The item at block index `index`, if the body holds it.
+        public func item(at index: Int) -> Item? {
+            var low = 0, high = items.count
+            while low < high {
+                let mid = (low + high) / 2
+                if items[mid].index < index { low = mid + 1 } else { high = mid }
+            }
+            return low < items.count && items[low].index == index ? items[low] : nil
+        }
+
+        /// The Merkle-Patricia proofs of item `index` against the header's transactions and receipts roots.
+        public func proofs(of index: Int) throws(StoreError) -> (transaction: [[UInt8]], receipt: [[UInt8]]) {
+            let key = OrderedTrie.key(index)
+            guard let nodes else {
+                return (OrderedTrie.proof(items.map(\.transaction), index: index), OrderedTrie.proof(items.map(\.receipt), index: index))
+            }
+            do throws(TrieError) {
+                return (try nodes.transactions.proof(root: nodes.roots.transactions, key: key), try nodes.receipts.proof(root: nodes.roots.receipts, key: key))
+            } catch {
+                throw .corrupt("the stored trie nodes of item \(index): \(error)")
+            }
+        }
     }
 
     /// The pairs to write for one block: the caller puts them in the block's single index batch.
-    public func entries(number: UInt64, hash: [UInt8], header: [UInt8], transactions: [[UInt8]]?, receipts: [[UInt8]]?)
-        throws(StoreError) -> [(key: [UInt8], value: [UInt8])]
-    {
+    public func entries(number: UInt64, hash: [UInt8], header: [UInt8], body: NewBody?) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
         let n = KeyCoding.be64(number)
         var out: [(key: [UInt8], value: [UInt8])] = [(Schema.header.key(n), header), (Schema.numberByHash.key(hash), n)]
-        if let transactions, let receipts {
-            out.append((Schema.blockBody.key(n), try encodeBody(transactions: transactions, receipts: receipts)))
-        }
+        if let body { out.append((Schema.blockBody.key(n), try encodeBody(body))) }
         return out
     }
 
-    /// The blob of a block body.
-    public func encodeBody(transactions: [[UInt8]], receipts: [[UInt8]]) throws(StoreError) -> [UInt8] {
+    /// The blob of a body: partial when the block has transactions the index does not use and keeping only the
+    /// used ones with their trie nodes compresses smaller than the whole body, whole otherwise.
+    public func encodeBody(_ body: NewBody) throws(StoreError) -> [UInt8] {
+        let whole = try encodeWhole(transactions: body.transactions, receipts: body.receipts)
+        guard body.kept.count < body.transactions.count else { return whole }
+        let partial = try encodePartial(body)
+        return partial.count < whole.count ? partial : whole
+    }
+
+    /// The blob of a whole body (codec 0, or 1 with a dictionary).
+    public func encodeWhole(transactions: [[UInt8]], receipts: [[UInt8]]) throws(StoreError) -> [UInt8] {
         var e = RLPEncoder(capacity: transactions.reduce(0) { $0 + $1.count } + receipts.reduce(0) { $0 + $1.count } + 64)
         e.appendList { e in
             e.appendList { e in for tx in transactions { e.append(bytes: tx) } }
@@ -47,26 +113,90 @@ public struct BlockStore: Sendable {
         return [0] + (try Zstd.compress(e.bytes))
     }
 
-    public func decodeBody(_ blob: [UInt8]) throws(StoreError) -> (transactions: [[UInt8]], receipts: [[UInt8]]) {
+    /// The blob of a partial body (codec 2): the kept items' indices and first log indices, and the nodes of both
+    /// tries on their paths.
+    public func encodePartial(_ body: NewBody) throws(StoreError) -> [UInt8] {
+        var firstLogs: [Int] = []
+        var logs = 0
+        for receipt in body.receipts {
+            firstLogs.append(logs)
+            logs += try Self.logCount(ofReceipt: receipt)
+        }
+        let transactionNodes = OrderedTrie.proof(body.transactions, indices: body.kept)
+        let receiptNodes = OrderedTrie.proof(body.receipts, indices: body.kept)
+        var e = RLPEncoder(capacity: (transactionNodes + receiptNodes).reduce(0) { $0 + $1.count } + 64)
+        e.appendList { e in
+            e.appendList { e in
+                for index in body.kept { e.appendList { e in e.append(UInt64(index)); e.append(UInt64(firstLogs[index])) } }
+            }
+            e.appendList { e in for node in transactionNodes { e.append(bytes: node) } }
+            e.appendList { e in for node in receiptNodes { e.append(bytes: node) } }
+        }
+        return [2] + (try Zstd.compress(e.bytes))
+    }
+
+    /// Reads a body blob of the block whose header holds these roots. A partial body's items are read through its
+    /// trie nodes from the roots, so an item that is not in that block's tries is an error, never an answer.
+    public func decodeBody(_ blob: [UInt8], transactionsRoot: Hash32, receiptsRoot: Hash32) throws(StoreError) -> Body {
         guard let codec = blob.first else { throw .corrupt("empty block body") }
         let raw: [UInt8]
         switch codec {
-        case 0: raw = try Zstd.decompress(Array(blob.dropFirst()))
+        case 0, 2: raw = try Zstd.decompress(Array(blob.dropFirst()))
         case 1:
             guard let stored = try store.get(Self.dictionaryKey) else { throw .corrupt("a body needs the zstd dictionary, which is missing") }
             raw = try Zstd.decompress(Array(blob.dropFirst()), dictionary: ZstdDictionary(bytes: stored))
         default: throw .corrupt("unknown body codec \(codec)")
         }
-        do throws(RLPError) {
+        do {
             var reader = RLPReader(raw)
             var list = try reader.readList()
             try reader.finish()
-            var txList = try list.readList()
-            let transactions = try txList.readAll { (r: inout RLPReader) throws(RLPError) in Array(try r.readBytes()) }
-            var receiptList = try list.readList()
-            let receipts = try receiptList.readAll { (r: inout RLPReader) throws(RLPError) in Array(try r.readBytes()) }
-            try list.finish()
-            return (transactions, receipts)
+            let body: Body
+            if codec == 2 {
+                var itemList = try list.readList()
+                let positions = try itemList.readAll { (r: inout RLPReader) throws(RLPError) in
+                    var pair = try r.readList()
+                    let index = try pair.readUInt64(), firstLog = try pair.readUInt64()
+                    try pair.finish()
+                    return (index: Int(clamping: index), firstLog: Int(clamping: firstLog))
+                }
+                let transactionNodes = TrieNodeSet(try Self.readByteStrings(&list))
+                let receiptNodes = TrieNodeSet(try Self.readByteStrings(&list))
+                try list.finish()
+                var items: [Item] = []
+                for (index, firstLog) in positions {
+                    guard items.last.map({ $0.index < index }) ?? true else { throw StoreError.corrupt("partial body: item \(index) out of order") }
+                    let key = OrderedTrie.key(index)
+                    let transaction: [UInt8]?, receipt: [UInt8]?
+                    do throws(TrieError) {
+                        transaction = try transactionNodes.value(root: transactionsRoot, key: key)
+                        receipt = try receiptNodes.value(root: receiptsRoot, key: key)
+                    } catch {
+                        throw StoreError.corrupt("partial body: item \(index) is not in the header's tries: \(error)")
+                    }
+                    guard let transaction, let receipt else { throw StoreError.corrupt("partial body: the header's tries have no item \(index)") }
+                    items.append(Item(index: index, transaction: transaction, receipt: receipt, firstLogIndex: firstLog))
+                }
+                body = Body(items: items, nodes: (transactionNodes, receiptNodes, (transactionsRoot, receiptsRoot)))
+            } else {
+                let transactions = try Self.readByteStrings(&list)
+                let receipts = try Self.readByteStrings(&list)
+                try list.finish()
+                guard transactions.count == receipts.count else {
+                    throw StoreError.corrupt("whole body: \(transactions.count) transactions and \(receipts.count) receipts")
+                }
+                var items: [Item] = []
+                items.reserveCapacity(transactions.count)
+                var logs = 0
+                for (index, (transaction, receipt)) in zip(transactions, receipts).enumerated() {
+                    items.append(Item(index: index, transaction: transaction, receipt: receipt, firstLogIndex: logs))
+                    logs += try Self.logCount(ofReceipt: receipt)
+                }
+                body = Body(items: items, nodes: nil)
+            }
+            return body
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw .corrupt("block body: \(error)")
         }
@@ -82,16 +212,42 @@ public struct BlockStore: Sendable {
         try store.get(Schema.header.key(KeyCoding.be64(number)))
     }
 
-    /// The block stored under `number`: its header and, if kept, its body.
-    public func block(number: UInt64) throws(StoreError) -> Block? {
-        guard let header = try header(number: number) else { return nil }
-        guard let blob = try store.get(Schema.blockBody.key(KeyCoding.be64(number))) else { return Block(header: header, transactions: [], receipts: []) }
-        let body = try decodeBody(blob)
-        return Block(header: header, transactions: body.transactions, receipts: body.receipts)
+    /// The body stored under `number`, read against its header's roots; `nil` when the block has none stored.
+    public func body(number: UInt64, transactionsRoot: Hash32, receiptsRoot: Hash32) throws(StoreError) -> Body? {
+        guard let blob = try store.get(Schema.blockBody.key(KeyCoding.be64(number))) else { return nil }
+        return try decodeBody(blob, transactionsRoot: transactionsRoot, receiptsRoot: receiptsRoot)
     }
 
     /// Numbers of the stored blocks that have a body, ascending.
     public func numbersWithBodies() throws(StoreError) -> [UInt64] {
         try store.scan(prefix: [Schema.blockBody.rawValue]).map { KeyCoding.readBE64($0.key.dropFirst()) }
+    }
+
+    private static func readByteStrings(_ list: inout RLPReader) throws(RLPError) -> [[UInt8]] {
+        var items = try list.readList()
+        return try items.readAll { (r: inout RLPReader) throws(RLPError) in Array(try r.readBytes()) }
+    }
+
+    /// The number of logs in a receipt's canonical encoding (EIP-2718 typed or legacy):
+    /// `[type ‖] rlp([status, cumulativeGasUsed, logsBloom, logs])`.
+    static func logCount(ofReceipt encoded: [UInt8]) throws(StoreError) -> Int {
+        do throws(RLPError) {
+            var payload = encoded[...]
+            if let first = payload.first, first < 0x7f { payload = payload.dropFirst() }
+            var reader = RLPReader(payload)
+            var fields = try reader.readList()
+            try reader.finish()
+            for _ in 0..<3 { _ = try fields.readRaw() }
+            var logs = try fields.readList()
+            try fields.finish()
+            var count = 0
+            while !logs.isAtEnd {
+                _ = try logs.readRaw()
+                count += 1
+            }
+            return count
+        } catch {
+            throw .corrupt("a stored receipt does not decode: \(error)")
+        }
     }
 }

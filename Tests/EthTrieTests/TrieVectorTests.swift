@@ -137,4 +137,40 @@ struct TriePropertyTests {
         let beyond = OrderedTrie.proof(values, index: 300)
         #expect(try MerklePatriciaTrie.verify(root: root, key: OrderedTrie.key(300), proof: beyond) == nil)
     }
+
+    /// A multiproof holds each key's path: through a node set every key gives its value (or absence) and the very
+    /// proof `proof(_:key:)` builds, it is no larger than the separate proofs together, and a key whose path it
+    /// does not hold is refused as a missing node, never answered as absent.
+    @Test func multiproofsGiveEachKeysValueAndProof() throws {
+        var rng = SplitMix64(seed: 0x5e7)
+        for round in 0..<100 {
+            let state = Self.randomTrie(&rng)
+            let pairs = state.map { ($0.key, $0.value) }
+            let root = MerklePatriciaTrie.root(pairs)
+            var keys = Array(state.keys.shuffled(using: &rng).prefix(Int.random(in: 1...4, using: &rng)))
+            keys.append(rng.bytes(Int.random(in: 0...6, using: &rng)))  // usually absent
+            let nodes = MerklePatriciaTrie.proof(pairs, keys: keys)
+            let separate = keys.map { MerklePatriciaTrie.proof(pairs, key: $0) }
+            #expect(nodes.count <= separate.reduce(0) { $0 + $1.count })
+            #expect(Set(nodes) == Set(separate.joined()), "round \(round): exactly the union of the paths")
+            let set = TrieNodeSet(nodes)
+            for (key, proof) in zip(keys, separate) {
+                #expect(try set.value(root: root, key: key) == state[key])
+                #expect(try set.proof(root: root, key: key) == proof)
+            }
+            if let other = state.keys.first(where: { !Set(MerklePatriciaTrie.proof(pairs, key: $0)).isSubset(of: Set(nodes)) }) {
+                #expect(throws: TrieError.self) { try set.value(root: root, key: other) }
+            }
+        }
+        // The ordered tries of a block: 300 items, a handful of them kept.
+        let values = (0..<300).map { _ in rng.bytes(Int.random(in: 40...120, using: &rng)) }
+        let root = OrderedTrie.root(values)
+        let kept = [0, 5, 127, 128, 299]
+        let set = TrieNodeSet(OrderedTrie.proof(values, indices: kept))
+        for index in kept {
+            #expect(try set.value(root: root, key: OrderedTrie.key(index)) == values[index])
+            #expect(try set.proof(root: root, key: OrderedTrie.key(index)) == OrderedTrie.proof(values, index: index))
+        }
+        #expect(throws: TrieError.missingNode(depth: 1)) { try set.value(root: root, key: OrderedTrie.key(40)) }
+    }
 }
