@@ -127,6 +127,46 @@ struct ServerTests {
         #expect(other == .array([]))
     }
 
+    /// A node watching one contract keeps partial bodies where that is smaller: its eth_getLogs answers equal those
+    /// of the node that kept every body whole, field for field (log index, transaction hash and index included); a
+    /// block it kept partly is served without a `transactions` member, a block kept whole with all of them.
+    @Test func partialBodiesServeTheSameLogs() throws {
+        let index = AssetIndex(store: MemoryStore())
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let spec = try Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
+        let visions = DevChain.Contract.visions.address
+        let ingestor = Ingestor(index: index, spec: spec, watched: [visions])
+        var parent: Header?
+        for block in Self.fixture.chain.blocks {
+            try ingestor.ingest(block.rpc, receipts: block.receipts, parent: parent)
+            parent = block.header
+        }
+        let narrow = AssetMethods(index: index, chainId: DevChain.chainId, watched: [visions]).dispatcher()
+        func call(_ d: Dispatcher, _ method: String, _ params: String) throws -> JSONValue? {
+            try JSONDecoder().decode(JSONValue.self, from: try #require(d.handle(Data(Self.request(method, params).utf8))))["result"]
+        }
+        let filter = #"[{"fromBlock":"earliest","toBlock":"latest","address":"\#(Self.visions)"}]"#
+        let ours = try #require(try call(narrow, "eth_getLogs", filter))
+        #expect(ours == (try call(Self.fixture.dispatcher, "eth_getLogs", filter)))
+        if case .array(let logs) = ours { #expect(logs.count > 50) } else { Issue.record("eth_getLogs: \(ours)") }
+
+        var partial = 0, whole = 0
+        for number in try ingestor.blocks.numbersWithBodies() {
+            let header = Self.fixture.chain.blocks[Int(number)].header
+            let body = try #require(try ingestor.blocks.body(number: number, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot))
+            let served = try #require(try call(narrow, "eth_getBlockByNumber", #"["\#(Hex.quantity(number))",true]"#))
+            if body.isWhole {
+                whole += 1
+                #expect(served == (try call(Self.fixture.dispatcher, "eth_getBlockByNumber", #"["\#(Hex.quantity(number))",true]"#)))
+            } else {
+                partial += 1
+                guard case .object(let object) = served else { Issue.record("block \(number): \(served)"); continue }
+                #expect(object["transactions"] == nil && object["hash"] == .string(header.hash.hex), "block \(number)")
+            }
+        }
+        #expect(partial >= 5 && whole >= 5, "\(partial) partial, \(whole) whole")
+    }
+
     /// Malformed requests: each gets the right code and a message naming what was wrong; the server keeps
     /// answering correctly afterwards.
     static let malformed: [(name: String, body: String, code: Int, says: String)] = [
