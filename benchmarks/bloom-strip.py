@@ -2,8 +2,8 @@
 """How much smaller the 36 real block bodies would compress if each receipt's logs bloom (256 bytes, recomputable
 from its logs) were dropped before zstd, and if, on top of that, the fields were split into columns (signatures,
 recipients, calldata, other transaction fields, log addresses, topics, data) so that like bytes sit together; and
-which columns the compressed bytes are. A what-if for RESULTS.md, not a feature: the block store keeps whole
-bodies. Needs `pip install zstandard rlp`. Usage: bloom-strip.py [vectors dir, default ../shared/vectors]"""
+which columns the compressed bytes are. A what-if for RESULTS.md about whole bodies, not a feature: where the block
+store keeps a whole body, it is the plain RLP under zstd. Needs `pip install zstandard rlp`. Usage: bloom-strip.py [vectors dir, default ../shared/vectors]"""
 import glob
 import json
 import os
