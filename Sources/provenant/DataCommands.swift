@@ -120,14 +120,19 @@ struct ImportDevChain: ParsableCommand {
     @Option(help: "Data directory (created if missing).") var dataDir: String = "./provenant-data"
     @Option(help: "Print a progress line every this many blocks (default: every 5 seconds, or live on a terminal).")
     var progressEvery: UInt64 = 0
+    @Option(help: ArgumentHelp(
+        "The dev chain's contracts to index, comma-separated (default: all).",
+        discussion: "Of \(DevChain.Contract.allCases.map(\.name).joined(separator: ", ")). With some left out, blocks mixing their transactions with watched ones keep partial bodies."))
+    var watch: String?
 
     func run() throws {
+        let contracts = try watchedContracts()
         let directory = try DataDirectory(path: dataDir, create: true)
         if try Reindexer.isInterrupted(directory.store) {
             throw CLIError("a reindex of \(dataDir) was interrupted; run `provenant reindex --data-dir \(dataDir)` first")
         }
         let spec = try Chainspec.load("provenant-dev", directories: ChainspecDirectories.search)
-        try directory.record(chain: "provenant-dev", spec: spec, startBlocks: Dictionary(uniqueKeysWithValues: DevChain.Contract.allCases.map { ($0.address, 0) }))
+        try directory.record(chain: "provenant-dev", spec: spec, startBlocks: Dictionary(uniqueKeysWithValues: contracts.map { ($0.address, 0) }))
         let (_, ingestor) = try directory.ingestor()
         var parent = try ingestor.tipHeader()
         let first = parent.map { $0.number + 1 } ?? 0
@@ -144,6 +149,19 @@ struct ImportDevChain: ParsableCommand {
         }
         progress.update(blocks + 1, blocks + 1, force: true)
         print("indexed through block \(blocks) of dev chain seed \(seed) into \(dataDir)")
+    }
+
+    func watchedContracts() throws -> [DevChain.Contract] {
+        guard let watch else { return DevChain.Contract.allCases }
+        let names = watch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let contracts = try names.map { name in
+            guard let contract = DevChain.Contract.allCases.first(where: { $0.name == name }) else {
+                throw CLIError("--watch: no dev chain contract \"\(name)\"; the contracts are \(DevChain.Contract.allCases.map(\.name).joined(separator: ", "))")
+            }
+            return contract
+        }
+        guard !contracts.isEmpty else { throw CLIError("--watch: name at least one contract") }
+        return contracts
     }
 }
 
