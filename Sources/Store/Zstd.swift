@@ -16,14 +16,10 @@ public enum Zstd {
         var output = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
         let written: Int
         if let dictionary {
-            let context = ZSTD_createCCtx()
-            defer { ZSTD_freeCCtx(context) }
+            let compressor = ZstdCompressor(level: level)
+            _ = try check(dictionary.bytes.withUnsafeBytes { ZSTD_CCtx_loadDictionary(compressor.context, $0.baseAddress, $0.count) })
             written = try check(output.withUnsafeMutableBytes { o in
-                input.withUnsafeBytes { i in
-                    dictionary.bytes.withUnsafeBytes { d in
-                        ZSTD_compress_usingDict(context, o.baseAddress, o.count, i.baseAddress, i.count, d.baseAddress, d.count, level)
-                    }
-                }
+                input.withUnsafeBytes { i in ZSTD_compress2(compressor.context, o.baseAddress, o.count, i.baseAddress, i.count) }
             })
         } else {
             return try ZstdCompressor(level: level).compress(input)
@@ -62,21 +58,25 @@ public enum Zstd {
 /// A zstd compression context kept across calls, for many small blobs (one per indexed block): a fresh context per
 /// call, as `ZSTD_compress` makes, costs more than compressing a few KiB. One user at a time.
 public final class ZstdCompressor: @unchecked Sendable {
-    private let context: OpaquePointer
+    fileprivate let context: OpaquePointer
     public let level: Int32
 
     public init(level: Int32) {
         context = ZSTD_createCCtx()
         self.level = level
+        // Every frame ends with a checksum of its content, which decompression verifies: a stored blob damaged on
+        // disk is an error, never different data (LevelDB checks its own blocks only when asked to).
+        ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
+        ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
     }
 
     deinit { ZSTD_freeCCtx(context) }
 
-    /// One frame holding `input`, with its size in the header (as `Zstd.decompress` requires).
+    /// One frame holding `input`, with its size in the header (as `Zstd.decompress` requires) and a checksum.
     public func compress(_ input: [UInt8]) throws(StoreError) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
         let written = try Zstd.check(output.withUnsafeMutableBytes { o in
-            input.withUnsafeBytes { i in ZSTD_compressCCtx(context, o.baseAddress, o.count, i.baseAddress, i.count, level) }
+            input.withUnsafeBytes { i in ZSTD_compress2(context, o.baseAddress, o.count, i.baseAddress, i.count) }
         })
         output.removeLast(output.count - written)
         return output

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VectorSupport
 
 @testable import Store
 
@@ -48,6 +49,31 @@ struct ZstdTests {
         packed[packed.count - 1] ^= 0xff
         #expect(throws: StoreError.self) { try Zstd.decompress(packed) }
         #expect(throws: StoreError.self) { try Zstd.decompress([1, 2, 3]) }
+    }
+
+    /// Every frame carries a checksum of its content: a flipped bit anywhere in a stored blob, with or without a
+    /// dictionary, is an error or (in a few header bits that change nothing) the same content; never other bytes,
+    /// as a flipped literal byte would give without the checksum.
+    @Test func aFlippedBitNeverGivesOtherBytes() throws {
+        var rng = SplitMix64(seed: 0xc4ec)
+        let input = (0..<600).map { _ in UInt8(rng.next() % 4) } + rng.bytes(400)
+        let dictionary = try ZstdDictionary.train(samples: (0..<64).map { _ in rng.bytes(100) + input.prefix(200) }, capacity: 2048)
+        for dict in [nil, dictionary] as [ZstdDictionary?] {
+            let packed = try Zstd.compress(input, dictionary: dict)
+            #expect(try Zstd.decompress(packed, dictionary: dict) == input)
+            var refused = 0
+            for byte in 0..<packed.count {
+                var damaged = packed
+                damaged[byte] ^= UInt8(1) << UInt8(byte % 8)
+                do {
+                    let same = try Zstd.decompress(damaged, dictionary: dict) == input
+                    #expect(same, "bit \(byte % 8) of byte \(byte) of \(packed.count) changed the content unnoticed")
+                } catch {
+                    refused += 1
+                }
+            }
+            #expect(refused >= packed.count - 8, "\(refused) of \(packed.count) refused")
+        }
     }
 }
 
