@@ -197,4 +197,33 @@ struct ProofCLITests {
         #expect(nothing.status != 0)
         #expect(nothing.stderr.contains("nothing is indexed of token 0x1388"))
     }
+
+    /// One contract of the dev chain watched: the import keeps partial bodies where they are smaller, a reindex with
+    /// no upstream rebuilds the same index from them, and a bundle built from them verifies offline. A contract
+    /// name that does not exist, or another watch set on the same directory, is refused by name.
+    @Test func partialBodiesReindexAndProveFromTheCLI() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-cli-watch-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let imported = try CLI.run(["import-devchain", "--seed", "7", "--blocks", "120", "--watch", "prompted-visions", "--data-dir", dir])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let before = try CLI.run(["index-digest", "--data-dir", dir])
+        let reindexed = try CLI.run(["reindex", "--data-dir", dir])
+        #expect(reindexed.status == 0, "\(reindexed.stderr)")
+        #expect(try CLI.run(["index-digest", "--data-dir", dir]).stdout == before.stdout)
+        let proof = try CLI.run(["proof", Self.visions, "3", "--data-dir", dir])
+        #expect(proof.status == 0, "\(proof.stderr)")
+        let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bundle-watch-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: bundle) }
+        try Data(proof.stdout.utf8).write(to: bundle)
+        let anchor = try #require((try JSONSerialization.jsonObject(with: Data(proof.stdout.utf8)) as? [String: Any])?["anchor"] as? [String: Any])
+        let verified = try CLI.run(["verify", bundle.path, "--trust", try #require(anchor["hash"] as? String)])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+
+        let unknown = try CLI.run(["import-devchain", "--watch", "prompted-visions,nope", "--data-dir", dir])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains(#"no dev chain contract "nope""#), "\(unknown.stderr)")
+        let other = try CLI.run(["import-devchain", "--seed", "7", "--blocks", "130", "--data-dir", dir])
+        #expect(other.status != 0)
+        #expect(other.stderr.contains("indexed for other contracts"), "\(other.stderr)")
+    }
 }
