@@ -126,12 +126,12 @@ public struct ProofBuilder: Sendable {
         guard Int(entry.logIndex) >= item.firstLogIndex else {
             throw .storage("log \(entry.logIndex) of block \(entry.block) is before its transaction's receipt")
         }
-        let proofs = try wrap { () throws(StoreError) in try body.proofs(of: transactionIndex) }
         let isMint = role == .mint
         return ProofBundle.Event(
             role: role, blockNumber: entry.block, transactionIndex: transactionIndex, logPosition: Int(entry.logIndex) - item.firstLogIndex,
-            receipt: item.receipt, receiptProof: proofs.receipt,
-            transaction: isMint ? item.transaction : nil, transactionProof: isMint ? proofs.transaction : nil)
+            receipt: item.receipt, receiptProof: try wrap { () throws(StoreError) in try body.receiptProof(of: transactionIndex) },
+            transaction: isMint ? item.transaction : nil,
+            transactionProof: isMint ? try wrap { () throws(StoreError) in try body.transactionProof(of: transactionIndex) } : nil)
     }
 
     private func wrap<T>(_ body: () throws(IndexError) -> T) throws(ProofError) -> T {

@@ -27,17 +27,20 @@ extension AssetMethods {
             guard number <= tip.number else { return .null }
         }
         guard let header = try header(number) else { return .null }
-        let body = try run { () throws(IndexError) in
-            do throws(StoreError) {
-                return try BlockStore(store: index.store).body(number: number, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
-            } catch { throw .store(error) }
-        }
+        let blob = try storeGet(Schema.blockBody.key(KeyCoding.be64(number)))
         let transactions: [Transaction]?
-        if let body {
-            transactions = body.isWhole ? body.items.compactMap { try? Transaction(encoded: $0.transaction) } : nil
-            guard transactions == nil || transactions?.count == body.items.count else {
+        if let blob, BlockStore.isWhole(blob) {
+            let body = try run { () throws(IndexError) in
+                do throws(StoreError) {
+                    return try BlockStore(store: index.store).decodeBody(blob, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
+                } catch { throw .store(error) }
+            }
+            transactions = body.items.compactMap { try? Transaction(encoded: $0.transaction) }
+            guard transactions?.count == body.items.count else {
                 throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("stored transactions of block \(number) do not decode"))
             }
+        } else if blob != nil {
+            transactions = nil  // a partial body: only the watched transactions were kept
         } else {
             transactions = header.transactionsRoot == MerklePatriciaTrie.emptyRoot ? [] : nil
         }

@@ -71,19 +71,29 @@ public struct BlockStore: Sendable {
             return low < items.count && items[low].index == index ? items[low] : nil
         }
 
-        /// The Merkle-Patricia proofs of item `index` against the header's transactions and receipts roots.
-        public func proofs(of index: Int) throws(StoreError) -> (transaction: [[UInt8]], receipt: [[UInt8]]) {
-            let key = OrderedTrie.key(index)
-            guard let nodes else {
-                return (OrderedTrie.proof(items.map(\.transaction), index: index), OrderedTrie.proof(items.map(\.receipt), index: index))
-            }
+        /// The Merkle-Patricia proof of transaction `index` against the header's transactions root.
+        public func transactionProof(of index: Int) throws(StoreError) -> [[UInt8]] {
+            guard let nodes else { return OrderedTrie.proof(items.map(\.transaction), index: index) }
+            return try Self.proof(of: index, in: nodes.transactions, root: nodes.roots.transactions)
+        }
+
+        /// The Merkle-Patricia proof of receipt `index` against the header's receipts root.
+        public func receiptProof(of index: Int) throws(StoreError) -> [[UInt8]] {
+            guard let nodes else { return OrderedTrie.proof(items.map(\.receipt), index: index) }
+            return try Self.proof(of: index, in: nodes.receipts, root: nodes.roots.receipts)
+        }
+
+        private static func proof(of index: Int, in nodes: TrieNodeSet, root: Hash32) throws(StoreError) -> [[UInt8]] {
             do throws(TrieError) {
-                return (try nodes.transactions.proof(root: nodes.roots.transactions, key: key), try nodes.receipts.proof(root: nodes.roots.receipts, key: key))
+                return try nodes.proof(root: root, key: OrderedTrie.key(index))
             } catch {
                 throw .corrupt("the stored trie nodes of item \(index): \(error)")
             }
         }
     }
+
+    /// Whether a stored body blob holds every transaction of its block, told without decoding it.
+    public static func isWhole(_ blob: [UInt8]) -> Bool { blob.first != 2 }
 
     /// The pairs to write for one block: the caller puts them in the block's single index batch.
     public func entries(number: UInt64, hash: [UInt8], header: [UInt8], body: NewBody?) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
