@@ -23,6 +23,13 @@ public struct BlockStore: Sendable {
 
     static let dictionaryKey = Schema.meta.key(Array("zstdDictionary".utf8))
 
+    /// The first byte of a body blob: how the rest is encoded (see the layouts above).
+    enum Codec: UInt8 {
+        case whole = 0
+        case wholeWithDictionary = 1
+        case partial = 2
+    }
+
     public init(store: KeyValueStore, dictionary: ZstdDictionary? = nil) {
         self.store = store
         self.dictionary = dictionary
@@ -93,7 +100,7 @@ public struct BlockStore: Sendable {
     }
 
     /// Whether a stored body blob holds every transaction of its block, told without decoding it.
-    public static func isWhole(_ blob: [UInt8]) -> Bool { blob.first != 2 }
+    public static func isWhole(_ blob: [UInt8]) -> Bool { blob.first != Codec.partial.rawValue }
 
     /// The pairs to write for one block: the caller puts them in the block's single index batch.
     public func entries(number: UInt64, hash: [UInt8], header: [UInt8], body: NewBody?) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
@@ -119,8 +126,8 @@ public struct BlockStore: Sendable {
             e.appendList { e in for tx in transactions { e.append(bytes: tx) } }
             e.appendList { e in for receipt in receipts { e.append(bytes: receipt) } }
         }
-        if let dictionary { return [1] + (try Zstd.compress(e.bytes, dictionary: dictionary)) }
-        return [0] + (try Zstd.compress(e.bytes))
+        if let dictionary { return [Codec.wholeWithDictionary.rawValue] + (try Zstd.compress(e.bytes, dictionary: dictionary)) }
+        return [Codec.whole.rawValue] + (try Zstd.compress(e.bytes))
     }
 
     /// The blob of a partial body (codec 2): the kept items' indices and first log indices, and the nodes of both
@@ -142,27 +149,27 @@ public struct BlockStore: Sendable {
             e.appendList { e in for node in transactionNodes { e.append(bytes: node) } }
             e.appendList { e in for node in receiptNodes { e.append(bytes: node) } }
         }
-        return [2] + (try Zstd.compress(e.bytes))
+        return [Codec.partial.rawValue] + (try Zstd.compress(e.bytes))
     }
 
     /// Reads a body blob of the block whose header holds these roots. A partial body's items are read through its
     /// trie nodes from the roots, so an item that is not in that block's tries is an error, never an answer.
     public func decodeBody(_ blob: [UInt8], transactionsRoot: Hash32, receiptsRoot: Hash32) throws(StoreError) -> Body {
-        guard let codec = blob.first else { throw .corrupt("empty block body") }
+        guard let first = blob.first else { throw .corrupt("empty block body") }
+        guard let codec = Codec(rawValue: first) else { throw .corrupt("unknown body codec \(first)") }
         let raw: [UInt8]
         switch codec {
-        case 0, 2: raw = try Zstd.decompress(Array(blob.dropFirst()))
-        case 1:
+        case .whole, .partial: raw = try Zstd.decompress(Array(blob.dropFirst()))
+        case .wholeWithDictionary:
             guard let stored = try store.get(Self.dictionaryKey) else { throw .corrupt("a body needs the zstd dictionary, which is missing") }
             raw = try Zstd.decompress(Array(blob.dropFirst()), dictionary: ZstdDictionary(bytes: stored))
-        default: throw .corrupt("unknown body codec \(codec)")
         }
         do {
             var reader = RLPReader(raw)
             var list = try reader.readList()
             try reader.finish()
             let body: Body
-            if codec == 2 {
+            if codec == .partial {
                 var itemList = try list.readList()
                 let positions = try itemList.readAll { (r: inout RLPReader) throws(RLPError) in
                     var pair = try r.readList()

@@ -202,7 +202,7 @@ enum CompressionBenchmark {
                 result.raw += rawSize(body)
                 result.keptRaw += indices.reduce(0) { $0 + body.txs[$1].count + body.receipts[$1].count }
                 result.stored += blob.count
-                if blob.first == 2 { result.partial += 1 }
+                if !BlockStore.isWhole(blob) { result.partial += 1 }
             }
             return result
         }
