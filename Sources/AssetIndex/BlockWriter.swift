@@ -3,8 +3,12 @@ internal import Store
 
 /// State keys (owners, balances, holder entries, standards, the cursor) by key: their committed values known
 /// without a store read, and what the block being indexed does to them, in one table. A state key costs one hash
-/// probe when the block touches it and one when the block is finished; a read cache beside a table of the block's
-/// own writes took three to four (the probes were a quarter of the index's CPU).
+/// probe when the block touches it and one when the block is finished.
+///
+/// An open-addressed table rather than a `Dictionary`: the probes were a quarter of the index's CPU, most of it cache
+/// misses on the 88-byte keys of a 65,536-key table and SipHash over them. Here a probe reads a slot (4 bytes) and
+/// the entry's full hash (8 bytes), and touches a key only when the hashes match; the hash is a fold of the key's
+/// words mixed with a per-process random seed, so keys chosen on chain cannot be aimed at one probe sequence.
 struct StateTable {
     struct Entry {
         /// The value before the block being indexed (`nil`: known absent).
@@ -22,28 +26,118 @@ struct StateTable {
         static let unknown = Entry(committed: nil, current: nil, touched: false, keep: false, unknown: true)
     }
 
-    private(set) var entries: [IndexKey: Entry] = [:]
-
     /// Most keys kept between blocks; past it the table starts over before the next block.
     static let capacity = 65_536
+    /// Slots per key at capacity: at most half the slots are used, so probe runs stay short.
+    static let slotCount = capacity * 2
+    static let seed = UInt64.random(in: .min ... .max)
 
-    /// Called before each block: sizes the table once (growing it by doubling cost 4% of the CPU), and empties it
-    /// when full. Never during a block, whose touched entries are its write set.
+    /// Per slot, the index of its key in the dense arrays, or -1. Allocated by the first `prepareForBlock`, so an
+    /// empty table (the placeholder left while one is in use) costs nothing.
+    private var slots: [Int32] = []
+    private var keys: [IndexKey] = []
+    private var hashes: [UInt64] = []
+    private var entries: [Entry] = []
+
+    var count: Int { keys.count }
+
+    /// Called before each block: sizes the table once, and empties it when full. Never during a block, whose
+    /// touched entries are its write set.
     mutating func prepareForBlock() {
-        if entries.capacity < Self.capacity { entries.reserveCapacity(Self.capacity) }
-        if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+        if slots.isEmpty {
+            slots = Array(repeating: -1, count: Self.slotCount)
+            keys.reserveCapacity(Self.capacity + 4_096)
+            hashes.reserveCapacity(Self.capacity + 4_096)
+            entries.reserveCapacity(Self.capacity + 4_096)
+        }
+        if count >= Self.capacity {
+            slots.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
+            keys.removeAll(keepingCapacity: true)
+            hashes.removeAll(keepingCapacity: true)
+            entries.removeAll(keepingCapacity: true)
+        }
     }
 
-    /// Runs `body` on the key's entry, in place, with one probe; an absent key comes in as `Entry.unknown`.
+    @inline(__always)
+    private static func hash(_ key: IndexKey) -> UInt64 {
+        // murmur3's finalizer over the folded words and the seed.
+        var h = key.folded ^ seed
+        h = (h ^ (h >> 33)) &* 0xFF51_AFD7_ED55_8CCD
+        h = (h ^ (h >> 33)) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 33)
+    }
+
+    /// The slot holding `key`, or the empty slot where it would go, and its index in the dense arrays if present.
+    @inline(__always)
+    private func find(_ key: IndexKey, _ hash: UInt64) -> (slot: Int, index: Int?) {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let index = Int(slots[slot])
+            if index < 0 { return (slot, nil) }
+            if hashes[index] == hash && keys[index] == key { return (slot, index) }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Runs `body` on the key's entry, in place, with one probe; an absent key comes in as `Entry.unknown` (and
+    /// stays in the table as whatever `body` leaves).
     @inline(__always)
     mutating func withEntry<T>(_ key: IndexKey, _ body: (inout Entry) -> T) -> T {
-        body(&entries[key, default: .unknown])
+        let hash = Self.hash(key)
+        let (slot, found) = find(key, hash)
+        let index: Int
+        if let found {
+            index = found
+        } else {
+            index = keys.count
+            slots[slot] = Int32(index)
+            keys.append(key)
+            hashes.append(hash)
+            entries.append(.unknown)
+        }
+        return body(&entries[index])
     }
 
-    /// Runs `body` on an entry that exists (a touched key), in place; setting it to nil removes the key.
+    /// Runs `body` on the entry of a key the block touched, in place; the key leaves the table when `body` returns
+    /// false. A key not in the table is left alone.
     @inline(__always)
-    mutating func withExisting<T>(_ key: IndexKey, _ body: (inout Entry?) -> T) -> T {
-        body(&entries[key])
+    mutating func finishEntry(_ key: IndexKey, _ body: (inout Entry) -> Bool) {
+        let hash = Self.hash(key)
+        let (slot, found) = find(key, hash)
+        guard let index = found else { return }
+        if !body(&entries[index]) { remove(slot: slot, index: index) }
+    }
+
+    /// Empties `slot` (shifting the run after it back, so no probe stops early) and moves the last dense entry into
+    /// the hole at `index`.
+    private mutating func remove(slot: Int, index: Int) {
+        let mask = slots.count - 1
+        var hole = slot
+        var next = (slot + 1) & mask
+        while slots[next] >= 0 {
+            let home = Int(truncatingIfNeeded: hashes[Int(slots[next])]) & mask
+            // The entry at `next` may move back to the hole unless its home lies after the hole, up to `next`.
+            let homeAfterHole = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next)
+            if !homeAfterHole {
+                slots[hole] = slots[next]
+                hole = next
+            }
+            next = (next + 1) & mask
+        }
+        slots[hole] = -1
+        let last = keys.count - 1
+        if index != last {
+            keys[index] = keys[last]
+            hashes[index] = hashes[last]
+            entries.swapAt(index, last)
+            var moved = Int(truncatingIfNeeded: hashes[index]) & mask
+            while Int(slots[moved]) != last { moved = (moved + 1) & mask }
+            slots[moved] = Int32(index)
+        }
+        keys.removeLast()
+        hashes.removeLast()
+        entries.removeLast()
     }
 }
 
@@ -100,7 +194,7 @@ struct BlockWriter {
         // Not in the table: the probe left a placeholder, replaced here (a failed read fails the whole block, and
         // the index drops a failed block's table).
         let value = try read(key)
-        table.withExisting(key) { $0 = StateTable.Entry(committed: value, current: value, touched: true, keep: true, unknown: false) }
+        table.withEntry(key) { $0 = StateTable.Entry(committed: value, current: value, touched: true, keep: true, unknown: false) }
         touched.append(key)
         return value
     }
@@ -123,7 +217,7 @@ struct BlockWriter {
             return
         }
         let old = try read(key)
-        table.withExisting(key) { $0 = StateTable.Entry(committed: old, current: value, touched: true, keep: true, unknown: false) }
+        table.withEntry(key) { $0 = StateTable.Entry(committed: old, current: value, touched: true, keep: true, unknown: false) }
         touched.append(key)
     }
 
@@ -169,8 +263,7 @@ struct BlockWriter {
         var written = fresh.count
         e.appendList { e in
             for key in touched {
-                table.withExisting(key) { slot in
-                    guard var entry = slot else { return }
+                table.finishEntry(key) { entry in
                     if entry.current != entry.committed {
                         written += 1
                         key.withUnsafeBytes { bytes in
@@ -185,14 +278,11 @@ struct BlockWriter {
                             }
                         }
                     }
-                    guard entry.keep else {
-                        slot = nil
-                        return
-                    }
+                    guard entry.keep else { return false }
                     entry.committed = entry.current
                     entry.current = nil
                     entry.touched = false
-                    slot = entry
+                    return true
                 }
             }
             for (key, value) in fresh {

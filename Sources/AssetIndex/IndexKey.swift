@@ -62,9 +62,10 @@ struct IndexKey: Hashable, Sendable {
             && x.6 == y.6 && x.7 == y.7 && x.8 == y.8 && x.9 == y.9
     }
 
-    func hash(into hasher: inout Hasher) {
-        // One multiply-xor per word, then one word for the hasher (which mixes in its per-process seed): keys are
-        // hashes, addresses and numbers, already well spread, and each is hashed several times per event.
+    func hash(into hasher: inout Hasher) { hasher.combine(folded) }
+
+    /// One multiply-xor per word: keys are hashes, addresses and numbers, already well spread.
+    var folded: UInt64 {
         var h = UInt64(count) &* 0x9E37_79B9_7F4A_7C15
         Swift.withUnsafeBytes(of: words) { raw in
             for i in 0..<(count + 7) / 8 {
@@ -72,7 +73,7 @@ struct IndexKey: Hashable, Sendable {
                 h ^= h >> 31
             }
         }
-        hasher.combine(h)
+        return h
     }
 }
 
