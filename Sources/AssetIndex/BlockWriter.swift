@@ -28,7 +28,8 @@ struct StateTable {
 
     /// Most keys kept between blocks; past it the table starts over before the next block.
     static let capacity = 65_536
-    /// Slots per key at capacity: at most half the slots are used, so probe runs stay short.
+    /// Slots per key at capacity: at most half the slots are used, so probe runs stay short. One block may touch
+    /// more keys than the capacity (a batch transfer of thousands of ids); the slots double as it does.
     static let slotCount = capacity * 2
     static let seed = UInt64.random(in: .min ... .max)
 
@@ -91,12 +92,28 @@ struct StateTable {
             index = found
         } else {
             index = keys.count
-            slots[slot] = Int32(index)
+            if 2 * (index + 1) > slots.count {
+                grow()
+                slots[find(key, hash).slot] = Int32(index)
+            } else {
+                slots[slot] = Int32(index)
+            }
             keys.append(key)
             hashes.append(hash)
             entries.append(.unknown)
         }
         return body(&entries[index])
+    }
+
+    /// Doubles the slots and places every key again by its stored hash.
+    private mutating func grow() {
+        slots = Array(repeating: -1, count: max(Self.slotCount, 2 * slots.count))
+        let mask = slots.count - 1
+        for (index, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(index)
+        }
     }
 
     /// Runs `body` on the entry of a key the block touched, in place; the key leaves the table when `body` returns

@@ -53,4 +53,26 @@ struct StateTableTests {
         #expect(table.count == 0)
         #expect(table.withEntry(key(1)) { $0.unknown })
     }
+
+    /// One block may touch more keys than the table keeps between blocks (an ERC-1155 batch of thousands of ids):
+    /// the table grows instead of running out of slots, and every key stays found.
+    @Test func oneBlockBeyondTheCapacityGrowsTheTable() {
+        var table = StateTable()
+        table.prepareForBlock()
+        let contract = Address(bytes: [UInt8](repeating: 0x55, count: 20))!
+        let total = StateTable.slotCount + 5_000  // more keys than the table has slots at first
+        for n in 0..<total {
+            let fresh = table.withEntry(.owner(contract, UInt256(UInt64(n)))) { entry -> Bool in
+                defer { entry = StateTable.Entry(committed: [UInt8(n & 0xff)], current: nil, touched: true, keep: true, unknown: false) }
+                return entry.unknown
+            }
+            if !fresh { Issue.record("key \(n) found before it was added"); return }
+        }
+        #expect(table.count == total)
+        for n in stride(from: 0, to: total, by: 97) {
+            #expect(table.withEntry(.owner(contract, UInt256(UInt64(n)))) { $0.committed } == [UInt8(n & 0xff)])
+        }
+        table.prepareForBlock()
+        #expect(table.count == 0)
+    }
 }
