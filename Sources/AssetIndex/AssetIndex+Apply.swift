@@ -35,7 +35,7 @@ struct EventContext {
         let standardsKey = IndexKey.contractStandards(c)
         let known = Standards(rawValue: try writer.get(standardsKey)?.first ?? 0)
         let standards = known.union(event.standard)
-        if standards != known { try writer.set(standardsKey, [standards.rawValue]) }
+        if standards != known { try writer.set(standardsKey, StateValue(byte: standards.rawValue)) }
         // A contract that has shown one holder standard only wrote its holder entries by that standard's rules, so
         // their invariants tell what an entry holds without a read; a mixed contract pays the reads.
         let single = standards.intersection(Standards.holderStandards).rawValue.nonzeroBitCount == 1
@@ -45,17 +45,17 @@ struct EventContext {
             // The token leaves its indexed owner, whoever the log names as `from`: a non-standard contract's
             // inconsistent `from` cannot leave the token listed under two holders or drive a count below zero.
             let id = tokenId, ownerKey = IndexKey.owner(c, tokenId)
-            let previous = try writer.get(ownerKey).flatMap { Address(bytes: $0.prefix(20)) }
-            try writer.set(ownerKey, to == .zero ? nil : to.bytes + KeyCoding.be64(block))
+            let previous = try writer.get(ownerKey)?.address
+            try writer.set(ownerKey, to == .zero ? nil : StateValue(to, be64: block))
             writer.insertFresh(position(.ownerHistory, id), record(Self.kind(from: from, to: to), from: from, to: to).encoded)
             if previous != to {
                 // Single-standard invariant: an ERC-721 holder entry exists exactly for the token's owner.
                 if let previous {
-                    try setHolderEntry(.holderToken(previous, c, id), nil, known: [Standards.erc721.rawValue], single: single, writer: &writer)
+                    try setHolderEntry(.holderToken(previous, c, id), nil, known: StateValue(byte: Standards.erc721.rawValue), single: single, writer: &writer)
                     try add(.holderBalance(c, previous), UInt256(1), negative: true, writer: &writer)
                 }
                 if to != .zero {
-                    try setHolderEntry(.holderToken(to, c, id), [Standards.erc721.rawValue], known: nil, single: single, writer: &writer)
+                    try setHolderEntry(.holderToken(to, c, id), StateValue(byte: Standards.erc721.rawValue), known: nil, single: single, writer: &writer)
                     try add(.holderBalance(c, to), UInt256(1), negative: false, writer: &writer)
                 }
             }
@@ -126,7 +126,7 @@ struct EventContext {
     /// deleted, so holder scans see only holders.
     @discardableResult
     private func add(_ key: IndexKey, _ amount: UInt256, negative: Bool, writer: inout BlockWriter) throws(IndexError) -> (before: UInt256, after: UInt256) {
-        let current = try writer.get(key).flatMap { UInt256(bigEndian: $0) } ?? .zero
+        let current = try writer.get(key)?.bigEndian ?? .zero
         let updated: UInt256
         if negative {
             let (difference, underflow) = current.subtractingReportingOverflow(amount)
@@ -135,7 +135,7 @@ struct EventContext {
             let (sum, overflow) = current.addingReportingOverflow(amount)
             updated = overflow ? .max : sum
         }
-        if updated != current { try writer.set(key, updated.isZero ? nil : updated.minimalBigEndianBytes) }
+        if updated != current { try writer.set(key, updated.isZero ? nil : StateValue(minimal: updated)) }
         return (current, updated)
     }
 
@@ -143,13 +143,13 @@ struct EventContext {
     /// zero, which for a single-standard contract also says what the entry held before.
     private func updateHolderEntry(_ key: IndexKey, _ standard: Standards, _ balance: (before: UInt256, after: UInt256), single: Bool,
                                    writer: inout BlockWriter) throws(IndexError) {
-        let entry: (UInt256) -> [UInt8]? = { $0.isZero ? nil : [standard.rawValue] }
+        let entry: (UInt256) -> StateValue? = { $0.isZero ? nil : StateValue(byte: standard.rawValue) }
         if single && balance.before.isZero == balance.after.isZero { return }
         try setHolderEntry(key, entry(balance.after), known: entry(balance.before), single: single, writer: &writer)
     }
 
     /// Sets a holder entry, taking its current value from the invariant when the contract is single-standard.
-    private func setHolderEntry(_ key: IndexKey, _ value: [UInt8]?, known: [UInt8]?, single: Bool, writer: inout BlockWriter) throws(IndexError) {
+    private func setHolderEntry(_ key: IndexKey, _ value: StateValue?, known: StateValue?, single: Bool, writer: inout BlockWriter) throws(IndexError) {
         if single { writer.set(key, value, knownCurrent: known) } else { try writer.set(key, value) }
     }
 

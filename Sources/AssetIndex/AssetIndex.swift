@@ -143,10 +143,10 @@ public final class AssetIndex: @unchecked Sendable {
             stats.events += 1
         }
         if stats.events > 0 {
-            let count = try writer.get(Self.eventCountIndexKey).map { KeyCoding.readBE64($0) } ?? 0
-            try writer.set(Self.eventCountIndexKey, KeyCoding.be64(count + UInt64(stats.events)))
+            let count = try writer.get(Self.eventCountIndexKey).map { $0.withUnsafeBytes { KeyCoding.readBE64($0) } } ?? 0
+            try writer.set(Self.eventCountIndexKey, StateValue(be64: count + UInt64(stats.events)))
         }
-        try writer.set(Self.cursorIndexKey, KeyCoding.be64(block.number) + block.hash.bytes)
+        try writer.set(Self.cursorIndexKey, StateValue(be64: block.number, block.hash))
         var (batch, undo, keysWritten) = writer.finish()
         stats.keysWritten = keysWritten
         let compressed = try undoCompressor.withLock { compressor throws(IndexError) in

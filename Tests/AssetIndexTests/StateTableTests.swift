@@ -9,49 +9,67 @@ import VectorSupport
 /// form and removals shift them.
 @Suite("State table")
 struct StateTableTests {
+    static let contract = Address(bytes: [UInt8](repeating: 0x71, count: 20))!
+    static func key(_ n: UInt64) -> IndexKey { .owner(contract, UInt256(n)) }
+    static func value(_ n: UInt64) -> StateValue { StateValue(minimal: UInt256(n)) }
+
+    /// Inserts `key` if absent, else sets its committed value; returns whether it was there.
+    static func put(_ table: inout StateTable, _ key: IndexKey, _ value: StateValue?, keep: Bool = true) -> Bool {
+        let probe = table.probe(key)
+        if let index = probe.index {
+            table[index].committed = value
+            return true
+        }
+        _ = table.insert(key, StateTable.Entry(committed: value, touch: -1, keep: keep), at: probe)
+        return false
+    }
+
     @Test func agreesWithADictionary() {
         var rng = SplitMix64(seed: 0x57a7e)
         var table = StateTable()
         table.prepareForBlock()
-        var model: [IndexKey: [UInt8]] = [:]
-        let contract = Address(bytes: [UInt8](repeating: 0x71, count: 20))!
-        func key(_ n: UInt64) -> IndexKey { .owner(contract, UInt256(n)) }
-        func value(_ n: UInt64) -> [UInt8] { Array("value \(n)".utf8) }
+        var model: [IndexKey: StateValue] = [:]
         for round in 0..<200_000 {
-            let n = rng.next() % 80_000
-            let k = key(n)
+            let k = Self.key(rng.next() % 80_000)
             switch rng.next() % 3 {
             case 0, 1:
-                // Insert or update.
-                let wasThere = table.withEntry(k) { entry -> Bool in
-                    defer { entry = StateTable.Entry(committed: value(UInt64(round)), current: nil, touched: false, keep: true, unknown: false) }
-                    return !entry.unknown
-                }
+                let wasThere = Self.put(&table, k, Self.value(UInt64(round)))
                 #expect(wasThere == (model[k] != nil), "round \(round)")
-                model[k] = value(UInt64(round))
+                model[k] = Self.value(UInt64(round))
             default:
-                // Remove, if there.
-                table.finishEntry(k) { _ in false }
+                if let index = table.probe(k).index { table.remove(at: index) }
                 model[k] = nil
             }
             if table.count >= StateTable.capacity - 1 { break }
         }
         #expect(table.count == model.count && model.count > 10_000, "\(table.count) \(model.count)")
         for (k, v) in model {
-            #expect(table.withEntry(k) { $0.committed } == v)
+            let index = table.probe(k).index
+            #expect(index.map { table[$0].committed } == v)
+            #expect(index.map { table.key(at: $0) } == k)
         }
-        // Absent keys come back unknown; looking them up adds them, and removing them again restores the count.
-        let before = table.count
-        for n in 80_000..<80_100 {
-            #expect(table.withEntry(key(UInt64(n))) { $0.unknown })
-            table.finishEntry(key(UInt64(n))) { _ in false }
+        // Removing several at once, highest dense index first (as a block's end does), leaves the rest found.
+        let some = model.keys.prefix(5_000).compactMap { table.probe($0).index }.sorted(by: >)
+        let removed = Set(some.map { table.key(at: $0) })
+        for index in some { table.remove(at: index) }
+        for (k, v) in model {
+            let index = table.probe(k).index
+            if removed.contains(k) {
+                #expect(index == nil)
+            } else {
+                #expect(index.map { table[$0].committed } == v)
+            }
         }
-        #expect(table.count == before)
+        #expect(table.count == model.count - removed.count)
         // Full: the next block starts over.
-        for n in 100_000..<UInt64(100_000 + StateTable.capacity) { _ = table.withEntry(key(n)) { $0.unknown } }
+        var n: UInt64 = 100_000
+        while table.count < StateTable.capacity {
+            _ = Self.put(&table, Self.key(n), nil)
+            n += 1
+        }
         table.prepareForBlock()
         #expect(table.count == 0)
-        #expect(table.withEntry(key(1)) { $0.unknown })
+        #expect(table.probe(Self.key(1)).index == nil)
     }
 
     /// One block may touch more keys than the table keeps between blocks (an ERC-1155 batch of thousands of ids):
@@ -59,20 +77,36 @@ struct StateTableTests {
     @Test func oneBlockBeyondTheCapacityGrowsTheTable() {
         var table = StateTable()
         table.prepareForBlock()
-        let contract = Address(bytes: [UInt8](repeating: 0x55, count: 20))!
         let total = StateTable.slotCount + 5_000  // more keys than the table has slots at first
         for n in 0..<total {
-            let fresh = table.withEntry(.owner(contract, UInt256(UInt64(n)))) { entry -> Bool in
-                defer { entry = StateTable.Entry(committed: [UInt8(n & 0xff)], current: nil, touched: true, keep: true, unknown: false) }
-                return entry.unknown
+            if Self.put(&table, Self.key(UInt64(n)), StateValue(byte: UInt8(n & 0xff))) {
+                Issue.record("key \(n) found before it was added")
+                return
             }
-            if !fresh { Issue.record("key \(n) found before it was added"); return }
         }
         #expect(table.count == total)
         for n in stride(from: 0, to: total, by: 97) {
-            #expect(table.withEntry(.owner(contract, UInt256(UInt64(n)))) { $0.committed } == [UInt8(n & 0xff)])
+            #expect(table.probe(Self.key(UInt64(n))).index.map { table[$0].committed } == StateValue(byte: UInt8(n & 0xff)))
         }
         table.prepareForBlock()
         #expect(table.count == 0)
+    }
+
+    /// Inline state values hold what the index writes, byte for byte as the arrays they replace.
+    @Test func stateValuesKeepTheirBytes() {
+        for n: UInt256 in [UInt256(1), UInt256(0xff), UInt256(0x100), UInt256.max, UInt256(1) << 200] {
+            #expect(StateValue(minimal: n).bytes == n.minimalBigEndianBytes)
+            #expect(StateValue(minimal: n).bigEndian == n)
+        }
+        #expect(StateValue(minimal: .zero).bytes == [])
+        let owner = StateValue(Self.contract, be64: 0x0102_0304_0506_0708)
+        #expect(owner.bytes == Self.contract.bytes + [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(owner.address == Self.contract)
+        let hash = Hash32(bytes: [UInt8](repeating: 0xab, count: 32))!
+        #expect(StateValue(be64: 7, hash).bytes == [0, 0, 0, 0, 0, 0, 0, 7] + hash.bytes)
+        #expect(StateValue(Array(0..<40)).map(\.bytes) == Array(0..<40))
+        #expect(StateValue(Array(repeating: 1, count: 41)) == nil)
+        #expect(StateValue(byte: 3) != StateValue([3, 0]))
+        #expect(StateValue(byte: 3).first == 3 && StateValue([]) != nil && StateValue([])!.first == nil)
     }
 }
