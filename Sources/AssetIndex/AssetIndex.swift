@@ -23,6 +23,9 @@ public struct ApplyStats: Sendable, Equatable {
     public var malformed = 0
     /// Index keys written.
     public var keysWritten = 0
+    /// State keys read from the store (the state table held neither them nor the knowledge that they are absent),
+    /// and how many of those reads found nothing.
+    public var keysRead = 0, keysReadAbsent = 0
 
     public init() {}
 }
@@ -45,6 +48,28 @@ public final class AssetIndex: @unchecked Sendable {
 
     static let cursorIndexKey = IndexKey(bytes: cursorKey)
     static let eventCountIndexKey = IndexKey(bytes: eventCountKey)
+
+    /// The tables whose keys hold state (read, then changed in place) rather than positional records; with the
+    /// cursor and the event count, every key the index reads while indexing.
+    static let stateTables: [Schema] = [.owner, .tokenBalance, .holderBalance, .holderToken, .contractStandards]
+
+    static func isStateKey(_ key: IndexKey) -> Bool {
+        key == cursorIndexKey || key == eventCountIndexKey || key.withUnsafeBytes { bytes in
+            stateTables.contains { $0.rawValue == bytes.first }
+        }
+    }
+
+    /// Whether the store holds no state key at all: then the index has written every state key there will be,
+    /// and its state table can tell which keys exist without reading them.
+    func holdsNoState() throws(IndexError) -> Bool {
+        for key in [Self.cursorKey, Self.eventCountKey] where try wrap({ () throws(StoreError) in try store.get(key) }) != nil {
+            return false
+        }
+        for table in Self.stateTables where !(try wrap { () throws(StoreError) in try store.scan(prefix: [table.rawValue], limit: 1) }).isEmpty {
+            return false
+        }
+        return true
+    }
 
     /// Events indexed so far.
     public func eventCount() throws(IndexError) -> UInt64 {
@@ -113,15 +138,18 @@ public final class AssetIndex: @unchecked Sendable {
     /// `blockData` (e.g. the verified header and body), all in one atomic batch.
     @discardableResult
     public func apply(_ block: IndexedBlock, blockData: [(key: [UInt8], value: [UInt8])] = []) throws(IndexError) -> ApplyStats {
-        if let tip = try cursor(), block.number != tip.number + 1 {
+        let tip = try cursor()
+        if let tip, block.number != tip.number + 1 {
             throw .notNext(expected: tip.number + 1, got: block.number)
         }
         // The table moves into the writer and back only once the batch is written: a block that fails leaves an
         // empty one behind, never one with its unwritten changes.
-        var writer = BlockWriter(store: store, table: cache.withLock { table in
+        var state = cache.withLock { table in
             defer { table = StateTable() }
             return table
-        }, expectedKeys: block.logs.count * 8 + blockData.count + 1)
+        }
+        if state.isNew, tip == nil, try holdsNoState() { state.trackExistingKeys() }
+        var writer = BlockWriter(store: store, table: consume state, expectedKeys: block.logs.count * 8 + blockData.count + 1)
         var stats = ApplyStats()
         // Block data belongs to its block: before it, the keys did not exist (a reverted block's undo deleted
         // them), so its undo record deletes them, whether they are written by an import or a reindex.
@@ -149,6 +177,7 @@ public final class AssetIndex: @unchecked Sendable {
         try writer.set(Self.cursorIndexKey, StateValue(be64: block.number, block.hash))
         var (batch, undo, keysWritten) = writer.finish()
         stats.keysWritten = keysWritten
+        (stats.keysRead, stats.keysReadAbsent) = (writer.reads, writer.absentReads)
         let compressed = try undoCompressor.withLock { compressor throws(IndexError) in
             try wrap { () throws(StoreError) in try compressor.compress(undo) }
         }

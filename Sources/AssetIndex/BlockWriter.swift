@@ -15,6 +15,8 @@ struct BlockWriter {
     private(set) var fresh: [(key: IndexKey, value: [UInt8])] = []
     /// Bytes of the fresh keys and values, to size the batch once.
     private var freshBytes = 0
+    /// State keys read from the store, and those of them it did not hold.
+    private(set) var reads = 0, absentReads = 0
 
     init(store: KeyValueStore, table: StateTable = StateTable(), expectedKeys: Int = 16) {
         self.store = store
@@ -39,6 +41,24 @@ struct BlockWriter {
         return value
     }
 
+    /// The committed value of a key the table does not hold, from the store, unless the table knows the store has
+    /// no such key. Debug builds, and so every test, read it anyway and stop if the table was wrong.
+    private mutating func committed(_ key: IndexKey, _ probe: StateTable.Probe) throws(IndexError) -> StateValue? {
+        assert(AssetIndex.isStateKey(key), "\(key.bytes) is not a state key")
+        if table.mayBeStored(probe) {
+            let value = try read(key)
+            reads += 1
+            if value == nil { absentReads += 1 }
+            return value
+        }
+        assert(storeLacks(key), "the state table took \(key.bytes) for absent")
+        return nil
+    }
+
+    private func storeLacks(_ key: IndexKey) -> Bool {
+        do { return try read(key) == nil } catch { return false }
+    }
+
     /// Marks the entry at `index` touched by this block, with `current` as the value the block leaves.
     @inline(__always)
     private mutating func touch(_ index: Int, current: StateValue?) {
@@ -59,7 +79,7 @@ struct BlockWriter {
             return committed
         }
         // The store is read between the probe and the insert; nothing else changes the table in between.
-        let value = try read(key)
+        let value = try committed(key, probe)
         let index = table.insert(key, StateTable.Entry(committed: value, touch: -1, keep: true), at: probe)
         touch(index, current: value)
         return value
@@ -78,7 +98,7 @@ struct BlockWriter {
             }
             return
         }
-        let old = try read(key)
+        let old = try committed(key, probe)
         let index = table.insert(key, StateTable.Entry(committed: old, touch: -1, keep: true), at: probe)
         touch(index, current: value)
     }
@@ -127,6 +147,7 @@ struct BlockWriter {
                 let committed = table[index].committed
                 if current != committed {
                     written += 1
+                    if current != nil { table.noteStored(at: index) }
                     table.key(at: index).withUnsafeBytes { key in
                         if let current {
                             current.withUnsafeBytes { batch.put(key: key, value: $0) }

@@ -39,8 +39,30 @@ struct StateTable {
     private var slots: [UInt64] = []
     private var keys: [IndexKey] = []
     private var entries: [Entry] = []
+    /// The tags of every state key in the store, while the table has seen them all; nil otherwise.
+    private var existing: ExistingKeys?
 
     var count: Int { keys.count }
+
+    /// Not used for a block yet (a new index, or one whose table was dropped).
+    var isNew: Bool { slots.isEmpty }
+
+    /// Starts keeping the tags of the state keys the store holds. The caller has checked that it holds none.
+    mutating func trackExistingKeys() { existing = ExistingKeys() }
+
+    var tracksExistingKeys: Bool { existing != nil }
+
+    /// Whether the store may hold the key a probe did not find: false only while the table tracks every key the
+    /// store holds and none has the key's tag.
+    func mayBeStored(_ probe: Probe) -> Bool {
+        existing?.mayContain(UInt32(truncatingIfNeeded: probe.tag)) ?? true
+    }
+
+    /// Records that a written batch gives the key at `index` a value. Past `ExistingKeys.maxKeys` the tracking
+    /// stops.
+    mutating func noteStored(at index: Int) {
+        if existing?.insert(UInt32(truncatingIfNeeded: Self.tag(keys[index]))) == false { existing = nil }
+    }
 
     /// Called before each block: sizes the table once, and empties it when full. Never during a block, whose
     /// touched entries are its write set.

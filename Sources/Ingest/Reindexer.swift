@@ -55,6 +55,8 @@ public struct Reindexer: Sendable {
                 totals.events += stats.events
                 totals.malformed += stats.malformed
                 totals.keysWritten += stats.keysWritten
+                totals.keysRead += stats.keysRead
+                totals.keysReadAbsent += stats.keysReadAbsent
             }
             progress(KeyCoding.readBE64(last.key.dropFirst()) + 1, total)
             next = last.key + [0]

@@ -105,6 +105,71 @@ struct IndexPropertyTests {
         #expect(revertedBlocks > 500)
     }
 
+    /// An index that starts on a store with no state knows every state key there is, and reads only keys that
+    /// exist or existed; it writes the same bytes, undo records included, as indexes that knew nothing and read every key (a
+    /// new `AssetIndex` per block, as after a restart). Debug builds also check each key it took for absent.
+    @Test func anIndexFromEmptyKnowsWhichKeysExist() throws {
+        var rng = SplitMix64(seed: 0xe715)
+        let chain = Self.chain(from: 0, count: 400, rng: &rng, parentHash: .zero)
+        let knowing = MemoryStore(), reading = MemoryStore()
+        let index = AssetIndex(store: knowing)
+        var known = ApplyStats(), read = ApplyStats()
+        func add(_ stats: ApplyStats, to total: inout ApplyStats) {
+            total.keysRead += stats.keysRead
+            total.keysReadAbsent += stats.keysReadAbsent
+        }
+        for block in chain {
+            add(try index.apply(block), to: &known)
+            add(try AssetIndex(store: reading).apply(block), to: &read)
+        }
+        #expect(try Self.digest(knowing) == Self.digest(reading))
+        // What it still reads are keys its table dropped (holder entries of a mixed contract), some deleted since: a
+        // deleted key's tag stays in the set.
+        #expect(known.keysRead * 20 < read.keysRead && known.keysReadAbsent * 20 < read.keysReadAbsent,
+                "\(known.keysRead) reads (\(known.keysReadAbsent) absent) against \(read.keysRead) (\(read.keysReadAbsent))")
+        #expect(read.keysReadAbsent > 100)
+
+        // A store that holds state already reads as before.
+        let resumed = MemoryStore()
+        for block in chain.prefix(200) { try AssetIndex(store: resumed).apply(block) }
+        let reopened = AssetIndex(store: resumed)
+        var after = ApplyStats()
+        for block in chain.dropFirst(200) { add(try reopened.apply(block), to: &after) }
+        #expect(after.keysReadAbsent > 10)
+        #expect(try Self.digest(resumed) == Self.digest(knowing))
+    }
+
+    /// The set of existing keys' tags against a `Set`: every inserted tag found, and one the set was never given
+    /// found only where it shares a slot run's tag (never, for distinct tags); full at `maxKeys`.
+    @Test func existingKeysHoldWhatWasInserted() {
+        var rng = SplitMix64(seed: 0x7a65)
+        var set = ExistingKeys(), model = Set<UInt32>()
+        for _ in 0..<300_000 {
+            let tag = UInt32(truncatingIfNeeded: rng.next())
+            let inserted = set.insert(tag)
+            #expect(inserted)
+            model.insert(max(tag, 1))
+        }
+        #expect(set.count == model.count)
+        #expect(model.allSatisfy { set.mayContain($0) })
+        var absent = 0
+        for _ in 0..<100_000 {
+            let tag = UInt32(truncatingIfNeeded: rng.next())
+            if !model.contains(max(tag, 1)) {
+                absent += 1
+                #expect(!set.mayContain(tag))
+            }
+        }
+        #expect(absent > 90_000)
+        var tag: UInt32 = 1
+        while set.count < ExistingKeys.maxKeys {
+            _ = set.insert(tag)
+            tag &+= 0x9E37_79B9
+        }
+        let overFull = set.insert(tag)
+        #expect(!overFull)
+    }
+
     @Test func revertBeyondTheWindowIsRefused() throws {
         var rng = SplitMix64(seed: 5)
         let index = AssetIndex(store: MemoryStore(), undoWindow: 4)

@@ -1,0 +1,60 @@
+/// The hash tags of every state key the store holds, kept while the index has written all of them itself: from a
+/// store with no state key (a first sync, a reindex) until the set would pass `maxKeys`. A key whose tag is not in
+/// the set is absent from the store, so the index does not read it: on such an index every key a block touches for
+/// the first time (a token's first owner, a holder's first balance of an id) is new, and those reads were all of
+/// the index's store reads. Tags of different keys may be equal: that costs a read, never a wrong answer. Tags of
+/// deleted keys stay: the same.
+struct ExistingKeys {
+    /// Most keys tracked: 4 bytes a slot, at most half the slots used, so 16 MiB at most. Past it the set is
+    /// dropped and the index reads the store again for keys its state table does not hold.
+    static let maxKeys = 1 << 21
+    static let initialSlots = 1 << 16
+
+    /// Per slot: 0 when empty, else a tag (a zero tag is stored as 1).
+    private var slots = [UInt32](repeating: 0, count: initialSlots)
+    private(set) var count = 0
+
+    /// Whether a key with this tag may be in the store.
+    @inline(__always)
+    func mayContain(_ tag: UInt32) -> Bool {
+        let tag = max(tag, 1), mask = slots.count - 1
+        var slot = Int(tag) & mask
+        while true {
+            let content = slots[slot]
+            if content == tag { return true }
+            if content == 0 { return false }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Adds a tag; false when the set is full and must be dropped.
+    mutating func insert(_ tag: UInt32) -> Bool {
+        let tag = max(tag, 1)
+        var mask = slots.count - 1
+        var slot = Int(tag) & mask
+        while true {
+            let content = slots[slot]
+            if content == tag { return true }
+            if content == 0 { break }
+            slot = (slot + 1) & mask
+        }
+        guard count < Self.maxKeys else { return false }
+        if 2 * (count + 1) > slots.count {
+            let old = slots
+            slots = [UInt32](repeating: 0, count: 2 * old.count)
+            mask = slots.count - 1
+            for content in old where content != 0 { place(content, mask: mask) }
+            place(tag, mask: mask)
+        } else {
+            slots[slot] = tag
+        }
+        count += 1
+        return true
+    }
+
+    private mutating func place(_ tag: UInt32, mask: Int) {
+        var slot = Int(tag) & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = tag
+    }
+}
