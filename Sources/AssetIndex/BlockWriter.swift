@@ -147,17 +147,20 @@ struct BlockWriter {
                 let committed = table[index].committed
                 if current != committed {
                     written += 1
-                    if current != nil { table.noteStored(at: index) }
+                    // A key that had a value is known already; one that gets its first is new to the store.
+                    if committed == nil { table.noteStored(at: index) }
                     table.key(at: index).withUnsafeBytes { key in
                         if let current {
                             current.withUnsafeBytes { batch.put(key: key, value: $0) }
                         } else {
                             batch.delete(key: key)
                         }
-                        e.appendList { e in
-                            e.append(bytes: key)
-                            e.appendList { e in committed?.withUnsafeBytes { e.append(bytes: $0) } }
-                        }
+                        // [key, [old value] or []], its lengths known beforehand.
+                        let old = committed?.withUnsafeBytes { RLPEncoder.encodedLength(ofBytes: $0) } ?? 0
+                        e.appendListHeader(payloadLength: RLPEncoder.encodedLength(ofBytes: key) + RLPEncoder.encodedLength(ofPayload: old))
+                        e.append(bytes: key)
+                        e.appendListHeader(payloadLength: old)
+                        committed?.withUnsafeBytes { e.append(bytes: $0) }
                     }
                 }
                 table[index].committed = current
@@ -167,15 +170,16 @@ struct BlockWriter {
             for (key, value) in fresh {
                 key.withUnsafeBytes { bytes in
                     value.withUnsafeBytes { batch.put(key: bytes, value: $0) }
-                    e.appendList { e in
-                        e.append(bytes: bytes)
-                        e.appendList { _ in }
-                    }
+                    e.appendListHeader(payloadLength: RLPEncoder.encodedLength(ofBytes: bytes) + 1)
+                    e.append(bytes: bytes)
+                    e.appendListHeader(payloadLength: 0)
                 }
             }
         }
-        // Highest index first, so each removal leaves the indices still to go where they are.
-        for index in dropped.sorted(by: >) { table.remove(at: index) }
+        // Highest index first, so each removal leaves the indices still to go where they are. Only keys the block
+        // added are dropped, and those were appended in touch order: `dropped` is ascending.
+        assert(dropped == dropped.sorted())
+        for index in dropped.reversed() { table.remove(at: index) }
         touched.removeAll(keepingCapacity: true)
         return (batch, e.bytes, written)
     }

@@ -44,7 +44,16 @@ struct IndexKey: Hashable, Sendable {
 
     /// This key followed by `value` as 32 big-endian bytes.
     func appending(_ value: UInt256) -> IndexKey {
-        appending(value.limbs.3).appending(value.limbs.2).appending(value.limbs.1).appending(value.limbs.0)
+        var key = self
+        let offset = count
+        withUnsafeMutableBytes(of: &key.words) { out in
+            out.storeBytes(of: value.limbs.3.bigEndian, toByteOffset: offset, as: UInt64.self)
+            out.storeBytes(of: value.limbs.2.bigEndian, toByteOffset: offset + 8, as: UInt64.self)
+            out.storeBytes(of: value.limbs.1.bigEndian, toByteOffset: offset + 16, as: UInt64.self)
+            out.storeBytes(of: value.limbs.0.bigEndian, toByteOffset: offset + 24, as: UInt64.self)
+        }
+        key.count += 32
+        return key
     }
 
     /// This key followed by `value` big-endian, in its full width (numbers in keys sort as numbers).

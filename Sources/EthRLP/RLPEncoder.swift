@@ -1,5 +1,5 @@
-/// Writes canonical RLP into one growing buffer. A list's header is written after its payload, then the payload
-/// is moved down by the spare header bytes once: one allocation and at most one move per list.
+/// Writes canonical RLP into one growing buffer. A list's header is written after its payload, in the byte kept
+/// for it; only a list of 56 bytes or more moves its payload, once, to fit the longer header.
 public struct RLPEncoder: Sendable {
     /// The encoding so far.
     public var bytes: [UInt8] { storage }
@@ -60,27 +60,44 @@ public struct RLPEncoder: Sendable {
     /// Appends a list whose items `body` writes.
     @inlinable
     public mutating func appendList(_ body: (inout RLPEncoder) throws -> Void) rethrows {
-        // Reserve the longest header a payload below 2^32 bytes needs, write the payload, then write the real
-        // header in place and close the gap: no second buffer, at most one move.
-        let reserved = 5
+        // Reserve the one header byte of a short list, write the payload, then write the real header in place; a
+        // payload of 56 bytes or more needs its length too, and is moved up once to make room for it.
         let headerStart = storage.count
-        storage.append(contentsOf: repeatElement(0, count: reserved))
+        storage.append(0)
         try body(&self)
-        let payloadLength = storage.count - headerStart - reserved
+        let payloadLength = storage.count - headerStart - 1
         precondition(payloadLength < 1 << 32, "RLP list payload of \(payloadLength) bytes")
-        let lengthBytes = payloadLength < 56 ? 0 : (64 - UInt64(payloadLength).leadingZeroBitCount + 7) / 8
-        let headerLength = 1 + lengthBytes
+        if payloadLength < 56 {
+            storage[headerStart] = 0xc0 + UInt8(payloadLength)
+            return
+        }
+        let lengthBytes = (64 - UInt64(payloadLength).leadingZeroBitCount + 7) / 8
+        storage.append(contentsOf: repeatElement(0, count: lengthBytes))
         storage.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress! + headerStart
-            (base + headerLength).update(from: base + reserved, count: payloadLength)
-            if lengthBytes == 0 {
-                base[0] = 0xc0 + UInt8(payloadLength)
-            } else {
-                base[0] = 0xf7 + UInt8(lengthBytes)
-                for i in 0..<lengthBytes { base[1 + i] = UInt8(truncatingIfNeeded: payloadLength >> ((lengthBytes - 1 - i) * 8)) }
-            }
+            (base + 1 + lengthBytes).update(from: base + 1, count: payloadLength)
+            base[0] = 0xf7 + UInt8(lengthBytes)
+            for i in 0..<lengthBytes { base[1 + i] = UInt8(truncatingIfNeeded: payloadLength >> ((lengthBytes - 1 - i) * 8)) }
         }
-        storage.removeLast(reserved - headerLength)
+    }
+
+    /// Appends the header of a list whose payload of `payloadLength` bytes the caller appends next: for lists whose
+    /// length is known beforehand (see `encodedLength`), written with no move at all.
+    @inlinable
+    public mutating func appendListHeader(payloadLength: Int) {
+        appendHeader(length: payloadLength, offset: 0xc0)
+    }
+
+    /// The length of `payload` encoded as a byte string.
+    @inlinable
+    public static func encodedLength(ofBytes payload: UnsafeRawBufferPointer) -> Int {
+        payload.count == 1 && payload[0] < 0x80 ? 1 : encodedLength(ofPayload: payload.count)
+    }
+
+    /// The length of a string or list whose payload is `length` bytes, header included.
+    @inlinable
+    public static func encodedLength(ofPayload length: Int) -> Int {
+        length < 56 ? 1 + length : 1 + (64 - UInt64(length).leadingZeroBitCount + 7) / 8 + length
     }
 
     /// Appends an encodable value.
