@@ -59,16 +59,33 @@ public final class AssetIndex: @unchecked Sendable {
         }
     }
 
-    /// Whether the store holds no state key at all: then the index has written every state key there will be,
-    /// and its state table can tell which keys exist without reading them.
-    func holdsNoState() throws(IndexError) -> Bool {
+    /// The tags of every state key in the store, read with one scan of the state tables, for a state table that
+    /// starts out (a new process, a dropped table); nil past `ExistingKeys.maxKeys`, and then the index does not
+    /// scan again. A store with no state (a first sync, a reindex) costs a seek per table.
+    func scanExistingKeys() throws(IndexError) -> ExistingKeys? {
+        if stateBeyondTracking.load(ordering: .relaxed) { return nil }
+        var set = ExistingKeys()
+        func add(_ key: [UInt8]) throws(IndexError) -> Bool {
+            guard key.count <= IndexKey.capacity else { throw .corrupt("a state key of \(key.count) bytes") }
+            return set.insert(UInt32(truncatingIfNeeded: StateTable.tag(IndexKey(bytes: key))))
+        }
         for key in [Self.cursorKey, Self.eventCountKey] where try wrap({ () throws(StoreError) in try store.get(key) }) != nil {
-            return false
+            _ = try add(key)
         }
-        for table in Self.stateTables where !(try wrap { () throws(StoreError) in try store.scan(prefix: [table.rawValue], limit: 1) }).isEmpty {
-            return false
+        for table in Self.stateTables {
+            let range = KeyRange(prefix: [table.rawValue])
+            var next = range.lower
+            while true {
+                let rows = try wrap { () throws(StoreError) in try store.scan(KeyRange(lower: next, upper: range.upper), reverse: false, limit: 4096) }
+                guard let last = rows.last else { break }
+                for (key, _) in rows where try !add(key) {
+                    stateBeyondTracking.store(true, ordering: .relaxed)
+                    return nil
+                }
+                next = last.key + [0]
+            }
         }
-        return true
+        return set
     }
 
     /// Events indexed so far.
@@ -83,9 +100,20 @@ public final class AssetIndex: @unchecked Sendable {
     /// revert.
     private let undoCompressor = Mutex(ZstdCompressor(level: 1))
 
-    public init(store: KeyValueStore, undoWindow: UInt64 = AssetIndex.defaultUndoWindow) {
+    /// Set once a scan found more state keys than `ExistingKeys.maxKeys`.
+    private let stateBeyondTracking = Atomic<Bool>(false)
+    /// Whether the index keeps the tags of the store's state keys (`ExistingKeys`); off only to test that what it
+    /// writes does not depend on them.
+    let tracksExistingKeys: Bool
+
+    public convenience init(store: KeyValueStore, undoWindow: UInt64 = AssetIndex.defaultUndoWindow) {
+        self.init(store: store, undoWindow: undoWindow, tracksExistingKeys: true)
+    }
+
+    init(store: KeyValueStore, undoWindow: UInt64 = AssetIndex.defaultUndoWindow, tracksExistingKeys: Bool) {
         self.store = store
         self.undoWindow = undoWindow
+        self.tracksExistingKeys = tracksExistingKeys
     }
 
     /// The cursor as last committed (the outer nil: not read yet). Every query asks for the head, so it is kept
@@ -97,6 +125,12 @@ public final class AssetIndex: @unchecked Sendable {
     /// clearing them) must call this before the next `apply` or query, or undo records, balances and the head
     /// would start from stale values.
     public func discardCache() {
+        forgetState()
+        stateBeyondTracking.store(false, ordering: .relaxed)
+    }
+
+    /// Drops the state table and the cursor; a store with too many state keys to track stays so.
+    private func forgetState() {
         cache.withLock { $0 = StateTable() }
         committedCursor.withLock { $0 = nil }
     }
@@ -148,7 +182,7 @@ public final class AssetIndex: @unchecked Sendable {
             defer { table = StateTable() }
             return table
         }
-        if state.isNew, tip == nil, try holdsNoState() { state.trackExistingKeys() }
+        if state.isNew, tracksExistingKeys, let existing = try scanExistingKeys() { state.trackExistingKeys(existing) }
         var writer = BlockWriter(store: store, table: consume state, expectedKeys: block.logs.count * 8 + blockData.count + 1)
         var stats = ApplyStats()
         // Block data belongs to its block: before it, the keys did not exist (a reverted block's undo deleted
@@ -195,7 +229,7 @@ public final class AssetIndex: @unchecked Sendable {
     /// consistent, and a repeated call finishes the job.
     public func revert(to number: UInt64) throws(IndexError) {
         guard let start = try cursor(), start.number > number else { return }
-        discardCache()
+        forgetState()
         let needed = KeyRange(lower: Schema.undo.key(KeyCoding.be64(number + 1)), upper: Schema.undo.key(KeyCoding.be64(start.number + 1)))
         let present = try wrap({ () throws(StoreError) in try store.scan(needed, reverse: false, limit: .max) }).count
         guard present == Int(start.number - number) else {

@@ -1,9 +1,10 @@
-/// The hash tags of every state key the store holds, kept while the index has written all of them itself: from a
-/// store with no state key (a first sync, a reindex) until the set would pass `maxKeys`. A key whose tag is not in
-/// the set is absent from the store, so the index does not read it: on such an index every key a block touches for
-/// the first time (a token's first owner, a holder's first balance of an id) is new, and those reads were all of
-/// the index's store reads. Tags of different keys may be equal: that costs a read, never a wrong answer. Tags of
-/// deleted keys stay: the same.
+/// The hash tags of every state key the store holds: filled by one scan of the state tables when a state table
+/// starts out (nothing to scan on a first sync or a reindex), then kept as blocks are written, until the set would
+/// pass `maxKeys`. A key whose tag is not in the set is absent from the store, so the index does not read it: every
+/// key a block touches for the first time (a token's first owner, a holder's first balance of an id) is such a key
+/// unless it was touched before, and those reads were all of the index's store reads. Tags of different keys may be
+/// equal: that costs a read, never a wrong answer. Tags of deleted keys stay: the same. A revert drops the set (it
+/// brings back keys the set may never have seen), and the next block scans again.
 struct ExistingKeys {
     /// Most keys tracked: 4 bytes a slot, at most half the slots used, so 16 MiB at most. Past it the set is
     /// dropped and the index reads the store again for keys its state table does not hold.

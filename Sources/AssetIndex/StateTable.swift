@@ -47,10 +47,8 @@ struct StateTable {
     /// Not used for a block yet (a new index, or one whose table was dropped).
     var isNew: Bool { slots.isEmpty }
 
-    /// Starts keeping the tags of the state keys the store holds. The caller has checked that it holds none.
-    mutating func trackExistingKeys() { existing = ExistingKeys() }
-
-    var tracksExistingKeys: Bool { existing != nil }
+    /// Starts from the tags of every state key the store holds, and keeps them as blocks are written.
+    mutating func trackExistingKeys(_ keys: ExistingKeys) { existing = keys }
 
     /// Whether the store may hold the key a probe did not find: false only while the table tracks every key the
     /// store holds and none has the key's tag.
@@ -81,7 +79,7 @@ struct StateTable {
 
     /// The high half of the key's hash: murmur3's finalizer over the folded words and the seed.
     @inline(__always)
-    private static func tag(_ key: IndexKey) -> UInt64 {
+    static func tag(_ key: IndexKey) -> UInt64 {
         var h = key.folded ^ seed
         h = (h ^ (h >> 33)) &* 0xFF51_AFD7_ED55_8CCD
         h = (h ^ (h >> 33)) &* 0xC4CE_B9FE_1A85_EC53
