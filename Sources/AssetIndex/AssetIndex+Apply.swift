@@ -45,9 +45,9 @@ struct EventContext {
             // The token leaves its indexed owner, whoever the log names as `from`: a non-standard contract's
             // inconsistent `from` cannot leave the token listed under two holders or drive a count below zero.
             let id = tokenId, ownerKey = IndexKey.owner(c, tokenId)
-            let previous = try writer.get(ownerKey)?.address
-            try writer.set(ownerKey, to == .zero ? nil : StateValue(to, be64: block))
-            writer.insertFresh(position(.ownerHistory, id), record(Self.kind(from: from, to: to), from: from, to: to).encoded)
+            let owner = to == .zero ? nil : StateValue(to, be64: block)
+            let previous = try writer.update(ownerKey) { _ in owner }?.address
+            writer.insertFresh(position(.ownerHistory, id), record(Self.kind(from: from, to: to), from: from, to: to))
             if previous != to {
                 // Single-standard invariant: an ERC-721 holder entry exists exactly for the token's owner.
                 if let previous {
@@ -65,7 +65,7 @@ struct EventContext {
                 let balance = try add(.holderBalance(c, holder), value, negative: negative, writer: &writer)
                 try updateHolderEntry(.holderToken(holder, c, .zero), .erc20, balance, single: single, writer: &writer)
             }
-            writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(Self.kind(from: from, to: to), from: from, to: to, value: value).encoded)
+            writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(Self.kind(from: from, to: to), from: from, to: to, value: value))
 
         case .transferSingle(let op, let from, let to, let id, let value):
             try transfer1155(op, from, to, id, value, single: single, writer: &writer)
@@ -78,16 +78,16 @@ struct EventContext {
             }
 
         case .erc721Approval(let owner, let approved, let tokenId):
-            writer.insertFresh(position(.history, tokenId), record(.approval, from: owner, operator: approved).encoded)
+            writer.insertFresh(position(.history, tokenId), record(.approval, from: owner, operator: approved))
 
         case .erc20Approval(let owner, let spender, let value):
-            writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(.approval, from: owner, operator: spender, value: value).encoded)
+            writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(.approval, from: owner, operator: spender, value: value))
 
         case .approvalForAll(let owner, let op, let approved):
-            writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(.approval, from: owner, operator: op, value: UInt256(approved ? 1 : 0)).encoded)
+            writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(.approval, from: owner, operator: op, value: UInt256(approved ? 1 : 0)))
 
         case .updateUser(let tokenId, let user, let expires):
-            writer.insertFresh(position(.rental, tokenId), record(.rental, user: user, expires: expires).encoded)
+            writer.insertFresh(position(.rental, tokenId), record(.rental, user: user, expires: expires))
 
         case .aigcData(let tokenId, let promptHash, let aigcDataHash, let proof):
             try recordAigc(tokenId, promptHash, aigcDataHash, proof: proof, isUpdate: false, writer: &writer)
@@ -100,13 +100,13 @@ struct EventContext {
             try recordAigc(tokenId, promptHash, keccak256(aigcData), proof: proof, isUpdate: false, output: aigcData, writer: &writer)
 
         case .metadataUpdate(let tokenId):
-            writer.insertFresh(position(.history, tokenId), record(.metadata).encoded)
+            writer.insertFresh(position(.history, tokenId), record(.metadata))
 
         case .uri(_, let id):
-            writer.insertFresh(position(.history, id), record(.metadata).encoded)
+            writer.insertFresh(position(.history, id), record(.metadata))
 
         case .batchMetadataUpdate(let fromTokenId, let toTokenId):
-            writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(.metadata, value: toTokenId &- fromTokenId &+ UInt256(1)).encoded)
+            writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(.metadata, value: toTokenId &- fromTokenId &+ UInt256(1)))
         }
     }
 
@@ -118,7 +118,7 @@ struct EventContext {
             let balance = try add(.tokenBalance(contract, id, holder), value, negative: negative, writer: &writer)
             try updateHolderEntry(.holderToken(holder, contract, id), .erc1155, balance, single: single, writer: &writer)
         }
-        writer.insertFresh(position(.history, id), record(Self.kind(from: from, to: to), from: from, to: to, operator: op, value: value).encoded)
+        writer.insertFresh(position(.history, id), record(Self.kind(from: from, to: to), from: from, to: to, operator: op, value: value))
     }
 
     /// Adds or subtracts `amount` from a stored balance. Balances only ever come from events, so a non-standard
@@ -126,17 +126,22 @@ struct EventContext {
     /// deleted, so holder scans see only holders.
     @discardableResult
     private func add(_ key: IndexKey, _ amount: UInt256, negative: Bool, writer: inout BlockWriter) throws(IndexError) -> (before: UInt256, after: UInt256) {
-        let current = try writer.get(key)?.bigEndian ?? .zero
-        let updated: UInt256
-        if negative {
-            let (difference, underflow) = current.subtractingReportingOverflow(amount)
-            updated = underflow ? .zero : difference
-        } else {
-            let (sum, overflow) = current.addingReportingOverflow(amount)
-            updated = overflow ? .max : sum
+        var balance = (before: UInt256.zero, after: UInt256.zero)
+        try writer.update(key) { value in
+            let current = value?.bigEndian ?? .zero
+            let updated: UInt256
+            if negative {
+                let (difference, underflow) = current.subtractingReportingOverflow(amount)
+                updated = underflow ? .zero : difference
+            } else {
+                let (sum, overflow) = current.addingReportingOverflow(amount)
+                updated = overflow ? .max : sum
+            }
+            balance = (current, updated)
+            if updated == current { return value }
+            return updated.isZero ? nil : StateValue(minimal: updated)
         }
-        if updated != current { try writer.set(key, updated.isZero ? nil : StateValue(minimal: updated)) }
-        return (current, updated)
+        return balance
     }
 
     /// Keeps an ERC-20 or ERC-1155 holder entry in step with its balance: present exactly while the balance is not
@@ -169,8 +174,8 @@ struct EventContext {
         }
         let aigc = AigcRecord(promptHash: promptHash, aigcDataHash: aigcDataHash, proof: proof, prompt: prompt, aigcData: output,
                               transactionHash: transaction?.hash ?? .zero, isUpdate: isUpdate)
-        writer.insertFresh(position(.aigc, tokenId), aigc.encoded)
-        writer.insertFresh(position(.history, tokenId), record(.aigc).encoded)
+        writer.insertFresh(position(.aigc, tokenId), aigc)
+        writer.insertFresh(position(.history, tokenId), record(.aigc))
     }
 
     /// Every head word of ABI-encoded arguments that points at a well-formed dynamic `bytes` value.

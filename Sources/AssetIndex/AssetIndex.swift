@@ -188,7 +188,18 @@ public final class AssetIndex: @unchecked Sendable {
         // Block data belongs to its block: before it, the keys did not exist (a reverted block's undo deleted
         // them), so its undo record deletes them, whether they are written by an import or a reindex.
         for (key, value) in blockData { writer.insertFresh(IndexKey(bytes: key), value) }
-        let transactions = Dictionary(block.transactions.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
+        // Each log's transaction by binary search over the block's transactions in index order (they come in it),
+        // instead of a dictionary built for every block.
+        let ordered = zip(block.transactions, block.transactions.dropFirst()).allSatisfy { $0.index <= $1.index }
+        let transactions = ordered ? block.transactions : block.transactions.sorted { $0.index < $1.index }
+        func transaction(_ index: UInt32) -> IndexedTransaction? {
+            var low = 0, high = transactions.count
+            while low < high {
+                let middle = (low + high) / 2
+                if transactions[middle].index < index { low = middle + 1 } else { high = middle }
+            }
+            return low < transactions.count && transactions[low].index == index ? transactions[low] : nil
+        }
         for indexed in block.logs {
             let event: TokenEvent?
             do throws(EventDecodingError) {
@@ -200,7 +211,7 @@ public final class AssetIndex: @unchecked Sendable {
             guard let event else { continue }
             var context = EventContext(
                 contract: indexed.log.address, block: block.number, timestamp: block.timestamp, logIndex: indexed.logIndex,
-                transaction: transactions[indexed.transactionIndex], transactionIndex: indexed.transactionIndex)
+                transaction: transaction(indexed.transactionIndex), transactionIndex: indexed.transactionIndex)
             try context.apply(event, writer: &writer)
             stats.events += 1
         }

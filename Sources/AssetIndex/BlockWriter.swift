@@ -12,9 +12,12 @@ struct BlockWriter {
     /// not written): each key's dense index in the table and the value the block leaves.
     private var touched: [(index: Int32, current: StateValue?)] = []
     /// Fresh keys in write order.
-    private(set) var fresh: [(key: IndexKey, value: [UInt8])] = []
-    /// Bytes of the fresh keys and values, to size the batch once.
-    private var freshBytes = 0
+    private var fresh: [(key: IndexKey, valueEnd: Int)] = []
+    /// The fresh keys' values one after another, each ending at its key's `valueEnd`: records are encoded straight
+    /// into it, not each into an array of its own.
+    private var freshValues: RLPEncoder
+    /// Bytes of the fresh keys, to size the batch once.
+    private var freshKeyBytes = 0
     /// State keys read from the store, and those of them it did not hold.
     private(set) var reads = 0, absentReads = 0
 
@@ -24,6 +27,7 @@ struct BlockWriter {
         self.table.prepareForBlock()
         touched.reserveCapacity(expectedKeys)
         fresh.reserveCapacity(expectedKeys)
+        freshValues = RLPEncoder(capacity: expectedKeys * 96)
     }
 
     /// Hands the table back without a copy (the writer keeps an empty one).
@@ -85,6 +89,28 @@ struct BlockWriter {
         return value
     }
 
+    /// Reads a state key and sets it to what `change` makes of its value, with one probe; returns the value it had.
+    @discardableResult
+    mutating func update(_ key: IndexKey, _ change: (StateValue?) -> StateValue?) throws(IndexError) -> StateValue? {
+        let probe = table.probe(key)
+        if let index = probe.index {
+            let touch = table[index].touch
+            if touch >= 0 {
+                let current = touched[Int(touch)].current
+                touched[Int(touch)].current = change(current)
+                return current
+            }
+            table[index].keep = true
+            let committed = table[index].committed
+            self.touch(index, current: change(committed))
+            return committed
+        }
+        let value = try committed(key, probe)
+        let index = table.insert(key, StateTable.Entry(committed: value, touch: -1, keep: true), at: probe)
+        touch(index, current: change(value))
+        return value
+    }
+
     /// Sets a state key, reading the value it replaces unless the table knows it.
     mutating func set(_ key: IndexKey, _ value: StateValue?) throws(IndexError) {
         let probe = table.probe(key)
@@ -128,8 +154,16 @@ struct BlockWriter {
     /// Writes a fresh key: one only this block writes (a history position, the block's own data), so its previous
     /// value is absent (a reverted block's undo deleted its own), and the indexing of this block never reads it.
     mutating func insertFresh(_ key: IndexKey, _ value: [UInt8]) {
-        fresh.append((key, value))
-        freshBytes += key.count + value.count
+        freshValues.append(raw: value)
+        fresh.append((key, freshValues.bytes.count))
+        freshKeyBytes += key.count
+    }
+
+    /// Writes a fresh key whose value is a record, encoded in place.
+    mutating func insertFresh(_ key: IndexKey, _ record: some IndexRecord) {
+        record.encode(to: &freshValues)
+        fresh.append((key, freshValues.bytes.count))
+        freshKeyBytes += key.count
     }
 
     /// The block's write batch, its undo record `rlp([[key, [old value] or []], …])` (the written state keys in
@@ -137,8 +171,9 @@ struct BlockWriter {
     /// the batch is written: the caller must write the batch, or drop the table.
     mutating func finish() -> (batch: WriteBatch, undo: [UInt8], keysWritten: Int) {
         // Framing: a tag and two 4-byte lengths per operation; a state value is at most 40 bytes.
-        var batch = WriteBatch(capacity: freshBytes + fresh.count * 9 + touched.count * (IndexKey.capacity + 9 + StateValue.capacity))
-        var e = RLPEncoder(capacity: 16 + touched.count * 120 + fresh.count * 80)
+        let values = freshValues.bytes
+        var batch = WriteBatch(capacity: freshKeyBytes + values.count + fresh.count * 9 + touched.count * (IndexKey.capacity + 9 + StateValue.capacity))
+        var e = RLPEncoder(capacity: 16 + touched.count * 120 + freshKeyBytes + fresh.count * 4)
         var written = fresh.count
         var dropped: [Int] = []
         e.appendList { e in
@@ -167,12 +202,16 @@ struct BlockWriter {
                 table[index].touch = -1
                 if !table[index].keep { dropped.append(index) }
             }
-            for (key, value) in fresh {
-                key.withUnsafeBytes { bytes in
-                    value.withUnsafeBytes { batch.put(key: bytes, value: $0) }
-                    e.appendListHeader(payloadLength: RLPEncoder.encodedLength(ofBytes: bytes) + 1)
-                    e.append(bytes: bytes)
-                    e.appendListHeader(payloadLength: 0)
+            values.withUnsafeBytes { values in
+                var start = 0
+                for (key, end) in fresh {
+                    key.withUnsafeBytes { bytes in
+                        batch.put(key: bytes, value: UnsafeRawBufferPointer(rebasing: values[start..<end]))
+                        e.appendListHeader(payloadLength: RLPEncoder.encodedLength(ofBytes: bytes) + 1)
+                        e.append(bytes: bytes)
+                        e.appendListHeader(payloadLength: 0)
+                    }
+                    start = end
                 }
             }
         }

@@ -31,38 +31,33 @@ struct IndexKey: Hashable, Sendable {
         Swift.withUnsafeBytes(of: words) { body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }
 
-    /// This key followed by `value`'s bytes.
-    func appending<T: FixedBytes>(_ value: T) -> IndexKey {
-        var key = self
+    /// Appends `value`'s bytes. Keys are built in place: a copy of the 88-byte key for each of its parts cost a
+    /// `memmove` apiece.
+    mutating func append<T: FixedBytes>(_ value: T) {
         let offset = count
-        withUnsafeMutableBytes(of: &key.words) { out in
+        withUnsafeMutableBytes(of: &words) { out in
             value.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[offset..<offset + $0.count]).copyMemory(from: $0) }
         }
-        key.count += T.byteCount
-        return key
+        count += T.byteCount
     }
 
-    /// This key followed by `value` as 32 big-endian bytes.
-    func appending(_ value: UInt256) -> IndexKey {
-        var key = self
+    /// Appends `value` as 32 big-endian bytes.
+    mutating func append(_ value: UInt256) {
         let offset = count
-        withUnsafeMutableBytes(of: &key.words) { out in
+        withUnsafeMutableBytes(of: &words) { out in
             out.storeBytes(of: value.limbs.3.bigEndian, toByteOffset: offset, as: UInt64.self)
             out.storeBytes(of: value.limbs.2.bigEndian, toByteOffset: offset + 8, as: UInt64.self)
             out.storeBytes(of: value.limbs.1.bigEndian, toByteOffset: offset + 16, as: UInt64.self)
             out.storeBytes(of: value.limbs.0.bigEndian, toByteOffset: offset + 24, as: UInt64.self)
         }
-        key.count += 32
-        return key
+        count += 32
     }
 
-    /// This key followed by `value` big-endian, in its full width (numbers in keys sort as numbers).
-    func appending<T: FixedWidthInteger>(_ value: T) -> IndexKey {
-        var key = self
+    /// Appends `value` big-endian, in its full width (numbers in keys sort as numbers).
+    mutating func append<T: FixedWidthInteger>(_ value: T) {
         let offset = count
-        withUnsafeMutableBytes(of: &key.words) { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self) }
-        key.count += MemoryLayout<T>.size
-        return key
+        withUnsafeMutableBytes(of: &words) { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self) }
+        count += MemoryLayout<T>.size
     }
 
     static func == (a: IndexKey, b: IndexKey) -> Bool {
@@ -94,44 +89,78 @@ extension IndexKey {
 
     /// `contract ‖ tokenId ‖ holder`: an ERC-1155 balance.
     static func tokenBalance(_ contract: Address, _ tokenId: UInt256, _ holder: Address) -> IndexKey {
-        token(.tokenBalance, contract, tokenId).appending(holder)
+        var key = token(.tokenBalance, contract, tokenId)
+        key.append(holder)
+        return key
     }
 
     /// `contract ‖ holder`: an ERC-20 balance or ERC-721 count.
-    static func holderBalance(_ contract: Address, _ holder: Address) -> IndexKey { holderBalance(contract).appending(holder) }
+    static func holderBalance(_ contract: Address, _ holder: Address) -> IndexKey {
+        var key = holderBalance(contract)
+        key.append(holder)
+        return key
+    }
 
     /// `holder ‖ contract ‖ tokenId`: a holder entry.
     static func holderToken(_ holder: Address, _ contract: Address, _ tokenId: UInt256) -> IndexKey {
-        holderToken(holder, contract).appending(tokenId)
+        var key = holderToken(holder, contract)
+        key.append(tokenId)
+        return key
     }
 
     /// `contract`: the standards bitmask.
-    static func contractStandards(_ contract: Address) -> IndexKey { IndexKey(.contractStandards).appending(contract) }
+    static func contractStandards(_ contract: Address) -> IndexKey {
+        var key = IndexKey(.contractStandards)
+        key.append(contract)
+        return key
+    }
 
     /// `contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex)`: a positional record of `table` (ownerHistory, rental,
     /// history, aigc).
     static func position(_ table: Schema, _ contract: Address, _ tokenId: UInt256, block: UInt64, logIndex: UInt32) -> IndexKey {
-        token(table, contract, tokenId).appending(block).appending(logIndex)
+        var key = token(table, contract, tokenId)
+        key.append(block)
+        key.append(logIndex)
+        return key
     }
 
     /// `contract ‖ be64(block) ‖ be32(logIndex)`: a contract-wide history record.
     static func contractHistory(_ contract: Address, block: UInt64, logIndex: UInt32) -> IndexKey {
-        IndexKey(.contractHistory).appending(contract).appending(block).appending(logIndex)
+        var key = IndexKey(.contractHistory)
+        key.append(contract)
+        key.append(block)
+        key.append(logIndex)
+        return key
     }
 
     /// `contract ‖ tokenId` of `table`: an owner key, or the prefix of one token's records in a positional table.
     static func token(_ table: Schema, _ contract: Address, _ tokenId: UInt256) -> IndexKey {
-        IndexKey(table).appending(contract).appending(tokenId)
+        var key = IndexKey(table)
+        key.append(contract)
+        key.append(tokenId)
+        return key
     }
 
     /// `holder ‖ contract`: the prefix of a holder's entries of one contract.
-    static func holderToken(_ holder: Address, _ contract: Address) -> IndexKey { holderToken(holder).appending(contract) }
+    static func holderToken(_ holder: Address, _ contract: Address) -> IndexKey {
+        var key = holderToken(holder)
+        key.append(contract)
+        return key
+    }
 
     /// `holder`: the prefix of a holder's entries.
-    static func holderToken(_ holder: Address) -> IndexKey { IndexKey(.holderToken).appending(holder) }
+    static func holderToken(_ holder: Address) -> IndexKey {
+        var key = IndexKey(.holderToken)
+        key.append(holder)
+        return key
+    }
 
     /// `contract`: the prefix of a contract's holder balances.
-    static func holderBalance(_ contract: Address) -> IndexKey { IndexKey(.holderBalance).appending(contract) }
+    static func holderBalance(_ contract: Address) -> IndexKey {
+        var key = IndexKey(.holderBalance)
+        key.append(contract)
+        return key
+    }
 
     /// `contract ‖ tokenId`: the prefix of an ERC-1155 id's balances.
     static func tokenBalance(_ contract: Address, _ tokenId: UInt256) -> IndexKey { token(.tokenBalance, contract, tokenId) }

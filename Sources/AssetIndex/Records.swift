@@ -19,6 +19,14 @@ public enum EventKind: UInt8, Sendable, CaseIterable {
     }
 }
 
+/// A record the index stores under a fresh key, encoded by the block writer straight into its batch's buffer.
+protocol IndexRecord {
+    func encode(to encoder: inout RLPEncoder)
+}
+
+extension HistoryRecord: IndexRecord {}
+extension AigcRecord: IndexRecord {}
+
 /// One entry of a token's (or a contract's) history. Stored as
 /// `rlp([kind, from, to, operator, user, [expires], [value], timestamp, transactionHash, transactionIndex, sender])`:
 /// an absent address is the empty string, an absent number the empty list (a present one is a one-item list, so
@@ -55,6 +63,11 @@ public struct HistoryRecord: Hashable, Sendable {
 
     var encoded: [UInt8] {
         var e = RLPEncoder(capacity: 192)
+        encode(to: &e)
+        return e.bytes
+    }
+
+    func encode(to e: inout RLPEncoder) {
         func address(_ a: Address?, _ e: inout RLPEncoder) {
             if let a { e.append(a) } else { e.append(bytes: EmptyCollection()) }
         }
@@ -65,13 +78,12 @@ public struct HistoryRecord: Hashable, Sendable {
             address(`operator`, &e)
             address(user, &e)
             e.appendList { e in if let expires { e.append(expires) } }
-            e.appendList { e in if let value { e.append(bytes: value.minimalBigEndianBytes) } }
+            e.appendList { e in if let value { StateValue(minimal: value).withUnsafeBytes { e.append(bytes: $0) } } }
             e.append(timestamp)
             e.append(transactionHash)
             e.append(UInt64(transactionIndex))
             address(sender, &e)
         }
-        return e.bytes
     }
 
     init(encoded: [UInt8]) throws(RLPError) {
@@ -122,6 +134,11 @@ public struct AigcRecord: Hashable, Sendable {
 
     var encoded: [UInt8] {
         var e = RLPEncoder(capacity: 128 + proof.count + (prompt?.count ?? 0) + (aigcData?.count ?? 0))
+        encode(to: &e)
+        return e.bytes
+    }
+
+    func encode(to e: inout RLPEncoder) {
         e.appendList { e in
             e.append(promptHash)
             e.append(aigcDataHash)
@@ -132,7 +149,6 @@ public struct AigcRecord: Hashable, Sendable {
             e.append(transactionHash)
             e.append(isUpdate ? 1 : 0 as UInt64)
         }
-        return e.bytes
     }
 
     init(promptHash: Hash32, aigcDataHash: Hash32, proof: [UInt8], prompt: [UInt8]?, aigcData: [UInt8]?, transactionHash: Hash32, isUpdate: Bool) {
