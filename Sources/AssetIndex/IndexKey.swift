@@ -84,83 +84,57 @@ struct IndexKey: Hashable, Sendable {
 // MARK: - The layouts (their meaning is documented on `Schema`)
 
 extension IndexKey {
+    /// This key with more parts appended in place (one copy of the key, not one per part).
+    @inline(__always)
+    func with(_ parts: (inout IndexKey) -> Void) -> IndexKey {
+        var key = self
+        parts(&key)
+        return key
+    }
+
     /// `contract ‖ tokenId`: owner.
     static func owner(_ contract: Address, _ tokenId: UInt256) -> IndexKey { token(.owner, contract, tokenId) }
 
     /// `contract ‖ tokenId ‖ holder`: an ERC-1155 balance.
     static func tokenBalance(_ contract: Address, _ tokenId: UInt256, _ holder: Address) -> IndexKey {
-        var key = token(.tokenBalance, contract, tokenId)
-        key.append(holder)
-        return key
+        token(.tokenBalance, contract, tokenId).with { $0.append(holder) }
     }
 
     /// `contract ‖ holder`: an ERC-20 balance or ERC-721 count.
-    static func holderBalance(_ contract: Address, _ holder: Address) -> IndexKey {
-        var key = holderBalance(contract)
-        key.append(holder)
-        return key
-    }
+    static func holderBalance(_ contract: Address, _ holder: Address) -> IndexKey { holderBalance(contract).with { $0.append(holder) } }
 
     /// `holder ‖ contract ‖ tokenId`: a holder entry.
     static func holderToken(_ holder: Address, _ contract: Address, _ tokenId: UInt256) -> IndexKey {
-        var key = holderToken(holder, contract)
-        key.append(tokenId)
-        return key
+        holderToken(holder, contract).with { $0.append(tokenId) }
     }
 
     /// `contract`: the standards bitmask.
-    static func contractStandards(_ contract: Address) -> IndexKey {
-        var key = IndexKey(.contractStandards)
-        key.append(contract)
-        return key
-    }
+    static func contractStandards(_ contract: Address) -> IndexKey { IndexKey(.contractStandards).with { $0.append(contract) } }
 
     /// `contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex)`: a positional record of `table` (ownerHistory, rental,
     /// history, aigc).
     static func position(_ table: Schema, _ contract: Address, _ tokenId: UInt256, block: UInt64, logIndex: UInt32) -> IndexKey {
-        var key = token(table, contract, tokenId)
-        key.append(block)
-        key.append(logIndex)
-        return key
+        token(table, contract, tokenId).with { $0.append(block); $0.append(logIndex) }
     }
 
     /// `contract ‖ be64(block) ‖ be32(logIndex)`: a contract-wide history record.
     static func contractHistory(_ contract: Address, block: UInt64, logIndex: UInt32) -> IndexKey {
-        var key = IndexKey(.contractHistory)
-        key.append(contract)
-        key.append(block)
-        key.append(logIndex)
-        return key
+        IndexKey(.contractHistory).with { $0.append(contract); $0.append(block); $0.append(logIndex) }
     }
 
     /// `contract ‖ tokenId` of `table`: an owner key, or the prefix of one token's records in a positional table.
     static func token(_ table: Schema, _ contract: Address, _ tokenId: UInt256) -> IndexKey {
-        var key = IndexKey(table)
-        key.append(contract)
-        key.append(tokenId)
-        return key
+        IndexKey(table).with { $0.append(contract); $0.append(tokenId) }
     }
 
     /// `holder ‖ contract`: the prefix of a holder's entries of one contract.
-    static func holderToken(_ holder: Address, _ contract: Address) -> IndexKey {
-        var key = holderToken(holder)
-        key.append(contract)
-        return key
-    }
+    static func holderToken(_ holder: Address, _ contract: Address) -> IndexKey { holderToken(holder).with { $0.append(contract) } }
 
     /// `holder`: the prefix of a holder's entries.
-    static func holderToken(_ holder: Address) -> IndexKey {
-        var key = IndexKey(.holderToken)
-        key.append(holder)
-        return key
-    }
+    static func holderToken(_ holder: Address) -> IndexKey { IndexKey(.holderToken).with { $0.append(holder) } }
 
     /// `contract`: the prefix of a contract's holder balances.
-    static func holderBalance(_ contract: Address) -> IndexKey {
-        var key = IndexKey(.holderBalance)
-        key.append(contract)
-        return key
-    }
+    static func holderBalance(_ contract: Address) -> IndexKey { IndexKey(.holderBalance).with { $0.append(contract) } }
 
     /// `contract ‖ tokenId`: the prefix of an ERC-1155 id's balances.
     static func tokenBalance(_ contract: Address, _ tokenId: UInt256) -> IndexKey { token(.tokenBalance, contract, tokenId) }
