@@ -67,7 +67,7 @@ public final class AssetIndex: @unchecked Sendable {
         var set = ExistingKeys()
         func add(_ key: [UInt8]) throws(IndexError) -> Bool {
             guard key.count <= IndexKey.capacity else { throw .corrupt("a state key of \(key.count) bytes") }
-            return set.insert(UInt32(truncatingIfNeeded: StateTable.tag(IndexKey(bytes: key))))
+            return set.insert(StateTable.tag(IndexKey(bytes: key)))
         }
         for key in [Self.cursorKey, Self.eventCountKey] where try wrap({ () throws(StoreError) in try store.get(key) }) != nil {
             _ = try add(key)

@@ -9,8 +9,8 @@ struct BlockWriter {
     let store: KeyValueStore
     private(set) var table: StateTable
     /// The state keys the block touched, in first-touch order (including those whose value ended where it started,
-    /// not written): each key's dense index in the table and the value the block leaves.
-    private var touched: [(index: Int32, current: StateValue?)] = []
+    /// not written): each key's dense index in the table, its hash tag and the value the block leaves.
+    private var touched: [(index: Int32, tag: UInt32, current: StateValue?)] = []
     /// Fresh keys in write order.
     private var fresh: [(key: IndexKey, valueEnd: Int)] = []
     /// The fresh keys' values one after another, each ending at its key's `valueEnd`: records are encoded straight
@@ -65,9 +65,9 @@ struct BlockWriter {
 
     /// Marks the entry at `index` touched by this block, with `current` as the value the block leaves.
     @inline(__always)
-    private mutating func touch(_ index: Int, current: StateValue?) {
+    private mutating func touch(_ index: Int, _ probe: StateTable.Probe, current: StateValue?) {
         table[index].touch = Int32(touched.count)
-        touched.append((Int32(index), current))
+        touched.append((Int32(index), probe.tag, current))
     }
 
     /// Reads a state key. A key read and not written stays in the table as an unchanged entry: later reads in the
@@ -79,13 +79,13 @@ struct BlockWriter {
             if touch >= 0 { return touched[Int(touch)].current }
             table[index].keep = true
             let committed = table[index].committed
-            self.touch(index, current: committed)
+            self.touch(index, probe, current: committed)
             return committed
         }
         // The store is read between the probe and the insert; nothing else changes the table in between.
         let value = try committed(key, probe)
         let index = table.insert(key, StateTable.Entry(committed: value, touch: -1, keep: true), at: probe)
-        touch(index, current: value)
+        touch(index, probe, current: value)
         return value
     }
 
@@ -102,12 +102,12 @@ struct BlockWriter {
             }
             table[index].keep = true
             let committed = table[index].committed
-            self.touch(index, current: change(committed))
+            self.touch(index, probe, current: change(committed))
             return committed
         }
         let value = try committed(key, probe)
         let index = table.insert(key, StateTable.Entry(committed: value, touch: -1, keep: true), at: probe)
-        touch(index, current: change(value))
+        touch(index, probe, current: change(value))
         return value
     }
 
@@ -120,13 +120,13 @@ struct BlockWriter {
                 touched[Int(touch)].current = value
             } else {
                 table[index].keep = true
-                self.touch(index, current: value)
+                self.touch(index, probe, current: value)
             }
             return
         }
         let old = try committed(key, probe)
         let index = table.insert(key, StateTable.Entry(committed: old, touch: -1, keep: true), at: probe)
-        touch(index, current: value)
+        touch(index, probe, current: value)
     }
 
     /// Sets a state key whose current value the caller knows from an invariant of the tables (a holder entry
@@ -142,13 +142,13 @@ struct BlockWriter {
             } else {
                 assert(table[index].committed == knownCurrent, "wrong known value of \(key.bytes)")
                 table[index].keep = true
-                self.touch(index, current: value)
+                self.touch(index, probe, current: value)
             }
             return
         }
         assert((try? read(key)) == knownCurrent, "wrong known value of \(key.bytes)")
         let index = table.insert(key, StateTable.Entry(committed: knownCurrent, touch: -1, keep: false), at: probe)
-        touch(index, current: value)
+        touch(index, probe, current: value)
     }
 
     /// Writes a fresh key: one only this block writes (a history position, the block's own data), so its previous
@@ -177,13 +177,13 @@ struct BlockWriter {
         var written = fresh.count
         var dropped: [Int] = []
         e.appendList { e in
-            for (index, current) in touched {
+            for (index, tag, current) in touched {
                 let index = Int(index)
                 let committed = table[index].committed
                 if current != committed {
                     written += 1
                     // A key that had a value is known already; one that gets its first is new to the store.
-                    if committed == nil { table.noteStored(at: index) }
+                    if committed == nil { table.noteStored(tag: tag) }
                     table.key(at: index).withUnsafeBytes { key in
                         if let current {
                             current.withUnsafeBytes { batch.put(key: key, value: $0) }

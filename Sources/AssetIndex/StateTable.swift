@@ -23,7 +23,8 @@ struct StateTable {
         /// The key's dense index, nil when absent.
         let index: Int?
         fileprivate let slot: Int
-        fileprivate let tag: UInt64
+        /// The high half of the key's hash.
+        let tag: UInt32
     }
 
     /// Most keys kept between blocks; past it the table starts over before the next block.
@@ -53,13 +54,13 @@ struct StateTable {
     /// Whether the store may hold the key a probe did not find: false only while the table tracks every key the
     /// store holds and none has the key's tag.
     func mayBeStored(_ probe: Probe) -> Bool {
-        existing?.mayContain(UInt32(truncatingIfNeeded: probe.tag)) ?? true
+        existing?.mayContain(probe.tag) ?? true
     }
 
-    /// Records that a written batch gives the key at `index` a value. Past `ExistingKeys.maxKeys` the tracking
-    /// stops.
-    mutating func noteStored(at index: Int) {
-        if existing?.insert(UInt32(truncatingIfNeeded: Self.tag(keys[index]))) == false { existing = nil }
+    /// Records that a written batch gives the key with `tag` (its probe's) a value. Past `ExistingKeys.maxKeys` the
+    /// tracking stops.
+    mutating func noteStored(tag: UInt32) {
+        if existing?.insert(tag) == false { existing = nil }
     }
 
     /// Called before each block: sizes the table once, and empties it when full. Never during a block, whose
@@ -79,22 +80,22 @@ struct StateTable {
 
     /// The high half of the key's hash: murmur3's finalizer over the folded words and the seed.
     @inline(__always)
-    static func tag(_ key: IndexKey) -> UInt64 {
+    static func tag(_ key: IndexKey) -> UInt32 {
         var h = key.folded ^ seed
         h = (h ^ (h >> 33)) &* 0xFF51_AFD7_ED55_8CCD
         h = (h ^ (h >> 33)) &* 0xC4CE_B9FE_1A85_EC53
-        return (h ^ (h >> 33)) >> 32
+        return UInt32(truncatingIfNeeded: (h ^ (h >> 33)) >> 32)
     }
 
     @inline(__always)
     func probe(_ key: IndexKey) -> Probe {
         let tag = Self.tag(key)
         let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: tag) & mask
+        var slot = Int(tag) & mask
         while true {
             let content = slots[slot]
             if content == 0 { return Probe(index: nil, slot: slot, tag: tag) }
-            if content >> 32 == tag {
+            if content >> 32 == UInt64(tag) {
                 let index = Int(truncatingIfNeeded: content & 0xFFFF_FFFF) - 1
                 if keys[index] == key { return Probe(index: index, slot: slot, tag: tag) }
             }
@@ -107,7 +108,7 @@ struct StateTable {
     mutating func insert(_ key: IndexKey, _ entry: Entry, at probe: Probe) -> Int {
         precondition(probe.index == nil, "insert of a key already in the table")
         let index = keys.count
-        let content = probe.tag << 32 | UInt64(index + 1)
+        let content = UInt64(probe.tag) << 32 | UInt64(index + 1)
         if 2 * (index + 1) > slots.count {
             grow()
             slots[emptySlot(home: probe.tag)] = content
@@ -128,9 +129,9 @@ struct StateTable {
     func key(at index: Int) -> IndexKey { keys[index] }
 
     @inline(__always)
-    private func emptySlot(home tag: UInt64) -> Int {
+    private func emptySlot(home tag: UInt32) -> Int {
         let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: tag) & mask
+        var slot = Int(tag) & mask
         while slots[slot] != 0 { slot = (slot + 1) & mask }
         return slot
     }
@@ -139,13 +140,13 @@ struct StateTable {
     private mutating func grow() {
         let old = slots
         slots = Array(repeating: 0, count: max(Self.slotCount, 2 * old.count))
-        for content in old where content != 0 { slots[emptySlot(home: content >> 32)] = content }
+        for content in old where content != 0 { slots[emptySlot(home: UInt32(content >> 32))] = content }
     }
 
     /// The slot holding dense index `index`.
     private func slot(of index: Int) -> Int {
         let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: Self.tag(keys[index])) & mask
+        var slot = Int(Self.tag(keys[index])) & mask
         while slots[slot] & 0xFFFF_FFFF != UInt64(index + 1) { slot = (slot + 1) & mask }
         return slot
     }

@@ -78,13 +78,13 @@ extension TokenEvent {
         }
     }
 
-    static func uint(_ topic: Hash32) -> UInt256 { UInt256(bigEndian: topic.bytes)! }
+    static func uint(_ topic: Hash32) -> UInt256 { topic.withUnsafeBytes { UInt256(bigEndian: $0)! } }
 
     /// An address in a 32-byte word: the high 12 bytes must be zero.
     static func address(_ topic: Hash32) throws(EventDecodingError) -> Address {
-        let bytes = topic.bytes
-        guard bytes[0..<12].allSatisfy({ $0 == 0 }) else { throw .malformedData }
-        return Address(bytes: bytes[12...])!
+        let address = topic.withUnsafeBytes { word in word.prefix(12).allSatisfy { $0 == 0 } ? Address(bytes: word[12...]) : nil }
+        guard let address else { throw .malformedData }
+        return address
     }
 }
 
