@@ -73,24 +73,17 @@ struct BlockWriter {
     /// Reads a state key. A key read and not written stays in the table as an unchanged entry: later reads in the
     /// block find it, and later blocks too (the standards of a contract are read by every event and rarely written).
     mutating func get(_ key: IndexKey) throws(IndexError) -> StateValue? {
-        let probe = table.probe(key)
-        if let index = probe.index {
-            let touch = table[index].touch
-            if touch >= 0 { return touched[Int(touch)].current }
-            table[index].keep = true
-            let committed = table[index].committed
-            self.touch(index, probe, current: committed)
-            return committed
-        }
-        // The store is read between the probe and the insert; nothing else changes the table in between.
-        let value = try committed(key, probe)
-        let index = table.insert(key, StateTable.Entry(committed: value, touch: -1, keep: true), at: probe)
-        touch(index, probe, current: value)
-        return value
+        try update(key) { $0 }
+    }
+
+    /// Sets a state key, reading the value it replaces unless the table knows it.
+    mutating func set(_ key: IndexKey, _ value: StateValue?) throws(IndexError) {
+        try update(key) { _ in value }
     }
 
     /// Reads a state key and sets it to what `change` makes of its value, with one probe; returns the value it had.
     @discardableResult
+    @inline(__always)
     mutating func update(_ key: IndexKey, _ change: (StateValue?) -> StateValue?) throws(IndexError) -> StateValue? {
         let probe = table.probe(key)
         if let index = probe.index {
@@ -105,28 +98,11 @@ struct BlockWriter {
             self.touch(index, probe, current: change(committed))
             return committed
         }
+        // The store is read between the probe and the insert; nothing else changes the table in between.
         let value = try committed(key, probe)
         let index = table.insert(key, StateTable.Entry(committed: value, touch: -1, keep: true), at: probe)
         touch(index, probe, current: change(value))
         return value
-    }
-
-    /// Sets a state key, reading the value it replaces unless the table knows it.
-    mutating func set(_ key: IndexKey, _ value: StateValue?) throws(IndexError) {
-        let probe = table.probe(key)
-        if let index = probe.index {
-            let touch = table[index].touch
-            if touch >= 0 {
-                touched[Int(touch)].current = value
-            } else {
-                table[index].keep = true
-                self.touch(index, probe, current: value)
-            }
-            return
-        }
-        let old = try committed(key, probe)
-        let index = table.insert(key, StateTable.Entry(committed: old, touch: -1, keep: true), at: probe)
-        touch(index, probe, current: value)
     }
 
     /// Sets a state key whose current value the caller knows from an invariant of the tables (a holder entry
