@@ -1,6 +1,6 @@
 /// State keys (owners, balances, holder entries, standards, the cursor) with their committed values, known without
-/// a store read, and which of them the block being indexed has touched. A state key costs one probe when a block
-/// first touches it; everything after goes through its dense index.
+/// a store read, and which of them the block being indexed has touched. A state key costs a probe each time the
+/// block touches it (in cache after the first), and none when the block is finished: that goes by dense index.
 ///
 /// An open-addressed table rather than a `Dictionary`: the probes were a quarter of the index's CPU, most of it cache
 /// misses on the 88-byte keys of a 65,536-key table and SipHash over them. A slot holds the entry's dense index and
