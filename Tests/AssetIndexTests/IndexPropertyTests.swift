@@ -137,6 +137,28 @@ struct IndexPropertyTests {
                 "\(restarted.keysRead) reads (\(restarted.keysReadAbsent) absent)")
     }
 
+    /// A damaged store stops indexing with an error that says what is wrong, before anything is written: a key
+    /// under a state prefix too long for any layout (met by the scan of state keys), a state value longer than any
+    /// the index writes (met when a block reads it).
+    @Test func aDamagedStateTableIsAnError() throws {
+        var rng = SplitMix64(seed: 0xbad)
+        let block = Self.chain(from: 0, count: 1, rng: &rng, parentHash: .zero)[0]
+        let longKey = MemoryStore()
+        try longKey.put([Schema.owner.rawValue] + [UInt8](repeating: 1, count: 100), [1])
+        #expect(throws: IndexError.corrupt("a state key of 101 bytes")) { try AssetIndex(store: longKey).apply(block) }
+        #expect(try AssetIndex(store: longKey).cursor() == nil)
+
+        let longValue = MemoryStore()
+        let key = IndexKey.contractStandards(Self.erc721[0])
+        try longValue.put(key.bytes, [UInt8](repeating: 1, count: 41))
+        let mint = IndexedBlock(number: 0, hash: .zero, timestamp: 0, transactions: [], logs: [
+            IndexedLog(log: TokenEvent.erc721Transfer(from: .zero, to: Self.holders[0], tokenId: UInt256(1)).log(contract: Self.erc721[0]),
+                       transactionIndex: 0, logIndex: 0)
+        ])
+        #expect(throws: IndexError.corrupt("a state value of 41 bytes under \(key.bytes)")) { try AssetIndex(store: longValue).apply(mint) }
+        #expect(try AssetIndex(store: longValue).cursor() == nil)
+    }
+
     /// The set of existing keys' tags against a `Set`: every inserted tag found, and one the set was never given
     /// found only where it shares a slot run's tag (never, for distinct tags); full at `maxKeys`.
     @Test func existingKeysHoldWhatWasInserted() {
