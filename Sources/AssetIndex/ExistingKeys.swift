@@ -17,35 +17,19 @@ struct ExistingKeys {
 
     /// Whether a key with this tag may be in the store.
     @inline(__always)
-    func mayContain(_ tag: UInt32) -> Bool {
-        let tag = max(tag, 1), mask = slots.count - 1
-        var slot = Int(tag) & mask
-        while true {
-            let content = slots[slot]
-            if content == tag { return true }
-            if content == 0 { return false }
-            slot = (slot + 1) & mask
-        }
-    }
+    func mayContain(_ tag: UInt32) -> Bool { find(max(tag, 1)).found }
 
     /// Adds a tag; false when the set is full and must be dropped.
     mutating func insert(_ tag: UInt32) -> Bool {
         let tag = max(tag, 1)
-        var mask = slots.count - 1
-        var slot = Int(tag) & mask
-        while true {
-            let content = slots[slot]
-            if content == tag { return true }
-            if content == 0 { break }
-            slot = (slot + 1) & mask
-        }
+        let (found, slot) = find(tag)
+        if found { return true }
         guard count < Self.maxKeys else { return false }
         if 2 * (count + 1) > slots.count {
             let old = slots
             slots = [UInt32](repeating: 0, count: 2 * old.count)
-            mask = slots.count - 1
-            for content in old where content != 0 { place(content, mask: mask) }
-            place(tag, mask: mask)
+            for content in old where content != 0 { place(content) }
+            place(tag)
         } else {
             slots[slot] = tag
         }
@@ -53,9 +37,20 @@ struct ExistingKeys {
         return true
     }
 
-    private mutating func place(_ tag: UInt32, mask: Int) {
+    /// The slot holding `tag` (non-zero), or the empty slot where it would go.
+    @inline(__always)
+    private func find(_ tag: UInt32) -> (found: Bool, slot: Int) {
+        let mask = slots.count - 1
         var slot = Int(tag) & mask
-        while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = tag
+        while true {
+            let content = slots[slot]
+            if content == tag { return (true, slot) }
+            if content == 0 { return (false, slot) }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private mutating func place(_ tag: UInt32) {
+        slots[find(tag).slot] = tag
     }
 }
