@@ -120,7 +120,9 @@ let package = Package(
         .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "VectorSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "VectorSupport"]),
         .testTarget(name: "ProofsTests", dependencies: ["Proofs", "Ingest", "DevChain", "EthRPC"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "HTTPTransport", "Ingest", "DevChain"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "HTTPTransport", "Ingest", "DevChain", "VectorSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "EthRPCTests", dependencies: ["EthRPC", "VectorSupport"]),
         .testTarget(name: "NodeConfigTests", dependencies: ["NodeConfig", "EthPrimitives"]),
         .testTarget(name: "EthUpstreamTests", dependencies: ["EthUpstream", "EthRPC", "EthTypes", "EthPrimitives"]),

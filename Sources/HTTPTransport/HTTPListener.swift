@@ -5,7 +5,7 @@ internal import NIOHTTP1
 internal import NIOPosix
 public import ServiceLifecycle
 
-/// An HTTP/1.1 server on SwiftNIO's HTTP/1 decoder, as a `Service`: it binds, calls `onReady` with the bound port
+/// An HTTP/1.1 server on SwiftNIO sockets and its own request parser (`RequestParser`), as a `Service`: it binds, calls `onReady` with the bound port
 /// (useful with port 0), and answers each complete request with `respond`, on the connection's event loop. A
 /// graceful shutdown (or cancellation) stops accepting, lets each connection finish the answer it is writing, and
 /// returns once every connection is closed.
@@ -76,7 +76,6 @@ public struct HTTPListener: Service {
                     // First, so it sees every byte read: a request trickling in does not count as idle only once
                     // it is whole.
                     try pipeline.addHandler(IdleStateHandler(readTimeout: idle))
-                    try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try pipeline.addHandler(ConnectionHandler(listener: listener))
                 }
             }
@@ -103,19 +102,31 @@ public struct HTTPListener: Service {
 /// after it), so a pipelining client gets its answers in the order it asked without a pipelining stage, and a
 /// fixed set of headers needs no encoder or header validator on the way out.
 final class ConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    /// What answers a request: the responder, or a reply the transport made itself (an error, a body too large).
+    enum Work {
+        case respond(HTTPRequest)
+        case reply(HTTPReply)
+    }
+
     private let listener: HTTPListener
-    private var head: HTTPRequestHead?
+    private var parser = RequestParser()
+    /// Bytes read and not parsed yet: a head or a chunk-size line that is not whole.
+    private var input: ByteBuffer?
+    private var head: RequestHead?
     /// Nil while no body byte came, and again once the body ran past the limit (only its length is kept then).
     private var body: ByteBuffer?
     private var bodyBytes = 0
-    /// Complete requests waiting behind a delayed answer, in order.
-    private var waiting: [(head: HTTPRequestHead, request: HTTPRequest, close: Bool)] = []
+    /// Answers waiting behind a delayed one, in order.
+    private var waiting: [(head: RequestHead, work: Work, close: Bool)] = []
     private var delaying = false
     /// Set by a graceful shutdown that came while a request was in progress: the connection closes after its answer.
     private var closeAfterAnswer = false
+    /// Set once the connection's last request is known (it asked to close, it was refused, its body ran past the
+    /// discard limit): bytes after it are not parsed.
+    private var finished = false
     private var date = HTTPDate()
 
     init(listener: HTTPListener) {
@@ -123,24 +134,55 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        guard !finished else { return }
+        var incoming = unwrapInboundIn(data)
+        if input == nil {
+            input = incoming
+        } else {
+            input!.writeBuffer(&incoming)
+        }
+        while !finished {
+            let part: RequestParser.Part?
+            do throws(RequestError) {
+                part = try parser.next(&input!)
+            } catch {
+                finished = true
+                let refused = RequestHead(method: "", target: "", minorVersion: 1, keepAlive: false, expectsContinue: false, framing: .length(0))
+                enqueue(context: context, head: refused, work: .reply(.text(error.status, "\(error.reason)\n")), close: true)
+                break
+            }
+            guard let part else { break }
+            take(part, context: context)
+        }
+        if input!.readableBytes == 0 {
+            input = nil
+        } else {
+            // What is left is the start of a head or a chunk-size line, a few bytes: moved to the front so the
+            // buffer does not grow with every read of a long-lived connection.
+            input!.discardReadBytes()
+        }
+    }
+
+    private func take(_ part: RequestParser.Part, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             self.head = head
             body = nil
             bodyBytes = 0
             // curl sends `Expect: 100-continue` with bodies over 1 KiB and waits a second for this before sending;
             // a body declared too large is refused before it is sent.
-            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
-                if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > listener.maxBodyBytes {
+            if head.expectsContinue {
+                if case .length(let declared) = head.framing, declared > listener.maxBodyBytes {
                     self.head = nil
-                    enqueue(context: context, head: head, request: Self.request(head, body: nil, bodyBytes: declared), close: true)
+                    finished = true
+                    enqueue(context: context, head: head, work: .respond(Self.request(head, body: nil, bodyBytes: declared)), close: true)
                     return
                 }
                 // Not while an earlier answer is delayed: nothing may be written ahead of it. The client sends the
                 // body after its own wait.
                 guard !delaying else { return }
                 var buffer = context.channel.allocator.buffer(capacity: 32)
-                buffer.writeString("HTTP/\(head.version.major).\(head.version.minor) 100 Continue\r\n\r\n")
+                buffer.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
                 context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             }
         case .body(var chunk):
@@ -149,7 +191,8 @@ final class ConnectionHandler: ChannelInboundHandler {
                 body = nil
                 if bodyBytes > listener.maxDiscardedBodyBytes, let head {
                     self.head = nil
-                    enqueue(context: context, head: head, request: Self.request(head, body: nil, bodyBytes: bodyBytes), close: true)
+                    finished = true
+                    enqueue(context: context, head: head, work: .respond(Self.request(head, body: nil, bodyBytes: bodyBytes)), close: true)
                 }
             } else if body == nil {
                 body = chunk
@@ -157,31 +200,36 @@ final class ConnectionHandler: ChannelInboundHandler {
                 body!.writeBuffer(&chunk)
             }
         case .end:
-            guard let head else { return }  // answered early, past the discard limit
+            guard let head else { return }
             self.head = nil
             let bytes: [UInt8]? = bodyBytes > listener.maxBodyBytes ? nil : (body.flatMap { $0.getBytes(at: $0.readerIndex, length: $0.readableBytes) } ?? [])
             body = nil
-            enqueue(context: context, head: head, request: Self.request(head, body: bytes, bodyBytes: bodyBytes), close: false)
+            if !head.keepAlive { finished = true }
+            enqueue(context: context, head: head, work: .respond(Self.request(head, body: bytes, bodyBytes: bodyBytes)), close: false)
         }
     }
 
-    static func request(_ head: HTTPRequestHead, body: [UInt8]?, bodyBytes: Int) -> HTTPRequest {
-        let uri = head.uri
-        return HTTPRequest(method: head.method.rawValue, path: String(uri[..<(uri.firstIndex(of: "?") ?? uri.endIndex)]), body: body, bodyBytes: bodyBytes)
+    static func request(_ head: RequestHead, body: [UInt8]?, bodyBytes: Int) -> HTTPRequest {
+        let target = head.target
+        return HTTPRequest(method: head.method, path: String(target[..<(target.firstIndex(of: "?") ?? target.endIndex)]), body: body, bodyBytes: bodyBytes)
     }
 
-    /// Answers `request` now, or, behind a delayed answer, once its turn comes: answers leave in request order.
-    private func enqueue(context: ChannelHandlerContext, head: HTTPRequestHead, request: HTTPRequest, close: Bool) {
+    /// Answers now, or, behind a delayed answer, once its turn comes: answers leave in request order.
+    private func enqueue(context: ChannelHandlerContext, head: RequestHead, work: Work, close: Bool) {
         if delaying {
-            waiting.append((head, request, close))
+            waiting.append((head, work, close))
         } else {
-            answer(context: context, head: head, request: request, close: close)
+            answer(context: context, head: head, work: work, close: close)
         }
     }
 
-    /// Answers `request` now, or after its reply's delay (then the requests after it wait).
-    private func answer(context: ChannelHandlerContext, head: HTTPRequestHead, request: HTTPRequest, close: Bool) {
-        let reply = listener.respond(request)
+    /// Answers now, or after the reply's delay (then the requests after it wait).
+    private func answer(context: ChannelHandlerContext, head: RequestHead, work: Work, close: Bool) {
+        let reply: HTTPReply
+        switch work {
+        case .respond(let request): reply = listener.respond(request)
+        case .reply(let fixed): reply = fixed
+        }
         guard let delay = reply.delay else {
             write(context: context, head: head, reply: reply, close: close)
             return
@@ -195,34 +243,48 @@ final class ConnectionHandler: ChannelInboundHandler {
             delaying = false
             while !delaying, !waiting.isEmpty {
                 let next = waiting.removeFirst()
-                answer(context: context, head: next.head, request: next.request, close: next.close)
+                answer(context: context, head: next.head, work: next.work, close: next.close)
             }
         }
     }
 
-    /// Writes one whole response: status line, headers, body.
-    private func write(context: ChannelHandlerContext, head: HTTPRequestHead, reply: HTTPReply, close requested: Bool) {
-        let close = requested || closeAfterAnswer || !head.isKeepAlive || reply.truncated
-        let status = HTTPResponseStatus(statusCode: reply.status)
+    /// Writes one whole response: status line, headers, body. Always `HTTP/1.1`, the highest version this server
+    /// speaks, also to an HTTP/1.0 client (RFC 9110 §2.5).
+    private func write(context: ChannelHandlerContext, head: RequestHead, reply: HTTPReply, close requested: Bool) {
+        let close = requested || closeAfterAnswer || !head.keepAlive || reply.truncated
         var buffer = context.channel.allocator.buffer(capacity: 160 + reply.body.count)
-        buffer.writeString("HTTP/\(head.version.major).\(head.version.minor) \(status.code) \(status.reasonPhrase)\r\n")
-        buffer.writeString("date: \(date.now())\r\n")
+        if reply.status == 200 {
+            buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
+        } else {
+            buffer.writeString("HTTP/1.1 \(reply.status) \(HTTPResponseStatus(statusCode: reply.status).reasonPhrase)\r\n")
+        }
+        buffer.writeStaticString("date: ")
+        buffer.writeString(date.now())
+        buffer.writeStaticString("\r\n")
         // RFC 9110 §8.6: no Content-Length (and no content) on a 204.
         if reply.status != 204 {
-            buffer.writeString("content-type: \(reply.contentType)\r\ncontent-length: \(reply.body.count)\r\n")
+            buffer.writeStaticString("content-type: ")
+            buffer.writeString(reply.contentType)
+            buffer.writeStaticString("\r\ncontent-length: ")
+            buffer.writeString(String(reply.body.count))
+            buffer.writeStaticString("\r\n")
         }
         for (name, value) in reply.headers { buffer.writeString("\(name): \(value)\r\n") }
         if close {
-            buffer.writeString("connection: close\r\n")
-        } else if head.version == .http1_0 {
-            buffer.writeString("connection: keep-alive\r\n")
+            buffer.writeStaticString("connection: close\r\n")
+        } else if head.minorVersion == 0 {
+            buffer.writeStaticString("connection: keep-alive\r\n")
         }
-        buffer.writeString("\r\n")
-        buffer.writeBytes(reply.truncated ? reply.body.prefix(reply.body.count / 2) : reply.body)
+        buffer.writeStaticString("\r\n")
+        // A HEAD answer is the GET answer's head alone (RFC 9110 §9.3.2).
+        if head.method != "HEAD" {
+            buffer.writeBytes(reply.truncated ? reply.body.prefix(reply.body.count / 2) : reply.body)
+        }
         guard close else {
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             return
         }
+        finished = true
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }
@@ -239,16 +301,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// A request that is not HTTP gets a 400 and the connection is closed: the parser cannot find where the next
-    /// request would start.
+    /// A read or write error: the connection is gone or going; nothing to answer.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard error is HTTPParserError else {
-            context.close(promise: nil)
-            return
-        }
-        var buffer = context.channel.allocator.buffer(capacity: 80)
-        buffer.writeString("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        context.close(promise: nil)
     }
 }

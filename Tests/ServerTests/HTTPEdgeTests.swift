@@ -135,6 +135,40 @@ struct HTTPEdgeTests {
         #expect(status == 200)
     }
 
+    /// A chunked body (as a client streaming its request sends it) gets the answer its bytes by length get; a HEAD
+    /// gets the head alone; what the parser refuses gets its status and reason, and the connection is closed.
+    @Test func chunkedHeadAndRefused() async throws {
+        let (server, port) = try await HTTPTests.start(HTTPServer(dispatcher: ServerTests.fixture.dispatcher, host: "127.0.0.1", port: 0))
+        defer { server.cancel() }
+        let call = ServerTests.request("asset_ownerOf", #"["\#(ServerTests.visions)","0x2"]"#)
+        let split = call.utf8.count / 3
+        let chunks = [String(call.prefix(split)), String(call.dropFirst(split))]
+            .map { "\(String($0.utf8.count, radix: 16))\r\n\($0)\r\n" }.joined()
+        let connection = try #require(RawHTTPConnection(port: port))
+        connection.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n\(chunks)0\r\n\r\n")
+        let answer = try #require(connection.readResponse())
+        #expect(answer.status == 200 && answer.body == ServerTests.fixture.dispatcher.handle(Data(call.utf8)))
+
+        connection.send("HEAD /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        let head = try #require(connection.readResponse(bodyless: true))
+        #expect(head.status == 405 && head.body.isEmpty && head.headers["content-length"] != "0")
+        connection.send(Self.post(ServerTests.request("eth_chainId", "[]")))
+        #expect(connection.readResponse()?.status == 200, "the connection is still in step after the HEAD")
+
+        for (request, status, reason) in [
+            ("GET / HTTP/2.0\r\n\r\n", 505, "HTTP/2.0 is not supported"),
+            ("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "\"gzip\" is not supported"),
+            ("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "both Transfer-Encoding and Content-Length"),
+            ("GET / HTTP/1.1\r\nX-Big: \(String(repeating: "a", count: 70_000))\r\n\r\n", 431, "request head longer than 65536 bytes"),
+        ] {
+            let refused = try #require(RawHTTPConnection(port: port))
+            refused.send(request)
+            let answer = try #require(refused.readResponse(), "\(status)")
+            #expect(answer.status == status && String(decoding: answer.body, as: UTF8.self).contains(reason) && answer.headers["connection"] == "close")
+            #expect(refused.closedByServer(), "\(status)")
+        }
+    }
+
     /// A body streamed far past the limit is not read to its end: the client gets 413 (when it reads before the
     /// close resets the connection) and the connection is closed; others are served meanwhile.
     @Test func endlessBodyIsCutOff() async throws {

@@ -62,8 +62,9 @@ final class RawHTTPConnection {
         return true
     }
 
-    /// The next response, headers and a `content-length` body; nil if the connection ends first.
-    func readResponse() -> Response? {
+    /// The next response, headers and a `content-length` body (none when `bodyless`, the answer to a HEAD); nil
+    /// if the connection ends first.
+    func readResponse(bodyless: Bool = false) -> Response? {
         let separator = Data("\r\n\r\n".utf8)
         var headEnd = buffered.range(of: separator)
         while headEnd == nil {
@@ -79,7 +80,7 @@ final class RawHTTPConnection {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        let length = Int(headers["content-length"] ?? "0") ?? 0
+        let length = bodyless ? 0 : Int(headers["content-length"] ?? "0") ?? 0
         let bodyStart = headEnd!.upperBound
         while buffered.count - (bodyStart - buffered.startIndex) < length {
             guard fill() else { return nil }
