@@ -102,31 +102,42 @@ public enum Hex {
         })
     }
 
-    /// Parses a QUANTITY into the digits' nibble values, enforcing the minimal form.
-    static func quantityNibbles(_ string: String) throws(HexError) -> [UInt8] {
-        try withDigits(string) { digits -> Result<[UInt8], HexError> in
+    /// Parses a QUANTITY of at most `maxDigits` significant digits, calling `take` with each nibble's value and its
+    /// position from the least significant (0). Errors come in the order a reader fixes them: a bad character
+    /// anywhere, then leading zeros, then a value too large.
+    static func quantity<R>(_ string: String, maxDigits: Int, into value: R, _ take: (inout R, UInt8, Int) -> Void) throws(HexError) -> R {
+        try withDigits(string) { digits -> Result<R, HexError> in
             guard !digits.isEmpty else { return .failure(.empty) }
-            var out = [UInt8](repeating: 0, count: digits.count)
+            var value = value
             for (offset, c) in digits.enumerated() {
                 guard let n = nibble(c) else { return .failure(.invalidCharacter(offset: offset)) }
-                out[offset] = n
+                let position = digits.count - 1 - offset
+                if position < maxDigits { take(&value, n, position) }
             }
-            if out.count > 1 && out[0] == 0 { return .failure(.leadingZeros) }
-            return .success(out)
+            if digits.count > 1 && digits[0] == UInt8(ascii: "0") { return .failure(.leadingZeros) }
+            guard digits.count <= maxDigits else { return .failure(.overflow) }
+            return .success(value)
         }
     }
 
     /// Parses a QUANTITY (`0x0`, `0x1a`; no leading zeros) into a `UInt64`.
     public static func quantity(_ string: String) throws(HexError) -> UInt64 {
-        let nibbles = try quantityNibbles(string)
-        guard nibbles.count <= 16 else { throw .overflow }
-        var value: UInt64 = 0
-        for n in nibbles { value = value << 4 | UInt64(n) }
-        return value
+        try quantity(string, maxDigits: 16, into: UInt64(0)) { value, n, position in value |= UInt64(n) << UInt64(4 * position) }
+    }
+
+    /// Writes `digits` lowercase hex digits after `0x`, the most significant first; `nibble(i)` gives the value of
+    /// the digit at position `i` from the least significant.
+    static func quantity(digits: Int, _ nibble: (Int) -> UInt8) -> String {
+        String(unsafeUninitializedCapacity: 2 + digits, initializingUTF8With: { out in
+            out[0] = UInt8(ascii: "0")
+            out[1] = UInt8(ascii: "x")
+            for i in 0..<digits { out[1 + digits - i] = digit(nibble(i)) }
+            return 2 + digits
+        })
     }
 
     /// Encodes a `UInt64` as a minimal QUANTITY.
     public static func quantity(_ value: UInt64) -> String {
-        "0x" + String(value, radix: 16)
+        quantity(digits: max(1, (64 - value.leadingZeroBitCount + 3) / 4)) { UInt8(truncatingIfNeeded: value >> UInt64(4 * $0)) & 0x0f }
     }
 }

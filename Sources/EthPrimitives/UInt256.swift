@@ -78,28 +78,16 @@ public struct UInt256: Hashable, Comparable, Sendable, CustomStringConvertible, 
 
     /// Parses a minimal QUANTITY (`0x0`, `0x1a`).
     public init(quantity string: String) throws(HexError) {
-        let nibbles = try Hex.quantityNibbles(string)
-        guard nibbles.count <= 64 else { throw .overflow }
-        var value = UInt256.zero
-        for (i, n) in nibbles.reversed().enumerated() { value[i >> 4] |= UInt64(n) << UInt64((i & 15) * 4) }
-        self = value
+        self = try Hex.quantity(string, maxDigits: 64, into: UInt256.zero) { value, n, position in
+            value[position >> 4] |= UInt64(n) << UInt64((position & 15) * 4)
+        }
     }
 
     /// The value as a minimal QUANTITY.
     public var quantity: String {
-        guard !isZero else { return "0x0" }
-        var s = "0x"
-        var started = false
-        for i in stride(from: 3, through: 0, by: -1) {
-            if started {
-                let digits = String(self[i], radix: 16)
-                s += String(repeating: "0", count: 16 - digits.count) + digits
-            } else if self[i] != 0 {
-                s += String(self[i], radix: 16)
-                started = true
-            }
+        Hex.quantity(digits: Swift.max(1, (256 - leadingZeroBitCount + 3) / 4)) { i in
+            UInt8(truncatingIfNeeded: self[i >> 4] >> UInt64((i & 15) * 4)) & 0x0f
         }
-        return s
     }
 
     // MARK: Decimal

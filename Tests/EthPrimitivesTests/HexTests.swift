@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import EthPrimitives
+import VectorSupport
 
 @Suite("Hex DATA and QUANTITY")
 struct HexTests {
@@ -31,6 +32,9 @@ struct HexTests {
     static let badQuantities: [(String, HexError)] = [
         ("0x", .empty), ("0x00", .leadingZeros), ("0x01", .leadingZeros), ("12", .missingPrefix),
         ("0x1g", .invalidCharacter(offset: 1)), ("0x10000000000000000", .overflow),
+        // What is wrong first: a bad character anywhere, then leading zeros, then the size.
+        ("0x0g", .invalidCharacter(offset: 1)), ("0x1000000000000000000g", .invalidCharacter(offset: 19)),
+        ("0x00000000000000000001", .leadingZeros),
     ]
 
     @Test(arguments: 0..<badQuantities.count)
@@ -48,6 +52,12 @@ struct HexTests {
         #expect(throws: HexError.overflow) { try UInt256(quantity: "0x1" + String(repeating: "0", count: 64)) }
         #expect(UInt256.max.quantity == "0x" + String(repeating: "f", count: 64))
         #expect(UInt256(limbs: (0, 1, 0, 0)).quantity == "0x10000000000000000")
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<2_000 {
+            let value = rng.next() >> (rng.next() % 64)
+            #expect(Hex.quantity(value) == "0x" + String(value, radix: 16))
+            #expect(try Hex.quantity("0x" + String(value, radix: 16, uppercase: value & 1 == 0)) == value)
+        }
     }
 
     @Test func fixedWidthValues() throws {

@@ -45,6 +45,7 @@ struct UInt256Tests {
             #expect(Self.big(a >> shift) == ba >> shift)
             #expect(a.description == ba.description)
             #expect(UInt256(decimal: ba.description) == a)
+            #expect(a.quantity == "0x" + String(ba, radix: 16))
             #expect(try UInt256(quantity: a.quantity) == a)
             #expect(UInt256(bigEndian: a.minimalBigEndianBytes) == a)
             #expect(a.bitWidth == ba.bitWidth)
