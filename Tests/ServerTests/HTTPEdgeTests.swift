@@ -169,6 +169,20 @@ struct HTTPEdgeTests {
         }
     }
 
+    /// The listener's event loops, one per core, are pinned only to CPUs the process may use: the kernel's CPU list
+    /// is read exactly, and anything unreadable pins nothing.
+    @Test func eventLoopsPinnedToAllowedCPUs() throws {
+        #expect(HTTPListener.cpuList("0-3,6,8-9") == [0, 1, 2, 3, 6, 8, 9])
+        #expect(HTTPListener.cpuList("5") == [5])
+        for bad in ["", "a", "3-1", "1-", "-1", "1-2-3", "1,,2"] {
+            #expect(HTTPListener.cpuList(bad).isEmpty, "\(bad.debugDescription)")
+        }
+        #if os(Linux)
+        let allowed = HTTPListener.allowedCPUs()
+        #expect(!allowed.isEmpty && allowed == allowed.sorted())
+        #endif
+    }
+
     /// A body streamed far past the limit is not read to its end: the client gets 413 (when it reads before the
     /// close resets the connection) and the connection is closed; others are served meanwhile.
     @Test func endlessBodyIsCutOff() async throws {
