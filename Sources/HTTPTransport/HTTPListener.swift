@@ -5,10 +5,10 @@ internal import NIOHTTP1
 internal import NIOPosix
 public import ServiceLifecycle
 
-/// An HTTP/1.1 server on SwiftNIO sockets and its own request parser (`RequestParser`), as a `Service`: it binds, calls `onReady` with the bound port
-/// (useful with port 0), and answers each complete request with `respond`, on the connection's event loop. A
-/// graceful shutdown (or cancellation) stops accepting, lets each connection finish the answer it is writing, and
-/// returns once every connection is closed.
+/// An HTTP/1.1 server on SwiftNIO sockets and its own request parser (`RequestParser`), as a `Service`: it binds,
+/// calls `onReady` with the bound port (useful with port 0), and answers each complete request with `respond`, on
+/// the connection's event loop. A graceful shutdown (or cancellation) stops accepting, lets each connection finish
+/// the answer it is writing, and returns once every connection is closed.
 ///
 /// Answering on the event loop is the point: the node's queries are a few LevelDB reads (`asset_ownerOf` costs
 /// about 6 µs in process), so handing each to another thread and back cost more than the query, and under load

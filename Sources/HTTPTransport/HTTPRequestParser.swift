@@ -157,8 +157,9 @@ struct RequestParser {
     }
 
     private mutating func head(_ input: inout ByteBuffer) throws(RequestError) -> Part? {
-        while searched == 0, input.readableBytes >= 2, input.getInteger(at: input.readerIndex, as: UInt16.self) == 0x0d0a {
+        while input.readableBytes >= 2, input.getInteger(at: input.readerIndex, as: UInt16.self) == 0x0d0a {
             input.moveReaderIndex(forwardBy: 2)
+            searched = max(searched - 2, 0)
             skipped += 2
             guard skipped <= Self.maxHeadBytes else { throw .bad("empty lines instead of a request") }
         }

@@ -67,6 +67,8 @@ struct HTTPRequestParserTests {
             [Parsed(head: head(expects: true, framing: .length(1)), body: [UInt8(ascii: "x")])]),
         ("100-continue means nothing in HTTP/1.0", "POST / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n", [Parsed(head: head(minor: 0, keepAlive: false), body: [])]),
         ("empty lines before the request line", "\r\n\r\nGET / HTTP/1.1\r\n\r\n", [Parsed(head: head("GET"), body: [])]),
+        ("an empty line after a body", "POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\na\r\nGET / HTTP/1.1\r\n\r\n",
+            [Parsed(head: head(framing: .length(1)), body: [UInt8(ascii: "a")]), Parsed(head: head("GET"), body: [])]),
         ("pipelined", "POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\naGET /b HTTP/1.1\r\n\r\nPOST /c HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n1\r\nc\r\n0\r\n\r\n",
             [Parsed(head: head(framing: .length(1)), body: [UInt8(ascii: "a")]), Parsed(head: head("GET", "/b"), body: []),
              Parsed(head: head("POST", "/c", framing: .chunked), body: [UInt8(ascii: "c")])]),
@@ -183,6 +185,11 @@ struct HTTPRequestParserTests {
                 rest = rest.dropFirst(n)
             }
             #expect(try Self.parse(reads) == expected, "seed \(seed), \(reads.count) reads")
+            if seed % 10 == 0 {
+                // Some clients send an empty line before a request; it may come a byte at a time too.
+                let padded: [UInt8] = requests.flatMap { [0x0d, 0x0a] + $0.bytes }
+                #expect(try Self.parse(padded.map { [$0] }) == expected, "seed \(seed), empty lines, a byte at a time")
+            }
             if seed % 30 == 0 {
                 #expect(try Self.parse(bytes.map { [$0] }) == expected, "seed \(seed), a byte at a time")
             }
