@@ -14,10 +14,13 @@ let package = Package(
         .library(name: "EthTypes", targets: ["EthTypes"]),
         .library(name: "EthVerify", targets: ["EthVerify"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "TokenEvents", targets: ["TokenEvents"]),
         .library(name: "AssetIndex", targets: ["AssetIndex"]),
         .library(name: "DevChain", targets: ["DevChain"]),
         .library(name: "Ingest", targets: ["Ingest"]),
         .library(name: "EthRPC", targets: ["EthRPC"]),
+        // The offline verifier alone: what a third party embeds to check bundles (no storage, no networking).
+        .library(name: "ProofVerify", targets: ["ProofVerify"]),
         .library(name: "Proofs", targets: ["Proofs"]),
         .library(name: "HTTPTransport", targets: ["HTTPTransport"]),
         .library(name: "Server", targets: ["Server"]),
@@ -61,9 +64,11 @@ let package = Package(
         .target(name: "EthTypes", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie"]),
         .target(name: "EthVerify", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes"]),
         .target(name: "Store", dependencies: ["EthPrimitives", "EthRLP", "EthTrie", "CLevelDB", "CZstd"]),
-        .target(name: "AssetIndex", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTypes", "Store"]),
-        .target(name: "DevChain", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "AssetIndex"]),
-        .target(name: "Ingest", dependencies: ["EthPrimitives", "EthTypes", "EthVerify", "Store", "AssetIndex"]),
+        // The event grammar of the indexed standards and ABI reading: pure, over bytes.
+        .target(name: "TokenEvents", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes"]),
+        .target(name: "AssetIndex", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTypes", "TokenEvents", "Store"]),
+        .target(name: "DevChain", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "TokenEvents"]),
+        .target(name: "Ingest", dependencies: ["EthPrimitives", "EthTypes", "EthVerify", "Store", "TokenEvents", "AssetIndex"]),
         .target(name: "EthRPC", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes"]),
         // HTTP/1.1 on SwiftNIO, answering on the event loop: the node's server and the dev chain's upstream.
         .target(
@@ -73,7 +78,10 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
-        .target(name: "Proofs", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "Store", "AssetIndex", "EthRPC"]),
+        // Proof bundles and anchor files, and their offline verification: pure functions of the bundle's bytes.
+        .target(name: "ProofVerify", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthRPC", "TokenEvents"]),
+        // Building bundles and anchor files from what the node stored.
+        .target(name: "Proofs", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes", "Store", "AssetIndex", "ProofVerify"]),
         .target(
             name: "EthUpstream",
             dependencies: [
@@ -93,7 +101,8 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "EthPrimitives", "EthCrypto", "EthTrie", "EthTypes", "EthRPC", "Store", "AssetIndex", "Proofs", "HTTPTransport",
+                "EthPrimitives", "EthCrypto", "EthTrie", "EthTypes", "EthRPC", "Store", "TokenEvents", "AssetIndex", "ProofVerify", "Proofs",
+                "HTTPTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -101,7 +110,8 @@ let package = Package(
             name: "provenant",
             dependencies: [
                 "EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthVerify", "Store", "AssetIndex",
-                "DevChain", "Ingest", "Server", "EthUpstream", "DevNet", "Sync", "NodeConfig", "Proofs", "EthRPC",
+                "DevChain", "Ingest", "Server", "EthUpstream", "DevNet", "Sync", "NodeConfig", "TokenEvents", "ProofVerify", "Proofs",
+                "EthRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -117,9 +127,9 @@ let package = Package(
         .testTarget(name: "EthTypesTests", dependencies: ["EthTypes", "VectorSupport"]),
         .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "VectorSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "EthPrimitives", "EthRLP", "EthTrie", "VectorSupport"]),
-        .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "VectorSupport"]),
+        .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "TokenEvents", "VectorSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "VectorSupport"]),
-        .testTarget(name: "ProofsTests", dependencies: ["Proofs", "Ingest", "DevChain", "EthRPC"]),
+        .testTarget(name: "ProofsTests", dependencies: ["Proofs", "ProofVerify", "Ingest", "DevChain", "EthRPC"]),
         .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "HTTPTransport", "Ingest", "DevChain", "VectorSupport", .product(name: "NIOCore", package: "swift-nio")]),

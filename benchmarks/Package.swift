@@ -21,6 +21,7 @@ let package = Package(
                 .product(name: "EthTypes", package: "Provenant"),
                 .product(name: "EthVerify", package: "Provenant"),
                 .product(name: "Store", package: "Provenant"),
+                .product(name: "TokenEvents", package: "Provenant"),
                 .product(name: "AssetIndex", package: "Provenant"),
                 .product(name: "CLibSecp256k1", package: "Provenant"),
                 .product(name: "Ingest", package: "Provenant"),

@@ -1,6 +1,7 @@
 internal import EthCrypto
 internal import EthPrimitives
 internal import Store
+internal import TokenEvents
 
 /// Where an event happened, and how it changes the index tables (DESIGN.md §4).
 struct EventContext {

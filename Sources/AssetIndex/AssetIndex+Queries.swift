@@ -1,5 +1,6 @@
 public import EthPrimitives
 internal import Store
+public import TokenEvents
 
 /// Answers of the index (DESIGN.md §5), as Swift values; the server turns them into JSON-RPC results.
 extension AssetIndex {

@@ -3,6 +3,7 @@ public import Store
 internal import Synchronization
 internal import EthCrypto
 internal import EthRLP
+internal import TokenEvents
 
 /// Why the index refused an operation.
 public enum IndexError: Error, Equatable, Sendable {

@@ -1,6 +1,6 @@
 public import EthPrimitives
 public import EthTypes
-internal import AssetIndex
+internal import TokenEvents
 public import EthCrypto
 internal import EthTrie
 

@@ -1,4 +1,4 @@
-internal import AssetIndex
+internal import TokenEvents
 internal import EthCrypto
 internal import EthPrimitives
 

@@ -4,6 +4,7 @@ public import EthTypes
 public import Store
 public import EthVerify
 internal import EthCrypto
+internal import TokenEvents
 
 /// Why a block was not ingested.
 public enum IngestError: Error, CustomStringConvertible, Sendable {

@@ -1,5 +1,6 @@
 public import EthPrimitives
 public import AssetIndex
+public import ProofVerify
 public import Store
 internal import EthCrypto
 internal import EthTypes
@@ -31,7 +32,7 @@ public struct ProofBuilder: Sendable {
 
     /// The bundle for a token as of the anchor: its first mint with the minter, its ERC-7007 records, and its last
     /// ERC-721 ownership record, each up to the anchor.
-    public func bundle(contract: Address, tokenId: UInt256, anchor: Anchor = .head) throws(ProofError) -> ProofBundle {
+    public func bundle(contract: Address, tokenId: UInt256, anchor: Anchor = .head) throws(ProofBuildError) -> ProofBundle {
         guard let tip = try wrap({ () throws(IndexError) in try index.cursor() }) else { throw .unavailable("nothing is indexed yet") }
         var anchorNumber: UInt64
         switch anchor {
@@ -72,7 +73,7 @@ public struct ProofBuilder: Sendable {
         }
         for entry in aigcEntries {
             guard let record = aigcRecords.first(where: { $0.block == entry.block && $0.logIndex == entry.logIndex })?.record else {
-                throw .storage("the AIGC record of block \(entry.block), log \(entry.logIndex) is missing from the index")
+                throw .corrupt("the AIGC record of block \(entry.block), log \(entry.logIndex) is missing from the index")
             }
             events.append(try event(.aigc, entry, bodies: &bodies))
             claim.aigc.append(.init(promptHash: record.promptHash, aigcDataHash: record.aigcDataHash, blockNumber: entry.block))
@@ -106,13 +107,13 @@ public struct ProofBuilder: Sendable {
     }
 
     /// The proofs of one indexed log: its receipt against the receipts root, and for mints its transaction.
-    private func event(_ role: ProofBundle.Role, _ entry: AssetIndex.HistoryEntry, bodies: inout [UInt64: BlockStore.Body]) throws(ProofError) -> ProofBundle.Event {
+    private func event(_ role: ProofBundle.Role, _ entry: AssetIndex.HistoryEntry, bodies: inout [UInt64: BlockStore.Body]) throws(ProofBuildError) -> ProofBundle.Event {
         if bodies[entry.block] == nil {
             guard let bytes = try wrap({ () throws(StoreError) in try blocks.header(number: entry.block) }) else {
                 throw .unavailable("the header of block \(entry.block) is not stored")
             }
             let header: Header
-            do throws(HeaderError) { header = try Header(rlp: bytes) } catch { throw .storage("the stored header of block \(entry.block) does not decode: \(error)") }
+            do throws(HeaderError) { header = try Header(rlp: bytes) } catch { throw .storedHeader(block: entry.block, error) }
             bodies[entry.block] = try wrap { () throws(StoreError) in
                 try blocks.body(number: entry.block, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
             }
@@ -120,11 +121,11 @@ public struct ProofBuilder: Sendable {
         guard let body = bodies[entry.block] else { throw .unavailable("the body of block \(entry.block) is not stored") }
         let transactionIndex = Int(entry.record.transactionIndex)
         guard let item = body.item(at: transactionIndex) else {
-            throw .storage("the stored body of block \(entry.block) has no transaction \(transactionIndex)")
+            throw .corrupt("the stored body of block \(entry.block) has no transaction \(transactionIndex)")
         }
         // The block-wide log index, less the logs of the receipts before this one: the log's place in its receipt.
         guard Int(entry.logIndex) >= item.firstLogIndex else {
-            throw .storage("log \(entry.logIndex) of block \(entry.block) is before its transaction's receipt")
+            throw .corrupt("log \(entry.logIndex) of block \(entry.block) is before its transaction's receipt")
         }
         let isMint = role == .mint
         return ProofBundle.Event(
@@ -134,11 +135,11 @@ public struct ProofBuilder: Sendable {
             transactionProof: isMint ? try wrap { () throws(StoreError) in try body.transactionProof(of: transactionIndex) } : nil)
     }
 
-    private func wrap<T>(_ body: () throws(IndexError) -> T) throws(ProofError) -> T {
-        do throws(IndexError) { return try body() } catch { throw .storage("index: \(error)") }
+    private func wrap<T>(_ body: () throws(IndexError) -> T) throws(ProofBuildError) -> T {
+        do throws(IndexError) { return try body() } catch { throw .index(error) }
     }
 
-    private func wrap<T>(_ body: () throws(StoreError) -> T) throws(ProofError) -> T {
-        do throws(StoreError) { return try body() } catch { throw .storage("\(error)") }
+    private func wrap<T>(_ body: () throws(StoreError) -> T) throws(ProofBuildError) -> T {
+        do throws(StoreError) { return try body() } catch { throw .store(error) }
     }
 }

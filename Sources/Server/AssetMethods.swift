@@ -3,7 +3,9 @@ public import EthRPC
 public import EthPrimitives
 internal import EthCrypto
 public import EthTypes
+internal import ProofVerify
 internal import Proofs
+internal import TokenEvents
 internal import Store
 internal import Synchronization
 
@@ -263,7 +265,7 @@ public struct AssetMethods: Sendable {
                 anchor = .block(number)  // the builder refuses a block beyond the head (-32001)
             }
         }
-        do throws(ProofError) {
+        do throws(ProofBuildError) {
             return try ProofBuilder(index: index, chainId: chainId).bundle(contract: contract, tokenId: tokenId, anchor: anchor).json
         } catch {
             switch error {

@@ -6,7 +6,7 @@ import EthRPC
 import EthUpstream
 import Foundation
 import NodeConfig
-import Proofs
+import ProofVerify
 import Server
 import Synchronization
 

@@ -3,6 +3,7 @@ import EthPrimitives
 import EthRPC
 import EthTypes
 import Foundation
+import ProofVerify
 import Proofs
 import Store
 
@@ -44,15 +45,15 @@ struct Proof: ParsableCommand {
         }
         let directory = try DataDirectory(path: dataDir)
         let spec = try directory.chainspec()
-        try printJSON { () throws(ProofError) in
+        try printJSON { () throws(ProofBuildError) in
             try ProofBuilder(index: directory.index, chainId: spec.chainId).bundle(contract: address, tokenId: id, anchor: choice).json
         }
     }
 }
 
 /// Prints what `make` builds as one line of JSON, or fails the command with its error.
-func printJSON(_ make: () throws(ProofError) -> JSONValue) throws {
-    do throws(ProofError) {
+func printJSON(_ make: () throws(ProofBuildError) -> JSONValue) throws {
+    do throws(ProofBuildError) {
         FileHandle.standardOutput.write(Data(try make().serialized() + [0x0a]))
     } catch {
         throw CLIError("\(error)")
@@ -82,7 +83,7 @@ struct Anchors: ParsableCommand {
             let directory = try DataDirectory(path: dataDir)
             let spec = try directory.chainspec()
             guard let tip = try directory.index.cursor() else { throw CLIError("\(dataDir) holds no indexed block") }
-            try printJSON { () throws(ProofError) in
+            try printJSON { () throws(ProofBuildError) in
                 try AnchorSet.export(from: BlockStore(store: directory.store), through: tip.number, every: every, chainId: spec.chainId).json
             }
         }

@@ -1,6 +1,7 @@
 import EthPrimitives
 import Store
 import Testing
+import TokenEvents
 
 @testable import AssetIndex
 

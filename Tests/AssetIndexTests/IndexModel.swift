@@ -1,6 +1,7 @@
 import EthCrypto
 import EthPrimitives
 import Testing
+import TokenEvents
 import VectorSupport
 
 @testable import AssetIndex

@@ -3,6 +3,7 @@ import EthTypes
 import Foundation
 import Store
 import Testing
+import TokenEvents
 import VectorSupport
 
 @testable import AssetIndex

@@ -3,6 +3,7 @@ import EthPrimitives
 import EthTypes
 import Store
 import Testing
+import TokenEvents
 import VectorSupport
 
 @testable import AssetIndex

@@ -4,6 +4,7 @@ import EthPrimitives
 import EthTypes
 import Foundation
 import Store
+import TokenEvents
 
 /// Events indexed per second into LevelDB (decode, state, one batch per block), next to raw LevelDB batch writes
 /// of exactly the keys and values the index wrote, in the same run; and bytes on disk per event.

@@ -27,6 +27,14 @@ public struct ProofBundle: Equatable, Sendable {
     public var headers: [[UInt8]]
     public var anchor: (number: UInt64, hash: Hash32)
 
+    public init(chainId: UInt64, claim: Claim, events: [Event], headers: [[UInt8]], anchor: (number: UInt64, hash: Hash32)) {
+        self.chainId = chainId
+        self.claim = claim
+        self.events = events
+        self.headers = headers
+        self.anchor = anchor
+    }
+
     /// What the bundle asserts about a token.
     public struct Claim: Equatable, Sendable {
         public var contract: Address
@@ -34,6 +42,14 @@ public struct ProofBundle: Equatable, Sendable {
         public var minter: Minter?
         public var aigc: [Aigc]
         public var owner: Owner?
+
+        public init(contract: Address, tokenId: UInt256, minter: Minter?, aigc: [Aigc], owner: Owner?) {
+            self.contract = contract
+            self.tokenId = tokenId
+            self.minter = minter
+            self.aigc = aigc
+            self.owner = owner
+        }
     }
 
     /// The recovered sender of the token's first mint transaction.
@@ -41,6 +57,12 @@ public struct ProofBundle: Equatable, Sendable {
         public var address: Address
         public var transactionHash: Hash32
         public var blockNumber: UInt64
+
+        public init(address: Address, transactionHash: Hash32, blockNumber: UInt64) {
+            self.address = address
+            self.transactionHash = transactionHash
+            self.blockNumber = blockNumber
+        }
     }
 
     /// An ERC-7007 record of the token.
@@ -48,12 +70,23 @@ public struct ProofBundle: Equatable, Sendable {
         public var promptHash: Hash32
         public var aigcDataHash: Hash32
         public var blockNumber: UInt64
+
+        public init(promptHash: Hash32, aigcDataHash: Hash32, blockNumber: UInt64) {
+            self.promptHash = promptHash
+            self.aigcDataHash = aigcDataHash
+            self.blockNumber = blockNumber
+        }
     }
 
     /// The token's last ERC-721 ownership record up to the anchor; `address` is `nil` when it was a burn.
     public struct Owner: Equatable, Sendable {
         public var address: Address?
         public var blockNumber: UInt64
+
+        public init(address: Address?, blockNumber: UInt64) {
+            self.address = address
+            self.blockNumber = blockNumber
+        }
     }
 
     /// Which part of the claim an event proves.
@@ -72,6 +105,18 @@ public struct ProofBundle: Equatable, Sendable {
         /// The emitting transaction and its proof against `transactionsRoot` (mint events).
         public var transaction: [UInt8]?
         public var transactionProof: [[UInt8]]?
+
+        public init(role: Role, blockNumber: UInt64, transactionIndex: Int, logPosition: Int, receipt: [UInt8], receiptProof: [[UInt8]],
+                    transaction: [UInt8]? = nil, transactionProof: [[UInt8]]? = nil) {
+            self.role = role
+            self.blockNumber = blockNumber
+            self.transactionIndex = transactionIndex
+            self.logPosition = logPosition
+            self.receipt = receipt
+            self.receiptProof = receiptProof
+            self.transaction = transaction
+            self.transactionProof = transactionProof
+        }
     }
 
     public static func == (a: ProofBundle, b: ProofBundle) -> Bool {

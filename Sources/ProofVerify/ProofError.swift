@@ -1,6 +1,7 @@
 public import EthPrimitives
 
-/// Why a proof bundle could not be built, read or verified. Verification errors name the block and the check.
+/// Why a proof bundle or an anchors file could not be read, or a bundle did not verify. Verification errors name the
+/// block and the check.
 public enum ProofError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The bundle's JSON does not have the shape of version 1: the field path and what is wrong with it.
     case malformed(field: String, reason: String)
@@ -12,12 +13,6 @@ public enum ProofError: Error, Equatable, Sendable, CustomStringConvertible {
     case event(index: Int, block: UInt64, reason: String)
     /// The claim asserts something no event of the bundle proves, or the events prove something else.
     case claim(String)
-    /// Building: the node does not hold what the bundle needs.
-    case unavailable(String)
-    /// Building: the bundle would carry more than `ProofBundle.maxHeaders` headers.
-    case tooManyHeaders(String)
-    /// Building: the index or the store failed underneath.
-    case storage(String)
 
     public var description: String {
         switch self {
@@ -27,8 +22,6 @@ public enum ProofError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the anchor (block \(number), \(hash.hex)) is not trusted: pass its hash with --trust, an anchors file that lists it with --anchors, or a chainspec that has it as a checkpoint with --chain"
         case .event(let index, let block, let reason): return "event \(index) (block \(block)): \(reason)"
         case .claim(let reason): return "claim: \(reason)"
-        case .unavailable(let reason), .tooManyHeaders(let reason): return reason
-        case .storage(let reason): return "reading the store: \(reason)"
         }
     }
 }

@@ -14,7 +14,7 @@ public struct Standards: OptionSet, Hashable, Sendable {
     public static let erc4906 = Standards(rawValue: 1 << 5)
 
     /// The standards with per-holder balances and holder entries.
-    static let holderStandards: Standards = [.erc20, .erc721, .erc1155]
+    package static let holderStandards: Standards = [.erc20, .erc721, .erc1155]
 }
 
 /// A token event decoded from a log of a watched contract (DESIGN.md §4). Grammar of each, with its EIP:
@@ -114,5 +114,27 @@ extension TokenEvent {
             }
         }
         return merged
+    }
+}
+
+extension TokenEvent {
+    /// Whether the event mints `tokenId` (ERC-721 or ERC-1155, from the zero address).
+    public func mints(_ tokenId: UInt256) -> Bool {
+        switch self {
+        case .erc721Transfer(let from, _, let id): return from == .zero && id == tokenId
+        case .transferSingle(_, let from, _, let id, _): return from == .zero && id == tokenId
+        case .transferBatch(_, let from, _, let ids, _): return from == .zero && ids.contains(tokenId)
+        default: return false
+        }
+    }
+
+    /// The prompt and output hashes an ERC-7007 event records for `tokenId`.
+    public func aigcHashes(of tokenId: UInt256) -> (prompt: Hash32, output: Hash32)? {
+        switch self {
+        case .aigcData(let id, let prompt, let output, _) where id == tokenId: return (prompt, output)
+        case .aigcUpdate(let id, let prompt, let output) where id == tokenId: return (prompt, output)
+        case .aigcDraftMint(_, let id, let prompt, let output, _, _) where id == tokenId: return (prompt, keccak256(output))
+        default: return nil
+        }
     }
 }

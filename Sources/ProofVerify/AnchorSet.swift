@@ -1,7 +1,5 @@
 public import EthPrimitives
 public import EthRPC
-public import Store
-internal import EthCrypto
 
 /// Block hashes a node vouches for, one every `every` blocks (DESIGN.md §6, `provenant anchors export`): a user
 /// exports them from a node they run and trusts them when verifying bundles from anywhere, so a bundle can anchor
@@ -21,20 +19,11 @@ public struct AnchorSet: Equatable, Sendable {
     public struct Anchor: Equatable, Sendable {
         public var number: UInt64
         public var hash: Hash32
-    }
 
-    /// Every stored header at a multiple of `every` up to `head`, hashed from the stored (verified) RLP.
-    public static func export(from blocks: BlockStore, through head: UInt64, every: UInt64, chainId: UInt64) throws(ProofError) -> AnchorSet {
-        precondition(every > 0, "anchors every 0 blocks")
-        var anchors: [Anchor] = []
-        for number in stride(from: 0, through: head, by: Int(every)) {
-            let header: [UInt8]?
-            do throws(StoreError) { header = try blocks.header(number: UInt64(number)) } catch { throw .storage("\(error)") }
-            // Blocks before the sync's first checkpoint were never fetched: they have no header to vouch for.
-            guard let header else { continue }
-            anchors.append(Anchor(number: UInt64(number), hash: keccak256(header)))
+        public init(number: UInt64, hash: Hash32) {
+            self.number = number
+            self.hash = hash
         }
-        return AnchorSet(chainId: chainId, every: every, anchors: anchors)
     }
 
     public var json: JSONValue {

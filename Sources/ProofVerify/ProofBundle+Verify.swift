@@ -3,7 +3,7 @@ internal import EthCrypto
 internal import EthRLP
 internal import EthTrie
 internal import EthTypes
-internal import AssetIndex
+internal import TokenEvents
 
 extension ProofBundle {
     /// Headers a bundle may carry: about 60 MB of RLP. A longer span needs an anchor nearer the events.
@@ -152,27 +152,5 @@ extension ProofBundle {
         }
         statements.insert("\(token):", at: 0)
         return Verified(statements: statements)
-    }
-}
-
-extension TokenEvent {
-    /// Whether the event mints `tokenId` (ERC-721 or ERC-1155, from the zero address).
-    func mints(_ tokenId: UInt256) -> Bool {
-        switch self {
-        case .erc721Transfer(let from, _, let id): return from == .zero && id == tokenId
-        case .transferSingle(_, let from, _, let id, _): return from == .zero && id == tokenId
-        case .transferBatch(_, let from, _, let ids, _): return from == .zero && ids.contains(tokenId)
-        default: return false
-        }
-    }
-
-    /// The prompt and output hashes an ERC-7007 event records for `tokenId`.
-    func aigcHashes(of tokenId: UInt256) -> (prompt: Hash32, output: Hash32)? {
-        switch self {
-        case .aigcData(let id, let prompt, let output, _) where id == tokenId: return (prompt, output)
-        case .aigcUpdate(let id, let prompt, let output) where id == tokenId: return (prompt, output)
-        case .aigcDraftMint(_, let id, let prompt, let output, _, _) where id == tokenId: return (prompt, keccak256(output))
-        default: return nil
-        }
     }
 }

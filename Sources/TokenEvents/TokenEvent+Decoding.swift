@@ -1,4 +1,4 @@
-internal import EthPrimitives
+public import EthPrimitives
 public import EthTypes
 
 /// Why a log with a known topic0 could not be decoded: a non-standard contract. Such logs are skipped and counted.
@@ -90,33 +90,35 @@ extension TokenEvent {
 
 /// Reads Solidity ABI-encoded values from log data or calldata: 32-byte words, and dynamic `bytes` / `uint256[]`
 /// through their offsets, with every offset and length checked against the data's size.
-struct ABIReader {
-    let data: [UInt8]
+public struct ABIReader: Sendable {
+    public let data: [UInt8]
 
-    init(_ data: [UInt8]) { self.data = data }
+    public init(_ data: [UInt8]) { self.data = data }
 
     /// Word `index` of the head.
-    func word(_ index: Int) throws(EventDecodingError) -> UInt256 {
+    public func word(_ index: Int) throws(EventDecodingError) -> UInt256 {
         try word(atByte: index * 32)
     }
 
-    func word(atByte offset: Int) throws(EventDecodingError) -> UInt256 {
+    /// The word that starts `offset` bytes into the data.
+    public func word(atByte offset: Int) throws(EventDecodingError) -> UInt256 {
         guard offset >= 0, offset <= data.count - 32 else { throw .malformedData }
         return UInt256(bigEndian: data[offset..<offset + 32])!
     }
 
     /// A word used as an offset or length: it must fit the data.
-    func small(atByte offset: Int) throws(EventDecodingError) -> Int {
+    public func small(atByte offset: Int) throws(EventDecodingError) -> Int {
         guard let value = try word(atByte: offset).uint64, value <= UInt64(data.count) else { throw .malformedData }
         return Int(value)
     }
 
-    func requireLength(_ count: Int) throws(EventDecodingError) {
+    /// The data must be exactly `count` bytes: a static tuple of that size and nothing after it.
+    public func requireLength(_ count: Int) throws(EventDecodingError) {
         guard data.count == count else { throw .malformedData }
     }
 
     /// The dynamic `bytes` (or `string`) whose offset is head word `index`.
-    func bytes(at index: Int) throws(EventDecodingError) -> [UInt8] {
+    public func bytes(at index: Int) throws(EventDecodingError) -> [UInt8] {
         let offset = try small(atByte: index * 32)
         let length = try small(atByte: offset)
         guard offset + 32 + length <= data.count else { throw .malformedData }
@@ -124,7 +126,7 @@ struct ABIReader {
     }
 
     /// The dynamic `uint256[]` whose offset is head word `index`.
-    func uintArray(at index: Int) throws(EventDecodingError) -> [UInt256] {
+    public func uintArray(at index: Int) throws(EventDecodingError) -> [UInt256] {
         let offset = try small(atByte: index * 32)
         let count = try small(atByte: offset)
         guard count <= (data.count - offset - 32) / 32 else { throw .malformedData }
