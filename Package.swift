@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "EthTrie", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto"]),
         .target(name: "EthTypes", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie"]),
         .target(name: "EthVerify", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes"]),
-        .target(name: "Store", dependencies: ["EthPrimitives", "EthRLP", "EthTrie", "CLevelDB", "CZstd"]),
+        .target(name: "Store", dependencies: ["EthPrimitives", "EthRLP", "EthTrie", "EthTypes", "CLevelDB", "CZstd"]),
         // The event grammar of the indexed standards and ABI reading: pure, over bytes.
         .target(name: "TokenEvents", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes"]),
         .target(name: "AssetIndex", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTypes", "TokenEvents", "Store"]),
@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "EthTrieTests", dependencies: ["EthTrie", "VectorSupport"]),
         .testTarget(name: "EthTypesTests", dependencies: ["EthTypes", "VectorSupport"]),
         .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "VectorSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "EthPrimitives", "EthRLP", "EthTrie", "VectorSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "EthPrimitives", "EthRLP", "EthTrie", "EthTypes", "VectorSupport"]),
         .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "TokenEvents", "VectorSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "VectorSupport"]),
         .testTarget(name: "ProofsTests", dependencies: ["Proofs", "ProofVerify", "Ingest", "DevChain", "EthRPC"]),

@@ -42,13 +42,8 @@ public final class AssetIndex: @unchecked Sendable {
     /// The default undo window, as DESIGN.md's `reorgWindow`.
     public static let defaultUndoWindow: UInt64 = 128
 
-    /// Where the last indexed block's number and hash are kept.
-    public static let cursorKey = Schema.meta.key(Array("cursor".utf8))
-    /// The running count of indexed events (written with each block that has any, so undo covers it).
-    public static let eventCountKey = Schema.meta.key(Array("eventCount".utf8))
-
-    static let cursorIndexKey = IndexKey(bytes: cursorKey)
-    static let eventCountIndexKey = IndexKey(bytes: eventCountKey)
+    static let cursorIndexKey = IndexKey(bytes: Schema.Meta.cursor.key)
+    static let eventCountIndexKey = IndexKey(bytes: Schema.Meta.eventCount.key)
 
     /// The tables whose keys hold state (read, then changed in place) rather than positional records; with the
     /// cursor and the event count, every key the index reads while indexing.
@@ -70,11 +65,11 @@ public final class AssetIndex: @unchecked Sendable {
             guard key.count <= IndexKey.capacity else { throw .corrupt("a state key of \(key.count) bytes") }
             return set.insert(StateTable.tag(IndexKey(bytes: key)))
         }
-        for key in [Self.cursorKey, Self.eventCountKey] where try wrap({ () throws(StoreError) in try store.get(key) }) != nil {
+        for key in [Schema.Meta.cursor.key, Schema.Meta.eventCount.key] where try wrap({ () throws(StoreError) in try store.get(key) }) != nil {
             _ = try add(key)
         }
         for table in Self.stateTables {
-            let range = KeyRange(prefix: [table.rawValue])
+            let range = table.range
             var next = range.lower
             while true {
                 let rows = try wrap { () throws(StoreError) in try store.scan(KeyRange(lower: next, upper: range.upper), reverse: false, limit: 4096) }
@@ -91,7 +86,7 @@ public final class AssetIndex: @unchecked Sendable {
 
     /// Events indexed so far.
     public func eventCount() throws(IndexError) -> UInt64 {
-        try wrap({ () throws(StoreError) in try store.get(Self.eventCountKey) }).map { KeyCoding.readBE64($0) } ?? 0
+        try wrap({ () throws(StoreError) in try store.get(Schema.Meta.eventCount.key) }).map { KeyCoding.readBE64($0) } ?? 0
     }
 
     /// Values of recently read or written state keys, so the next blocks' reads of hot keys (balances, owners,
@@ -140,7 +135,7 @@ public final class AssetIndex: @unchecked Sendable {
     /// the same index, byte for byte. Block data and undo records are not part of it.
     public func digest() throws(IndexError) -> Hash32 {
         var hasher = Keccak256()
-        let tables = KeyRange(lower: [Schema.owner.rawValue], upper: [Schema.contractStandards.rawValue + 1])
+        let tables = Schema.range(.owner, through: .contractStandards)
         var next = tables.lower
         while true {
             let rows = try wrap { () throws(StoreError) in try store.scan(KeyRange(lower: next, upper: tables.upper), reverse: false, limit: 4096) }
@@ -148,8 +143,8 @@ public final class AssetIndex: @unchecked Sendable {
             for (key, value) in rows { hasher.update(KeyCoding.be32(UInt32(key.count)) + key + KeyCoding.be32(UInt32(value.count)) + value) }
             next = last.key + [0]
         }
-        hasher.update(try wrap({ () throws(StoreError) in try store.get(Self.cursorKey) }) ?? [])
-        hasher.update(try wrap({ () throws(StoreError) in try store.get(Self.eventCountKey) }) ?? [])
+        hasher.update(try wrap({ () throws(StoreError) in try store.get(Schema.Meta.cursor.key) }) ?? [])
+        hasher.update(try wrap({ () throws(StoreError) in try store.get(Schema.Meta.eventCount.key) }) ?? [])
         return hasher.finalize()
     }
 
@@ -158,7 +153,7 @@ public final class AssetIndex: @unchecked Sendable {
         try committedCursor.withLock { committed throws(IndexError) -> (number: UInt64, hash: Hash32)? in
             if let known = committed { return known }
             let stored: (number: UInt64, hash: Hash32)?
-            if let bytes = try wrap({ () throws(StoreError) in try store.get(Self.cursorKey) }) {
+            if let bytes = try wrap({ () throws(StoreError) in try store.get(Schema.Meta.cursor.key) }) {
                 guard bytes.count == 40 else { throw .corrupt("cursor of \(bytes.count) bytes") }
                 stored = (KeyCoding.readBE64(bytes), Hash32(bytes: bytes[8...])!)
             } else {
@@ -227,8 +222,7 @@ public final class AssetIndex: @unchecked Sendable {
         let compressed = try undoCompressor.withLock { compressor throws(IndexError) in
             try wrap { () throws(StoreError) in try compressor.compress(undo) }
         }
-        batch.put(Schema.undo.key(KeyCoding.be64(block.number)), compressed)
-        if block.number >= undoWindow { batch.delete(Schema.undo.key(KeyCoding.be64(block.number - undoWindow))) }
+        UndoLog.put(compressed, block: block.number, window: undoWindow, in: &batch)
         try wrap { () throws(StoreError) in try store.write(batch) }
         committedCursor.withLock { $0 = .some((block.number, block.hash)) }
         let table = writer.takeTable()
@@ -242,41 +236,27 @@ public final class AssetIndex: @unchecked Sendable {
     public func revert(to number: UInt64) throws(IndexError) {
         guard let start = try cursor(), start.number > number else { return }
         forgetState()
-        let needed = KeyRange(lower: Schema.undo.key(KeyCoding.be64(number + 1)), upper: Schema.undo.key(KeyCoding.be64(start.number + 1)))
-        let present = try wrap({ () throws(StoreError) in try store.scan(needed, reverse: false, limit: .max) }).count
+        let undoLog = UndoLog(store: store)
+        let present = try wrap { () throws(StoreError) in try undoLog.count(from: number + 1, through: start.number) }
         guard present == Int(start.number - number) else {
-            let oldest = try wrap({ () throws(StoreError) in try store.scan(KeyRange(prefix: [Schema.undo.rawValue]), reverse: false, limit: 1) })
-                .first.map { KeyCoding.readBE64($0.key.dropFirst()) } ?? start.number + 1
+            let oldest = try wrap { () throws(StoreError) in try undoLog.oldest() } ?? start.number + 1
             throw .beyondUndoWindow(target: number, oldestUndoable: oldest)
         }
         while let tip = try cursor(), tip.number > number {
-            let undoKey = Schema.undo.key(KeyCoding.be64(tip.number))
-            guard let stored = try wrap({ () throws(StoreError) in try store.get(undoKey) }) else {
+            guard let stored = try wrap({ () throws(StoreError) in try undoLog.record(block: tip.number) }) else {
                 throw .beyondUndoWindow(target: number, oldestUndoable: tip.number + 1)
             }
             let record: [UInt8]
             do throws(StoreError) { record = try Zstd.decompress(stored) } catch { throw .corrupt("undo record of block \(tip.number): \(error)") }
+            let entries: [(key: [UInt8], old: [UInt8]?)]
+            do throws(RLPError) { entries = try UndoLog.entries(of: record) } catch { throw .corrupt("undo record of block \(tip.number): \(error)") }
             var batch = WriteBatch()
-            do throws(RLPError) {
-                var reader = RLPReader(record)
-                var list = try reader.readList()
-                try reader.finish()
-                var entries: [(key: [UInt8], old: [UInt8]?)] = []
-                while !list.isAtEnd {
-                    var entry = try list.readList()
-                    let key = Array(try entry.readBytes())
-                    var old = try entry.readList()
-                    entries.append((key, old.isAtEnd ? nil : Array(try old.readBytes())))
-                }
-                // Restore in reverse order; a state key appears once and a fresh key's restore is a delete, so the order
-                // is not load-bearing.
-                for (key, old) in entries.reversed() {
-                    if let old { batch.put(key, old) } else { batch.delete(key) }
-                }
-            } catch {
-                throw .corrupt("undo record of block \(tip.number): \(error)")
+            // Restore in reverse order; a state key appears once and a fresh key's restore is a delete, so the order
+            // is not load-bearing.
+            for (key, old) in entries.reversed() {
+                if let old { batch.put(key, old) } else { batch.delete(key) }
             }
-            batch.delete(undoKey)
+            UndoLog.delete(block: tip.number, in: &batch)
             try wrap { () throws(StoreError) in try store.write(batch) }
             committedCursor.withLock { $0 = nil }  // the undo record restored the previous one: read it back
         }

@@ -142,8 +142,8 @@ struct BlockWriter {
         freshKeyBytes += key.count
     }
 
-    /// The block's write batch, its undo record `rlp([[key, [old value] or []], …])` (the written state keys in
-    /// first-touch order, then the fresh keys) and how many keys the batch writes. Leaves the table as it is once
+    /// The block's write batch, its undo record (`UndoLog`'s grammar: the written state keys in first-touch order,
+    /// then the fresh keys) and how many keys the batch writes. Leaves the table as it is once
     /// the batch is written: the caller must write the batch, or drop the table.
     mutating func finish() -> (batch: WriteBatch, undo: [UInt8], keysWritten: Int) {
         // Framing: a tag and two 4-byte lengths per operation; a state value is at most 40 bytes.
@@ -166,12 +166,11 @@ struct BlockWriter {
                         } else {
                             batch.delete(key: key)
                         }
-                        // [key, [old value] or []], its lengths known beforehand.
-                        let old = committed?.withUnsafeBytes { RLPEncoder.encodedLength(ofBytes: $0) } ?? 0
-                        e.appendListHeader(payloadLength: RLPEncoder.encodedLength(ofBytes: key) + RLPEncoder.encodedLength(ofPayload: old))
-                        e.append(bytes: key)
-                        e.appendListHeader(payloadLength: old)
-                        committed?.withUnsafeBytes { e.append(bytes: $0) }
+                        if let committed {
+                            committed.withUnsafeBytes { UndoLog.appendEntry(key: key, old: $0, to: &e) }
+                        } else {
+                            UndoLog.appendEntry(key: key, old: nil, to: &e)
+                        }
                     }
                 }
                 table[index].committed = current
@@ -183,9 +182,7 @@ struct BlockWriter {
                 for (key, end) in fresh {
                     key.withUnsafeBytes { bytes in
                         batch.put(key: bytes, value: UnsafeRawBufferPointer(rebasing: values[start..<end]))
-                        e.appendListHeader(payloadLength: RLPEncoder.encodedLength(ofBytes: bytes) + 1)
-                        e.append(bytes: bytes)
-                        e.appendListHeader(payloadLength: 0)
+                        UndoLog.appendEntry(key: bytes, old: nil, to: &e)
                     }
                     start = end
                 }

@@ -44,8 +44,9 @@ extension Receipt {
         return e.bytes
     }
 
-    /// Decodes a consensus receipt encoding.
-    public init(encoded bytes: [UInt8]) throws(RLPError) {
+    /// The type of a consensus receipt encoding and a reader of its field list: EIP-2718 typed receipts start with
+    /// their type (a byte below 0xc0), legacy ones with the list itself.
+    static func envelope(_ bytes: [UInt8]) throws(RLPError) -> (type: TransactionType, fields: RLPReader) {
         var type = TransactionType.legacy
         var body = bytes[...]
         if let first = bytes.first, first < 0xc0 {
@@ -54,8 +55,28 @@ extension Receipt {
             body = bytes.dropFirst()
         }
         var reader = RLPReader(body)
-        var list = try reader.readList()
+        let list = try reader.readList()
         try reader.finish()
+        return (type, list)
+    }
+
+    /// The number of logs in a consensus receipt encoding, without decoding them.
+    public static func logCount(encoded bytes: [UInt8]) throws(RLPError) -> Int {
+        var (_, list) = try envelope(bytes)
+        for _ in 0..<3 { _ = try list.readRaw() }
+        var logs = try list.readList()
+        try list.finish()
+        var count = 0
+        while !logs.isAtEnd {
+            _ = try logs.readRaw()
+            count += 1
+        }
+        return count
+    }
+
+    /// Decodes a consensus receipt encoding.
+    public init(encoded bytes: [UInt8]) throws(RLPError) {
+        var (type, list) = try Self.envelope(bytes)
         let first = try list.readBytes()
         let outcome: Outcome
         switch first.count {

@@ -78,7 +78,7 @@ public struct Ingestor: Sendable {
             throw .verification(VerificationError(block: header.number, field: .logsBloom, expected: "no watched address and topic", actual: "a possible watched event: the block needs its receipts"))
         }
         let data = try wrapStore { () throws(StoreError) in
-            try blocks.entries(number: header.number, hash: header.hash.bytes, header: header.encoded, body: nil)
+            try blocks.entries(number: header.number, hash: header.hash, header: header.encoded, body: nil)
         }
         let empty = IndexedBlock(number: header.number, hash: header.hash, timestamp: header.timestamp, transactions: [], logs: [])
         return try wrapIndex { () throws(IndexError) in try index.apply(empty, blockData: data) }
@@ -134,7 +134,7 @@ public struct Ingestor: Sendable {
         let body = indexed.logs.isEmpty ? nil : BlockStore.NewBody(
             transactions: transactions.map(\.transaction.encoded), receipts: receipts.map(\.encoded), kept: indexed.transactions.map { Int($0.index) })
         let data = try wrapStore { () throws(StoreError) in
-            try blocks.entries(number: header.number, hash: header.hash.bytes, header: header.encoded, body: body)
+            try blocks.entries(number: header.number, hash: header.hash, header: header.encoded, body: body)
         }
         return try wrapIndex { () throws(IndexError) in try index.apply(indexed, blockData: data) }
     }

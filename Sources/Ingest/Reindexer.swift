@@ -12,7 +12,7 @@ internal import EthVerify
 public struct Reindexer: Sendable {
     public let ingestor: Ingestor
 
-    static let markerKey = Schema.meta.key(Array("reindexing".utf8))
+    static let markerKey = Schema.Meta.reindexing.key
     /// Keys deleted or blocks read per batch while clearing and replaying.
     static let chunk = 1_000
 
@@ -23,43 +23,41 @@ public struct Reindexer: Sendable {
         try store.get(markerKey) != nil
     }
 
-    /// Tables the index owns (cleared and rebuilt); block data is kept.
-    static let indexTables: [Schema] = [.undo, .owner, .ownerHistory, .tokenBalance, .holderBalance, .holderToken, .rental,
-                                        .history, .contractHistory, .aigc, .contractStandards]
+    /// Tables the index owns (cleared and rebuilt): the undo log and the index tables; block data is kept.
+    static let indexTables: [Schema] = [.undo] + Schema.indexTables
 
     public func run(progress: (_ done: UInt64, _ total: UInt64) -> Void = { _, _ in }) throws(IngestError) -> ApplyStats {
         let store = ingestor.index.store
         try ingestor.wrapStore { () throws(StoreError) in try store.put(Self.markerKey, [1]) }
         for table in Self.indexTables {
             while true {
-                let rows = try ingestor.wrapStore { () throws(StoreError) in try store.scan(prefix: [table.rawValue], limit: Self.chunk) }
+                let rows = try ingestor.wrapStore { () throws(StoreError) in try store.scan(table.range, reverse: false, limit: Self.chunk) }
                 if rows.isEmpty { break }
                 var batch = WriteBatch()
                 for row in rows { batch.delete(row.key) }
                 try ingestor.wrapStore { () throws(StoreError) in try store.write(batch) }
             }
         }
-        try ingestor.wrapStore { () throws(StoreError) in try store.delete(AssetIndex.cursorKey) }
-        try ingestor.wrapStore { () throws(StoreError) in try store.delete(AssetIndex.eventCountKey) }
+        try ingestor.wrapStore { () throws(StoreError) in try store.delete(Schema.Meta.cursor.key) }
+        try ingestor.wrapStore { () throws(StoreError) in try store.delete(Schema.Meta.eventCount.key) }
         ingestor.index.discardCache()
 
-        let headers = KeyRange(prefix: [Schema.header.rawValue])
-        let total = try ingestor.wrapStore { () throws(StoreError) in try store.last(in: headers) }.map { KeyCoding.readBE64($0.key.dropFirst()) + 1 } ?? 0
+        let total = try ingestor.wrapStore { () throws(StoreError) in try ingestor.blocks.lastHeaderNumber() }.map { $0 + 1 } ?? 0
         var totals = ApplyStats()
-        var next = headers.lower
-        while true {
-            let rows = try ingestor.wrapStore { () throws(StoreError) in try store.scan(KeyRange(lower: next, upper: headers.upper), reverse: false, limit: Self.chunk) }
+        var next: UInt64? = 0
+        while let first = next {
+            let rows = try ingestor.wrapStore { () throws(StoreError) in try ingestor.blocks.headers(from: first, limit: Self.chunk) }
             guard let last = rows.last else { break }
-            for (key, _) in rows {
-                let stats = try replay(number: KeyCoding.readBE64(key.dropFirst()))
+            for (number, _) in rows {
+                let stats = try replay(number: number)
                 totals.events += stats.events
                 totals.malformed += stats.malformed
                 totals.keysWritten += stats.keysWritten
                 totals.keysRead += stats.keysRead
                 totals.keysReadAbsent += stats.keysReadAbsent
             }
-            progress(KeyCoding.readBE64(last.key.dropFirst()) + 1, total)
-            next = last.key + [0]
+            progress(last.number + 1, total)
+            next = last.number == .max ? nil : last.number + 1
         }
         try ingestor.wrapStore { () throws(StoreError) in try store.delete(Self.markerKey) }
         return totals
@@ -72,8 +70,7 @@ public struct Reindexer: Sendable {
         }
         let header: Header
         do throws(HeaderError) { header = try Header(rlp: headerBytes) } catch { throw .corrupt("header \(number): \(error)") }
-        let n = KeyCoding.be64(number)
-        let blob = try ingestor.wrapStore { () throws(StoreError) in try ingestor.index.store.get(Schema.blockBody.key(n)) }
+        let blob = try ingestor.wrapStore { () throws(StoreError) in try ingestor.blocks.bodyBlob(number: number) }
         let body = try blob.map { blob throws(IngestError) in
             try ingestor.wrapStore { () throws(StoreError) in
                 try ingestor.blocks.decodeBody(blob, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
@@ -107,8 +104,7 @@ public struct Reindexer: Sendable {
         let indexed = ingestor.indexedBlock(header: header, items: items)
         // The block's own data is rewritten unchanged in its batch, so its undo record covers it as an import's
         // does, and a later reorg removes the block's data along with its index changes.
-        var data: [(key: [UInt8], value: [UInt8])] = [(Schema.header.key(n), headerBytes), (Schema.numberByHash.key(header.hash.bytes), n)]
-        if let blob { data.append((Schema.blockBody.key(n), blob)) }
+        let data = BlockStore.entries(number: number, hash: header.hash, header: headerBytes, bodyBlob: blob)
         return try ingestor.wrapIndex { () throws(IndexError) in try ingestor.index.apply(indexed, blockData: data) }
     }
 }

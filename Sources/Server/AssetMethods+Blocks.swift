@@ -19,15 +19,16 @@ extension AssetMethods {
         let full = try p.bool(1)
         let number: UInt64
         if byHash {
-            guard let bytes = try storeGet(Schema.numberByHash.key(try p.hash(0).bytes)) else { return .null }
-            number = KeyCoding.readBE64(bytes)
+            let hash = try p.hash(0)
+            guard let stored = try blocks({ store throws(StoreError) in try store.number(ofHash: hash) }) else { return .null }
+            number = stored
         } else {
             let tip = try head()
             number = try p.block(0) ?? tip.number
             guard number <= tip.number else { return .null }
         }
         guard let header = try header(number) else { return .null }
-        let blob = try storeGet(Schema.blockBody.key(KeyCoding.be64(number)))
+        let blob = try blocks { store throws(StoreError) in try store.bodyBlob(number: number) }
         let transactions: [Transaction]?
         if let blob, BlockStore.isWhole(blob) {
             let body = try run { () throws(IndexError) in

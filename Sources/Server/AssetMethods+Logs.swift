@@ -23,23 +23,21 @@ extension AssetMethods {
                 throw .invalidParams("filter.blockHash", "cannot be combined with fromBlock/toBlock")
             }
             guard case .string(let s) = hash, let h = try? Hash32(hex: s) else { throw .invalidParams("filter.blockHash", "expected a 32-byte hash") }
-            guard let numberBytes = try storeGet(Schema.numberByHash.key(h.bytes)) else { throw .notFound("block \(h.hex) is not in the verified store") }
-            from = KeyCoding.readBE64(numberBytes)
-            to = from
+            guard let number = try blocks({ store throws(StoreError) in try store.number(ofHash: h) }) else {
+                throw .notFound("block \(h.hex) is not in the verified store")
+            }
+            from = number
+            to = number
         }
         guard from <= to else { throw .invalidParams("filter.fromBlock", "is after filter.toBlock") }
         guard to <= tip.number else { throw .notFound("filter.toBlock: block \(to) is beyond the indexed head \(tip.number)") }
 
         let conditions = try LogFilter(filter)
 
-        let bodies = KeyRange(lower: Schema.blockBody.key(KeyCoding.be64(from)), upper: Schema.blockBody.key(KeyCoding.be64(to &+ 1)))
-        let rows = try run { () throws(IndexError) in
-            do throws(StoreError) { return try index.store.scan(bodies, reverse: false, limit: .max) } catch { throw .store(error) }
-        }
+        let rows = try blocks { store throws(StoreError) in try store.bodyBlobs(from: from, through: to) }
         let store = BlockStore(store: index.store)
         var logs: [JSONValue] = []
-        for (key, blob) in rows {
-            let number = KeyCoding.readBE64(key.dropFirst())
+        for (number, blob) in rows {
             guard let header = try header(number) else {
                 throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("block \(number) has a body and no header"))
             }
@@ -62,9 +60,10 @@ extension AssetMethods {
         return .array(logs)
     }
 
-    func storeGet(_ key: [UInt8]) throws(RPCError) -> [UInt8]? {
+    /// Reads the verified block store; a store failure is an internal error.
+    func blocks<T>(_ read: (BlockStore) throws(StoreError) -> T) throws(RPCError) -> T {
         try run { () throws(IndexError) in
-            do throws(StoreError) { return try index.store.get(key) } catch { throw .store(error) }
+            do throws(StoreError) { return try read(BlockStore(store: index.store)) } catch { throw .store(error) }
         }
     }
 }

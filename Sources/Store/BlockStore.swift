@@ -1,6 +1,7 @@
 public import EthPrimitives
 internal import EthRLP
 internal import EthTrie
+internal import EthTypes
 
 /// The verified block data kept for proofs and re-indexing: every block's header RLP, and for blocks with watched
 /// events a body as one zstd-compressed blob.
@@ -21,7 +22,7 @@ public struct BlockStore: Sendable {
     /// The dictionary whole bodies are written with, if any (reading uses the one stored in the database).
     public let dictionary: ZstdDictionary?
 
-    static let dictionaryKey = Schema.meta.key(Array("zstdDictionary".utf8))
+    static let dictionaryKey = Schema.Meta.zstdDictionary.key
 
     /// The first byte of a body blob: how the rest is encoded (see the layouts above).
     enum Codec: UInt8 {
@@ -103,10 +104,14 @@ public struct BlockStore: Sendable {
     public static func isWhole(_ blob: [UInt8]) -> Bool { blob.first != Codec.partial.rawValue }
 
     /// The pairs to write for one block: the caller puts them in the block's single index batch.
-    public func entries(number: UInt64, hash: [UInt8], header: [UInt8], body: NewBody?) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
-        let n = KeyCoding.be64(number)
-        var out: [(key: [UInt8], value: [UInt8])] = [(Schema.header.key(n), header), (Schema.numberByHash.key(hash), n)]
-        if let body { out.append((Schema.blockBody.key(n), try encodeBody(body))) }
+    public func entries(number: UInt64, hash: Hash32, header: [UInt8], body: NewBody?) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
+        Self.entries(number: number, hash: hash, header: header, bodyBlob: try body.map { b throws(StoreError) in try encodeBody(b) })
+    }
+
+    /// The pairs that rewrite a stored block as it is (a reindex replays it in the block's index batch).
+    public static func entries(number: UInt64, hash: Hash32, header: [UInt8], bodyBlob: [UInt8]?) -> [(key: [UInt8], value: [UInt8])] {
+        var out: [(key: [UInt8], value: [UInt8])] = [(Schema.headerKey(number), header), (Schema.numberByHashKey(hash), KeyCoding.be64(number))]
+        if let bodyBlob { out.append((Schema.bodyKey(number), bodyBlob)) }
         return out
     }
 
@@ -226,18 +231,49 @@ public struct BlockStore: Sendable {
 
     /// The header RLP stored under `number`.
     public func header(number: UInt64) throws(StoreError) -> [UInt8]? {
-        try store.get(Schema.header.key(KeyCoding.be64(number)))
+        try store.get(Schema.headerKey(number))
+    }
+
+    /// Stored headers from block `first` on, ascending, at most `limit` of them.
+    public func headers(from first: UInt64, limit: Int) throws(StoreError) -> [(number: UInt64, rlp: [UInt8])] {
+        try store.scan(KeyRange(lower: Schema.headerKey(first), upper: Schema.header.range.upper), reverse: false, limit: limit)
+            .map { (KeyCoding.readBE64($0.key.dropFirst()), $0.value) }
+    }
+
+    /// The highest block with a stored header.
+    public func lastHeaderNumber() throws(StoreError) -> UInt64? {
+        try store.last(in: Schema.header.range).map { KeyCoding.readBE64($0.key.dropFirst()) }
+    }
+
+    /// The number of the stored block with this hash; `nil` when no stored block has it.
+    public func number(ofHash hash: Hash32) throws(StoreError) -> UInt64? {
+        guard let bytes = try store.get(Schema.numberByHashKey(hash)) else { return nil }
+        guard bytes.count == 8 else { throw .corrupt("the number stored for block \(hash.hex) is \(bytes.count) bytes") }
+        return KeyCoding.readBE64(bytes)
     }
 
     /// The body stored under `number`, read against its header's roots; `nil` when the block has none stored.
     public func body(number: UInt64, transactionsRoot: Hash32, receiptsRoot: Hash32) throws(StoreError) -> Body? {
-        guard let blob = try store.get(Schema.blockBody.key(KeyCoding.be64(number))) else { return nil }
+        guard let blob = try bodyBlob(number: number) else { return nil }
         return try decodeBody(blob, transactionsRoot: transactionsRoot, receiptsRoot: receiptsRoot)
+    }
+
+    /// The stored body blob of block `number`, undecoded (`isWhole` tells its kind).
+    public func bodyBlob(number: UInt64) throws(StoreError) -> [UInt8]? {
+        try store.get(Schema.bodyKey(number))
+    }
+
+    /// The stored body blobs of blocks `first` through `last`, ascending.
+    public func bodyBlobs(from first: UInt64, through last: UInt64) throws(StoreError) -> [(number: UInt64, blob: [UInt8])] {
+        guard first <= last else { return [] }
+        let upper = last == .max ? Schema.blockBody.range.upper : Schema.bodyKey(last + 1)
+        return try store.scan(KeyRange(lower: Schema.bodyKey(first), upper: upper), reverse: false, limit: .max)
+            .map { (KeyCoding.readBE64($0.key.dropFirst()), $0.value) }
     }
 
     /// Numbers of the stored blocks that have a body, ascending.
     public func numbersWithBodies() throws(StoreError) -> [UInt64] {
-        try store.scan(prefix: [Schema.blockBody.rawValue]).map { KeyCoding.readBE64($0.key.dropFirst()) }
+        try store.scan(Schema.blockBody.range, reverse: false, limit: .max).map { KeyCoding.readBE64($0.key.dropFirst()) }
     }
 
     private static func readByteStrings(_ list: inout RLPReader) throws(RLPError) -> [[UInt8]] {
@@ -245,26 +281,8 @@ public struct BlockStore: Sendable {
         return try items.readAll { (r: inout RLPReader) throws(RLPError) in Array(try r.readBytes()) }
     }
 
-    /// The number of logs in a receipt's canonical encoding (EIP-2718 typed or legacy):
-    /// `[type ‖] rlp([status, cumulativeGasUsed, logsBloom, logs])`.
+    /// The number of logs in a receipt's consensus encoding (EthTypes reads the receipt's grammar).
     static func logCount(ofReceipt encoded: [UInt8]) throws(StoreError) -> Int {
-        do throws(RLPError) {
-            var payload = encoded[...]
-            if let first = payload.first, first < 0x7f { payload = payload.dropFirst() }
-            var reader = RLPReader(payload)
-            var fields = try reader.readList()
-            try reader.finish()
-            for _ in 0..<3 { _ = try fields.readRaw() }
-            var logs = try fields.readList()
-            try fields.finish()
-            var count = 0
-            while !logs.isAtEnd {
-                _ = try logs.readRaw()
-                count += 1
-            }
-            return count
-        } catch {
-            throw .corrupt("a stored receipt does not decode: \(error)")
-        }
+        do throws(RLPError) { return try Receipt.logCount(encoded: encoded) } catch { throw .corrupt("a stored receipt does not decode: \(error)") }
     }
 }

@@ -1,3 +1,5 @@
+internal import EthPrimitives
+
 /// Every key prefix of the database, one byte each, in one place (go-ethereum's `schema.go` habit). Numbers in
 /// keys are big-endian so that byte order is numeric order; addresses are 20 bytes, token ids and hashes 32.
 ///
@@ -15,7 +17,7 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     /// be64(number) → undo record: every index key the block wrote, with its previous value or its absence, as a
     /// zstd frame (keys of one block share contracts, zero-padded token ids and positions: 4–5× smaller).
     case undo = 0x04
-    /// UTF-8 name → value: sync cursor, schema version, zstd dictionary.
+    /// UTF-8 name → value: one key per `Schema.Meta` case.
     case meta = 0x05
 
     // MARK: Token index
@@ -51,7 +53,45 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     /// `history` without repeats; minters on mint records; 0x19, the minter table, unused).
     public static let version: UInt64 = 3
 
-    static let versionKey = Schema.meta.key(Array("schemaVersion".utf8))
+    /// The names under `meta`, each with its value's layout. Nothing else lives under that prefix.
+    public enum Meta: String, CaseIterable, Sendable {
+        /// be64: the layout version (`Schema.version`) the store was written with.
+        case schemaVersion
+        /// The zstd dictionary codec-1 bodies are compressed with.
+        case zstdDictionary
+        /// be64(number) ‖ hash of the last indexed block; written in each block's batch.
+        case cursor
+        /// be64: the running count of indexed events; written in the batch of each block that has any.
+        case eventCount
+        /// Present while `provenant reindex` runs: the index tables are incomplete.
+        case reindexing
+        /// address ‖ be64(startBlock) per watched contract, recorded when a data directory is first filled.
+        case watched
+        /// The chainspec the directory was filled with, as given (a name from chainspec/ or an absolute path).
+        case chain
+
+        /// The key: `meta` ‖ UTF-8 name.
+        public var key: [UInt8] { Schema.meta.key(Array(rawValue.utf8)) }
+    }
+
+    /// The tables that hold the token index (everything but block data and meta); `provenant reindex` clears and
+    /// rebuilds them.
+    public static let indexTables: [Schema] = allCases.filter { $0.rawValue >= Schema.owner.rawValue }
+
+    /// Every key of `table`.
+    public var range: KeyRange { KeyRange(prefix: [rawValue]) }
+
+    /// Every key of the tables from `first` through `last`, in key order.
+    public static func range(_ first: Schema, through last: Schema) -> KeyRange {
+        KeyRange(lower: [first.rawValue], upper: [last.rawValue + 1])
+    }
+
+    // MARK: Chain keys (only `BlockStore` and the index's undo log build them)
+
+    static func headerKey(_ number: UInt64) -> [UInt8] { Schema.header.key(KeyCoding.be64(number)) }
+    static func numberByHashKey(_ hash: Hash32) -> [UInt8] { Schema.numberByHash.key(hash.bytes) }
+    static func bodyKey(_ number: UInt64) -> [UInt8] { Schema.blockBody.key(KeyCoding.be64(number)) }
+    static func undoKey(_ number: UInt64) -> [UInt8] { Schema.undo.key(KeyCoding.be64(number)) }
 
     /// Why a store cannot be used with this layout.
     public struct VersionMismatch: Error, CustomStringConvertible {
@@ -63,18 +103,19 @@ public enum Schema: UInt8, CaseIterable, Sendable {
 
     /// Records this layout's version in an empty store, or checks the one a store already has.
     public static func checkVersion(of store: KeyValueStore) throws {
-        if let stored = try store.get(versionKey) {
+        if let stored = try store.get(Meta.schemaVersion.key) {
             let found = KeyCoding.readBE64(stored)
             guard stored.count == 8, found == version else { throw VersionMismatch(found: found) }
         } else {
             guard try store.scan(prefix: [], limit: 1).isEmpty else { throw VersionMismatch(found: 0) }
-            try store.put(versionKey, KeyCoding.be64(version))
+            try store.put(Meta.schemaVersion.key, KeyCoding.be64(version))
         }
     }
 
-    /// A key: this prefix followed by `parts`.
-    @inlinable
-    public func key(_ parts: [UInt8]...) -> [UInt8] {
+    /// A key: this prefix followed by `parts`. Sources outside `Store` go through the accessors of `BlockStore`,
+    /// `UndoLog` and `Meta`, or (the index tables) through `IndexKey`'s layouts; tests compare those with it (a
+    /// test holds `Sources` to that).
+    package func key(_ parts: [UInt8]...) -> [UInt8] {
         var key = [rawValue]
         key.reserveCapacity(1 + parts.reduce(0) { $0 + $1.count })
         for part in parts { key += part }

@@ -348,7 +348,7 @@ public final class Syncer: Sendable {
 
     func isStored(_ hash: Hash32, at number: UInt64) throws(SyncError) -> Bool {
         do throws(StoreError) {
-            return try ingestor.index.store.get(Schema.numberByHash.key(hash.bytes)) == KeyCoding.be64(number)
+            return try ingestor.blocks.number(ofHash: hash) == number
         } catch {
             throw stop(.store(.store(error)))
         }

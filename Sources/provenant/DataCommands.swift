@@ -16,10 +16,8 @@ struct CLIError: Error, CustomStringConvertible {
 /// Opening a data directory: the LevelDB store, the index over it, and what it was filled with (the chain and the
 /// watched contracts with their start blocks), recorded on first use so that later commands read the same.
 struct DataDirectory {
-    /// meta/watched: address ‖ be64(startBlock) per watched contract.
-    static let watchedKey = Schema.meta.key(Array("watched".utf8))
-    /// meta/chain: the chainspec as given (a name from chainspec/ or an absolute path).
-    static let chainKey = Schema.meta.key(Array("chain".utf8))
+    static let watchedKey = Schema.Meta.watched.key
+    static let chainKey = Schema.Meta.chain.key
 
     let path: String
     let store: LevelDB

@@ -1,6 +1,7 @@
 import EthPrimitives
 import EthRLP
 import EthTrie
+import EthTypes
 import Testing
 import VectorSupport
 
@@ -44,7 +45,7 @@ struct BlockStoreTests {
             var batch = WriteBatch()
             // Every transaction kept: the body is whole.
             let body = BlockStore.NewBody(transactions: txs, receipts: receipts, kept: Array(0..<5))
-            for (key, value) in try blocks.entries(number: number, hash: rng.bytes(32), header: header, body: body) {
+            for (key, value) in try blocks.entries(number: number, hash: Hash32(bytes: rng.bytes(32))!, header: header, body: body) {
                 batch.put(key, value)
             }
             try kv.write(batch)
@@ -54,7 +55,7 @@ struct BlockStoreTests {
             #expect(read.isWhole)
             #expect(read.items.map(\.transaction) == txs)
             #expect(read.items.map(\.receipt) == receipts)
-            let logCounts = try receipts.map(BlockStore.logCount(ofReceipt:))
+            let logCounts = try receipts.map { try Receipt(encoded: $0).logs.count }
             #expect(read.items.map(\.firstLogIndex) == logCounts.indices.map { logCounts[..<$0].reduce(0, +) })
             #expect(try MerklePatriciaTrie.verify(root: OrderedTrie.root(receipts), key: OrderedTrie.key(3), proof: read.receiptProof(of: 3)) == receipts[3])
             #expect(try MerklePatriciaTrie.verify(root: OrderedTrie.root(txs), key: OrderedTrie.key(3), proof: read.transactionProof(of: 3)) == txs[3])

@@ -1,3 +1,4 @@
+import EthRLP
 import Foundation
 import Testing
 import VectorSupport
@@ -11,10 +12,68 @@ struct SchemaVersionTests {
         try Schema.checkVersion(of: store)
         try Schema.checkVersion(of: store)
         try store.put(Schema.meta.key(Array("schemaVersion".utf8)), KeyCoding.be64(Schema.version + 1))
+        #expect(Schema.Meta.schemaVersion.key == Schema.meta.key(Array("schemaVersion".utf8)))
         #expect(throws: Schema.VersionMismatch.self) { try Schema.checkVersion(of: store) }
         let unversioned = MemoryStore()
         try unversioned.put([Schema.owner.rawValue, 1], [2])
         #expect(throws: Schema.VersionMismatch.self) { try Schema.checkVersion(of: unversioned) }
+    }
+}
+
+@Suite("Schema ownership")
+struct SchemaOwnershipTests {
+    /// The block data, the undo log and the meta keys have one owner: `Store` (`BlockStore`, `UndoLog`,
+    /// `Schema.Meta`). A source file elsewhere that names those tables, or builds any key from a `Schema` case by
+    /// hand, is named here with its line.
+    @Test func onlyStoreBuildsChainAndMetaKeys() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources")
+        let files = try #require(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil))
+        var offenders: [String] = []
+        var scanned = 0
+        for case let file as URL in files where file.pathExtension == "swift" && !file.path.contains("/Sources/Store/") {
+            scanned += 1
+            for (number, line) in try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.contains(Self.chainTable) || line.contains(Self.handBuiltKey) {
+                offenders.append("\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(scanned > 50, "the walk found \(scanned) source files")
+        #expect(offenders.isEmpty, "keys built outside Store:\n\(offenders.joined(separator: "\n"))")
+    }
+
+    nonisolated(unsafe) static let chainTable = #/Schema\.(header|numberByHash|blockBody|undo|meta)\b/#
+    nonisolated(unsafe) static let handBuiltKey = #/Schema\.\w+\.key\(/#
+
+    @Test func metaNamesAreDistinctKeysUnderMeta() {
+        let keys = Schema.Meta.allCases.map(\.key)
+        #expect(Set(keys).count == keys.count)
+        #expect(keys.allSatisfy { $0.first == Schema.meta.rawValue })
+    }
+
+    /// An undo record reads back as the entries written, in order, absent old values included; an entry with
+    /// two old values is refused instead of read as its first.
+    @Test func undoRecordsReadBackWhatWasWritten() throws {
+        var rng = SplitMix64(seed: 42)
+        for _ in 0..<200 {
+            let entries: [(key: [UInt8], old: [UInt8]?)] = (0..<Int.random(in: 0...40, using: &rng)).map { _ in
+                (rng.bytes(Int.random(in: 1...90, using: &rng)), Bool.random(using: &rng) ? nil : rng.bytes(Int.random(in: 0...70, using: &rng)))
+            }
+            var e = RLPEncoder()
+            e.appendList { e in
+                for (key, old) in entries {
+                    key.withUnsafeBytes { key in
+                        if let old { old.withUnsafeBytes { UndoLog.appendEntry(key: key, old: $0, to: &e) } } else { UndoLog.appendEntry(key: key, old: nil, to: &e) }
+                    }
+                }
+            }
+            let decoded = try UndoLog.entries(of: e.bytes)
+            #expect(decoded.map(\.key) == entries.map(\.key))
+            #expect(decoded.map(\.old) == entries.map(\.old))
+        }
+        var e = RLPEncoder()
+        e.appendList { e in e.appendList { e in e.append(bytes: [1, 2]); e.appendList { e in e.append(bytes: [3]); e.append(bytes: [4]) } } }
+        #expect(throws: RLPError.self) { try UndoLog.entries(of: e.bytes) }
     }
 }
 
