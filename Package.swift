@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// The module DAG of DESIGN.md §8: each target sees only the ones below it.
+// The module DAG of ARCHITECTURE.md §1: each target sees only the ones below it.
 let package = Package(
     name: "Provenant",
     platforms: [.macOS(.v15)],

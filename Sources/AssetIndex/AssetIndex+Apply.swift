@@ -3,7 +3,7 @@ internal import EthPrimitives
 internal import Store
 internal import TokenEvents
 
-/// Where an event happened, and how it changes the index tables (DESIGN.md §4).
+/// Where an event happened, and how it changes the index tables (ARCHITECTURE.md §4).
 struct EventContext {
     let contract: Address
     let block: UInt64

@@ -2,7 +2,7 @@ public import EthPrimitives
 internal import Store
 public import TokenEvents
 
-/// Answers of the index (DESIGN.md §5), as Swift values; the server turns them into JSON-RPC results.
+/// Answers of the index (ARCHITECTURE.md §5), as Swift values; the server turns them into JSON-RPC results.
 extension AssetIndex {
     /// A token's ownership record at some block.
     public enum Ownership: Equatable, Sendable {
@@ -60,7 +60,7 @@ extension AssetIndex {
         public var next: [UInt8]?
     }
 
-    /// The largest page a query returns (DESIGN.md §5).
+    /// The largest page a query returns (ARCHITECTURE.md §5).
     public static let maxPageSize = 1000
 
     /// The tokens `holder` has, optionally of one contract, in (contract, tokenId) order, one page at a time.
@@ -134,7 +134,7 @@ extension AssetIndex {
         return Page(items: Array(entries.prefix(size)), next: prefix + KeyCoding.be64(last.block) + KeyCoding.be32(last.logIndex) + [0])
     }
 
-    /// The tables of a token's history (DESIGN.md §4): one key layout, so one range of `history` keys names the
+    /// The tables of a token's history (ARCHITECTURE.md §4): one key layout, so one range of `history` keys names the
     /// same positions in each.
     static let historyTables: [Schema] = [.history, .ownerHistory, .rental]
 

@@ -31,7 +31,7 @@ public struct ApplyStats: Sendable, Equatable {
     public init() {}
 }
 
-/// The token index over a `KeyValueStore` (DESIGN.md §4, §7). Each block is applied in one atomic write batch that
+/// The token index over a `KeyValueStore` (ARCHITECTURE.md §4, §7). Each block is applied in one atomic write batch that
 /// holds its index changes, the undo record that reverses them exactly, any block data the caller adds, and the
 /// cursor; `revert(to:)` undoes blocks from the tip down, one batch each.
 public final class AssetIndex: @unchecked Sendable {
@@ -39,7 +39,7 @@ public final class AssetIndex: @unchecked Sendable {
     /// How many recent blocks keep an undo record (the deepest reorg that can be undone).
     public let undoWindow: UInt64
 
-    /// The default undo window, as DESIGN.md's `reorgWindow`.
+    /// The default undo window, as `reorgWindow` (ARCHITECTURE.md §2).
     public static let defaultUndoWindow: UInt64 = 128
 
     static let cursorIndexKey = IndexKey(bytes: Schema.Meta.cursor.key)

@@ -2,7 +2,7 @@ public import EthPrimitives
 internal import EthRLP
 internal import Store
 
-/// What kind of change a history entry records (DESIGN.md §5 `asset_history`).
+/// What kind of change a history entry records (ARCHITECTURE.md §5 `asset_history`).
 public enum EventKind: UInt8, Sendable, CaseIterable {
     case mint = 0, transfer, burn, rental, approval, metadata, aigc
 

@@ -4,9 +4,9 @@ internal import TokenEvents
 public import EthCrypto
 internal import EthTrie
 
-/// A deterministic chain for the demo, tests and benchmarks (DESIGN.md §9): real secp256k1 keys sign real
+/// A deterministic chain for the demo, tests and benchmarks (ARCHITECTURE.md §8): real secp256k1 keys sign real
 /// transactions, blocks carry real roots, blooms and parent links, and three AI-asset contracts emit the token
-/// events of DESIGN.md §4. Every fork is active from genesis (`chainspec/provenant-dev.json`). The same seed
+/// events of ARCHITECTURE.md §4. Every fork is active from genesis (`chainspec/provenant-dev.json`). The same seed
 /// always gives the same chain; the genesis block is the same for every seed.
 public struct DevChain: Sendable {
     /// The dev chain's id (also in its chainspec).

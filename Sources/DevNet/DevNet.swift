@@ -6,7 +6,7 @@ internal import Foundation
 internal import HTTPTransport
 internal import Synchronization
 
-/// The dev chain as a JSON-RPC upstream over HTTP (DESIGN.md §9): everything sync asks an Ethereum node for, from
+/// The dev chain as a JSON-RPC upstream over HTTP (ARCHITECTURE.md §8): everything sync asks an Ethereum node for, from
 /// a deterministic `DevChain`, optionally growing a block at a time, reorganising once at a chosen height, and
 /// misbehaving as `DevNetFaults` says.
 public final class DevNet: Sendable {

@@ -1,4 +1,4 @@
-/// A 20-byte account address. Parses any hex case; prints lowercase (DESIGN §5). The EIP-55 mixed-case form needs
+/// A 20-byte account address. Parses any hex case; prints lowercase (ARCHITECTURE.md §5). The EIP-55 mixed-case form needs
 /// Keccak-256 and lives in `EthCrypto` (`Address.checksummed`).
 public struct Address: FixedBytes, Comparable {
     public static let byteCount = 20

@@ -1,4 +1,4 @@
-/// A JSON-RPC 2.0 error object, with the codes of DESIGN.md §5 as named constants.
+/// A JSON-RPC 2.0 error object, with the codes of ARCHITECTURE.md §5 as named constants.
 public struct RPCError: Error, Hashable, Sendable {
     public var code: Int
     public var message: String
@@ -37,7 +37,7 @@ public struct RPCError: Error, Hashable, Sendable {
     }
 }
 
-/// Limits of the JSON-RPC surface, as named constants (DESIGN.md §5).
+/// Limits of the JSON-RPC surface, as named constants (ARCHITECTURE.md §5).
 public enum RPCLimits {
     /// Largest request body accepted.
     public static let maxBodyBytes = 5 << 20

@@ -1,7 +1,7 @@
 public import EthPrimitives
 public import Foundation
 
-/// A network's parameters (DESIGN.md §11): chain id, fork activation and trusted checkpoints. Fork activation is by
+/// A network's parameters (ARCHITECTURE.md §9): chain id, fork activation and trusted checkpoints. Fork activation is by
 /// block number before the merge and by timestamp after it; a fork missing from the file is not active.
 public struct Chainspec: Sendable, Decodable {
     /// When a fork activates.

@@ -26,7 +26,7 @@ public enum IngestError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Verifies blocks and writes them, with their index changes, in one batch each: the step between fetching and
-/// serving (DESIGN.md §1). Nothing that fails a check is written.
+/// serving (ARCHITECTURE.md §2). Nothing that fails a check is written.
 public struct Ingestor: Sendable {
     public let index: AssetIndex
     public let blocks: BlockStore
@@ -55,7 +55,7 @@ public struct Ingestor: Sendable {
 
     /// Whether a block with this (verified) header may hold an event of a watched contract: its bloom has a watched
     /// address and an indexed topic0. A bloom has no false negatives, so `false` proves there is none and the block
-    /// needs neither its body nor its receipts (DESIGN.md §2, completeness).
+    /// needs neither its body nor its receipts (ARCHITECTURE.md §2, completeness).
     public func mayHaveWatchedEvents(_ header: Header) -> Bool {
         let bloom = header.logsBloom
         return hashedAddresses.contains { address, hash in header.number >= startBlocks[address, default: 0] && bloom.mayContain(hashed: hash) }
@@ -85,7 +85,7 @@ public struct Ingestor: Sendable {
     }
 
     /// The link every kept block needs: to its verified parent, or, for the first block, to a trusted checkpoint.
-    /// A checkpoint on the way must match too (DESIGN.md §2).
+    /// A checkpoint on the way must match too (ARCHITECTURE.md §2).
     func verifyLink(_ header: Header, parent: Header?) throws(IngestError) {
         do throws(VerificationError) {
             let checkpoint = spec.checkpoints.first(where: { $0.number == header.number })

@@ -3,7 +3,7 @@ public import EthUpstream
 internal import Foundation
 internal import Yams
 
-/// `provenant.yaml` (DESIGN.md §10): what a node syncs, from where, and where it serves. Every key is checked;
+/// `provenant.yaml` (ARCHITECTURE.md §9): what a node syncs, from where, and where it serves. Every key is checked;
 /// an unknown key or a bad value is an error that names the key and its line.
 ///
 ///     chain: mainnet                 # a chainspec name (chainspec/NAME.json) or a path to one

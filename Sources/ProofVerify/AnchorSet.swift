@@ -1,7 +1,7 @@
 public import EthPrimitives
 public import EthRPC
 
-/// Block hashes a node vouches for, one every `every` blocks (DESIGN.md §6, `provenant anchors export`): a user
+/// Block hashes a node vouches for, one every `every` blocks (ARCHITECTURE.md §6, `provenant anchors export`): a user
 /// exports them from a node they run and trusts them when verifying bundles from anywhere, so a bundle can anchor
 /// near its events instead of at some node's head.
 ///

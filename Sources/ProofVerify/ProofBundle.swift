@@ -1,7 +1,7 @@
 public import EthPrimitives
 public import EthRPC
 
-/// A proof bundle (DESIGN.md §6, version 1): a claim about one token and everything needed to check it with no
+/// A proof bundle (ARCHITECTURE.md §6, version 1): a claim about one token and everything needed to check it with no
 /// network, given one trusted block hash (the anchor).
 ///
 ///     {

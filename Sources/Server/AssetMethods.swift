@@ -9,7 +9,7 @@ internal import TokenEvents
 internal import Store
 internal import Synchronization
 
-/// The query methods of DESIGN.md §5 over an index, as JSON-RPC handlers. Every answer comes from the verified
+/// The query methods of ARCHITECTURE.md §5 over an index, as JSON-RPC handlers. Every answer comes from the verified
 /// store; nothing here writes.
 public struct AssetMethods: Sendable {
     public let index: AssetIndex
@@ -249,7 +249,7 @@ public struct AssetMethods: Sendable {
         return .object(result)
     }
 
-    /// A proof bundle (DESIGN.md §6) of the token's provenance and last ownership record, anchored at
+    /// A proof bundle (ARCHITECTURE.md §6) of the token's provenance and last ownership record, anchored at
     /// `options.anchor`: the indexed head by default, a block number, or `"nearest"` (the first multiple of
     /// `AnchorSet.defaultEvery` at or above the token's last event, as `provenant anchors export` lists them).
     /// `provenant verify` checks it with no network.

@@ -6,7 +6,7 @@ public import ServiceLifecycle
 
 /// The JSON-RPC server over HTTP/1.1: `POST /` takes a JSON-RPC body; `GET /health` answers 200 while serving;
 /// `GET /metrics` is Prometheus text.
-/// Binds loopback by default (DESIGN.md §5); no method writes anything. The transport is `HTTPListener`, which
+/// Binds loopback by default (ARCHITECTURE.md §5); no method writes anything. The transport is `HTTPListener`, which
 /// answers each request on its connection's event loop.
 public struct HTTPServer: Sendable {
     public static let defaultAddress = "127.0.0.1"

@@ -8,7 +8,7 @@ internal import EthTypes
 ///
 /// A body is whole (every transaction and receipt of the block) or partial: only the transactions and receipts of
 /// the watched events, held as the nodes of both tries on their paths. A partial body is what the index and proof
-/// bundles need and no more (DESIGN.md §7): each kept item is read by walking its trie from the header's root, so
+/// bundles need and no more (ARCHITECTURE.md §7): each kept item is read by walking its trie from the header's root, so
 /// it is proven on every read, and its proof comes out of the same nodes. The store writes whichever compresses
 /// smaller.
 ///

@@ -51,7 +51,7 @@ public enum SyncError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// Follows a chain from untrusted upstreams (DESIGN.md §2): a verified header chain from the checkpoint, each header's
+/// Follows a chain from untrusted upstreams (ARCHITECTURE.md §2): a verified header chain from the checkpoint, each header's
 /// bloom tested against the watched contracts, full blocks and receipts fetched and verified only where it matches,
 /// each block written with its index changes in one batch; ranges fetched ahead while earlier ones are written; then
 /// the head, polled and agreed by quorum, with reorgs undone back to the common ancestor.

@@ -17,7 +17,7 @@ public struct Standards: OptionSet, Hashable, Sendable {
     package static let holderStandards: Standards = [.erc20, .erc721, .erc1155]
 }
 
-/// A token event decoded from a log of a watched contract (DESIGN.md §4). Grammar of each, with its EIP:
+/// A token event decoded from a log of a watched contract (ARCHITECTURE.md §4). Grammar of each, with its EIP:
 ///
 ///     ERC-721  Transfer(address indexed from, address indexed to, uint256 indexed tokenId)      4 topics
 ///              Approval(address indexed owner, address indexed approved, uint256 indexed tokenId)

@@ -5,7 +5,7 @@ import Sync
 
 /// Options shared by `run` and `sync`.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .long, help: "The node's config file (YAML; keys in README.md and DESIGN.md §10).")
+    @Option(name: .long, help: "The node's config file (YAML; keys in README.md and ARCHITECTURE.md §9).")
     var config: String = "provenant.yaml"
 
     func load() throws -> NodeConfig {
