@@ -116,30 +116,33 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
-        // Test support: locating the shared vectors and counting what each suite ran.
-        .target(name: "VectorSupport", path: "Tests/VectorSupport"),
+        // Test support, one target for every suite: the shared vectors, the repository's files, temporary paths,
+        // and the dev chain's spec and direct index.
+        .target(
+            name: "TestSupport", dependencies: ["EthPrimitives", "EthTypes", "DevChain", "Store", "AssetIndex", "Ingest"],
+            path: "Tests/TestSupport"),
         .testTarget(
             name: "EthPrimitivesTests",
-            dependencies: ["EthPrimitives", "VectorSupport", .product(name: "BigInt", package: "BigInt")]),
-        .testTarget(name: "EthRLPTests", dependencies: ["EthRLP", "VectorSupport"]),
-        .testTarget(name: "EthCryptoTests", dependencies: ["EthCrypto", "VectorSupport"]),
-        .testTarget(name: "EthTrieTests", dependencies: ["EthTrie", "VectorSupport"]),
-        .testTarget(name: "EthTypesTests", dependencies: ["EthTypes", "VectorSupport"]),
-        .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "VectorSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "EthPrimitives", "EthRLP", "EthTrie", "EthTypes", "VectorSupport"]),
-        .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "TokenEvents", "VectorSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "VectorSupport"]),
-        .testTarget(name: "ProofsTests", dependencies: ["Proofs", "ProofVerify", "Ingest", "DevChain", "EthRPC"]),
+            dependencies: ["EthPrimitives", "TestSupport", .product(name: "BigInt", package: "BigInt")]),
+        .testTarget(name: "EthRLPTests", dependencies: ["EthRLP", "TestSupport"]),
+        .testTarget(name: "EthCryptoTests", dependencies: ["EthCrypto", "TestSupport"]),
+        .testTarget(name: "EthTrieTests", dependencies: ["EthTrie", "TestSupport"]),
+        .testTarget(name: "EthTypesTests", dependencies: ["EthTypes", "TestSupport"]),
+        .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "EthPrimitives", "EthRLP", "EthTrie", "EthTypes", "TestSupport"]),
+        .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "TokenEvents", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "TestSupport"]),
+        .testTarget(name: "ProofsTests", dependencies: ["Proofs", "ProofVerify", "Ingest", "DevChain", "EthRPC", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "HTTPTransport", "Ingest", "DevChain", "VectorSupport", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "EthRPCTests", dependencies: ["EthRPC", "VectorSupport"]),
+            dependencies: ["Server", "HTTPTransport", "Ingest", "DevChain", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "EthRPCTests", dependencies: ["EthRPC", "TestSupport"]),
         .testTarget(name: "NodeConfigTests", dependencies: ["NodeConfig", "EthPrimitives"]),
         .testTarget(name: "EthUpstreamTests", dependencies: ["EthUpstream", "EthRPC", "EthTypes", "EthPrimitives"]),
         .testTarget(
-            name: "SyncTests", dependencies: ["Sync", "DevNet", "DevChain", "Ingest", "Store", "AssetIndex", "EthUpstream", "Server", "EthRPC"]),
+            name: "SyncTests", dependencies: ["Sync", "DevNet", "DevChain", "Ingest", "Store", "AssetIndex", "EthUpstream", "Server", "EthRPC", "TestSupport"]),
         // Runs the built `provenant` binary as a user would.
-        .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "VectorSupport"]),
+        .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,11 +11,7 @@ public struct IndexedBlock: Sendable {
     public var logs: [IndexedLog]
 
     public init(number: UInt64, hash: Hash32, timestamp: UInt64, transactions: [IndexedTransaction], logs: [IndexedLog]) {
-        self.number = number
-        self.hash = hash
-        self.timestamp = timestamp
-        self.transactions = transactions
-        self.logs = logs
+        (self.number, self.hash, self.timestamp, self.transactions, self.logs) = (number, hash, timestamp, transactions, logs)
     }
 }
 
@@ -29,11 +25,7 @@ public struct IndexedTransaction: Sendable {
     public var input: [UInt8]
 
     public init(hash: Hash32, index: UInt32, sender: Address, to: Address?, input: [UInt8]) {
-        self.hash = hash
-        self.index = index
-        self.sender = sender
-        self.to = to
-        self.input = input
+        (self.hash, self.index, self.sender, self.to, self.input) = (hash, index, sender, to, input)
     }
 }
 
@@ -45,8 +37,6 @@ public struct IndexedLog: Sendable {
     public var logIndex: UInt32
 
     public init(log: Log, transactionIndex: UInt32, logIndex: UInt32) {
-        self.log = log
-        self.transactionIndex = transactionIndex
-        self.logIndex = logIndex
+        (self.log, self.transactionIndex, self.logIndex) = (log, transactionIndex, logIndex)
     }
 }

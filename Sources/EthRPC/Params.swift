@@ -30,42 +30,47 @@ public struct Params: Sendable {
     }
 
     func string(_ index: Int) throws(RPCError) -> String {
-        guard case .string(let s)? = optional(index) else {
-            throw .invalidParams(names[index], "expected a string, got \(optional(index)?.typeName ?? "nothing")")
+        try value(index, "a string") { if case .string(let s) = $0 { s } else { nil } }
+    }
+
+    /// The value at `index` as `extract` reads it; absent, null or of another JSON type, an error that names the
+    /// parameter, what it expected and what it got.
+    func value<T>(_ index: Int, _ expected: String, _ extract: (JSONValue) -> T?) throws(RPCError) -> T {
+        guard let present = optional(index), let value = extract(present) else {
+            throw .invalidParams(names[index], "expected \(expected), got \(optional(index)?.typeName ?? "nothing")")
         }
-        return s
+        return value
     }
 
     /// A 20-byte address, any case (a mixed-case one must carry a valid EIP-55 checksum).
     public func address(_ index: Int) throws(RPCError) -> Address {
-        let s = try string(index)
-        do throws(HexError) { return try Address(checksummedHex: s) } catch { throw .invalidParams(names[index], error.description) }
+        try hex(index) { s throws(HexError) in try Address(checksummedHex: s) }
     }
 
     /// A 32-byte hash.
     public func hash(_ index: Int) throws(RPCError) -> Hash32 {
+        try hex(index) { s throws(HexError) in try Hash32(hex: s) }
+    }
+
+    /// The string at `index` read by a hex parser; its error names the parameter.
+    func hex<T>(_ index: Int, _ parse: (String) throws(HexError) -> T) throws(RPCError) -> T {
         let s = try string(index)
-        do throws(HexError) { return try Hash32(hex: s) } catch { throw .invalidParams(names[index], error.description) }
+        do throws(HexError) { return try parse(s) } catch { throw .invalidParams(names[index], error.description) }
     }
 
     /// A boolean.
     public func bool(_ index: Int) throws(RPCError) -> Bool {
-        guard case .bool(let b)? = optional(index) else {
-            throw .invalidParams(names[index], "expected a boolean, got \(optional(index)?.typeName ?? "nothing")")
-        }
-        return b
+        try value(index, "a boolean") { if case .bool(let b) = $0 { b } else { nil } }
     }
 
     /// A QUANTITY of up to 256 bits (token ids).
     public func uint256(_ index: Int) throws(RPCError) -> UInt256 {
-        let s = try string(index)
-        do throws(HexError) { return try UInt256(quantity: s) } catch { throw .invalidParams(names[index], error.description) }
+        try hex(index) { s throws(HexError) in try UInt256(quantity: s) }
     }
 
     /// A QUANTITY of up to 64 bits.
     public func uint64(_ index: Int) throws(RPCError) -> UInt64 {
-        let s = try string(index)
-        do throws(HexError) { return try Hex.quantity(s) } catch { throw .invalidParams(names[index], error.description) }
+        try hex(index) { s throws(HexError) in try Hex.quantity(s) }
     }
 
     /// A block parameter: a QUANTITY, `"earliest"` (0) or `"latest"` (nil). `"pending"`, `"safe"` and

@@ -21,8 +21,7 @@ public struct AnchorSet: Equatable, Sendable {
         public var hash: Hash32
 
         public init(number: UInt64, hash: Hash32) {
-            self.number = number
-            self.hash = hash
+            (self.number, self.hash) = (number, hash)
         }
     }
 
@@ -34,9 +33,7 @@ public struct AnchorSet: Equatable, Sendable {
     }
 
     public init(chainId: UInt64, every: UInt64, anchors: [Anchor]) {
-        self.chainId = chainId
-        self.every = every
-        self.anchors = anchors
+        (self.chainId, self.every, self.anchors) = (chainId, every, anchors)
     }
 
     public init(json: JSONValue) throws(ProofError) {

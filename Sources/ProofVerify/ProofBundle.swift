@@ -28,11 +28,7 @@ public struct ProofBundle: Equatable, Sendable {
     public var anchor: (number: UInt64, hash: Hash32)
 
     public init(chainId: UInt64, claim: Claim, events: [Event], headers: [[UInt8]], anchor: (number: UInt64, hash: Hash32)) {
-        self.chainId = chainId
-        self.claim = claim
-        self.events = events
-        self.headers = headers
-        self.anchor = anchor
+        (self.chainId, self.claim, self.events, self.headers, self.anchor) = (chainId, claim, events, headers, anchor)
     }
 
     /// What the bundle asserts about a token.
@@ -44,11 +40,7 @@ public struct ProofBundle: Equatable, Sendable {
         public var owner: Owner?
 
         public init(contract: Address, tokenId: UInt256, minter: Minter?, aigc: [Aigc], owner: Owner?) {
-            self.contract = contract
-            self.tokenId = tokenId
-            self.minter = minter
-            self.aigc = aigc
-            self.owner = owner
+            (self.contract, self.tokenId, self.minter, self.aigc, self.owner) = (contract, tokenId, minter, aigc, owner)
         }
     }
 
@@ -59,9 +51,7 @@ public struct ProofBundle: Equatable, Sendable {
         public var blockNumber: UInt64
 
         public init(address: Address, transactionHash: Hash32, blockNumber: UInt64) {
-            self.address = address
-            self.transactionHash = transactionHash
-            self.blockNumber = blockNumber
+            (self.address, self.transactionHash, self.blockNumber) = (address, transactionHash, blockNumber)
         }
     }
 
@@ -72,9 +62,7 @@ public struct ProofBundle: Equatable, Sendable {
         public var blockNumber: UInt64
 
         public init(promptHash: Hash32, aigcDataHash: Hash32, blockNumber: UInt64) {
-            self.promptHash = promptHash
-            self.aigcDataHash = aigcDataHash
-            self.blockNumber = blockNumber
+            (self.promptHash, self.aigcDataHash, self.blockNumber) = (promptHash, aigcDataHash, blockNumber)
         }
     }
 
@@ -84,8 +72,7 @@ public struct ProofBundle: Equatable, Sendable {
         public var blockNumber: UInt64
 
         public init(address: Address?, blockNumber: UInt64) {
-            self.address = address
-            self.blockNumber = blockNumber
+            (self.address, self.blockNumber) = (address, blockNumber)
         }
     }
 
@@ -108,14 +95,8 @@ public struct ProofBundle: Equatable, Sendable {
 
         public init(role: Role, blockNumber: UInt64, transactionIndex: Int, logPosition: Int, receipt: [UInt8], receiptProof: [[UInt8]],
                     transaction: [UInt8]? = nil, transactionProof: [[UInt8]]? = nil) {
-            self.role = role
-            self.blockNumber = blockNumber
-            self.transactionIndex = transactionIndex
-            self.logPosition = logPosition
-            self.receipt = receipt
-            self.receiptProof = receiptProof
-            self.transaction = transaction
-            self.transactionProof = transactionProof
+            (self.role, self.blockNumber, self.transactionIndex, self.logPosition) = (role, blockNumber, transactionIndex, logPosition)
+            (self.receipt, self.receiptProof, self.transaction, self.transactionProof) = (receipt, receiptProof, transaction, transactionProof)
         }
     }
 

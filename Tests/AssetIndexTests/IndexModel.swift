@@ -2,7 +2,7 @@ import EthCrypto
 import EthPrimitives
 import Testing
 import TokenEvents
-import VectorSupport
+import TestSupport
 
 @testable import AssetIndex
 

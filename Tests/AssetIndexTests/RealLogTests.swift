@@ -4,7 +4,7 @@ import Foundation
 import Store
 import Testing
 import TokenEvents
-import VectorSupport
+import TestSupport
 
 @testable import AssetIndex
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 @testable import EthPrimitives
-import VectorSupport
+import TestSupport
 
 @Suite("Hex DATA and QUANTITY")
 struct HexTests {

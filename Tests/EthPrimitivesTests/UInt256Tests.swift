@@ -1,6 +1,6 @@
 import BigInt
 import Testing
-import VectorSupport
+import TestSupport
 
 @testable import EthPrimitives
 

@@ -1,6 +1,6 @@
 import EthPrimitives
 import Testing
-import VectorSupport
+import TestSupport
 
 @testable import EthRLP
 

@@ -2,7 +2,7 @@ import EthCrypto
 import EthPrimitives
 import Foundation
 import Testing
-import VectorSupport
+import TestSupport
 
 @testable import EthTrie
 

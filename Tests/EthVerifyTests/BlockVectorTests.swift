@@ -5,7 +5,7 @@ import EthTrie
 import EthTypes
 import Foundation
 import Testing
-import VectorSupport
+import TestSupport
 
 @testable import EthVerify
 

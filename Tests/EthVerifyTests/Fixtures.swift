@@ -1,7 +1,7 @@
 import EthPrimitives
 import EthTypes
 import Foundation
-import VectorSupport
+import TestSupport
 
 /// One `blocks/*.json` fixture, decoded into what the verifier takes.
 struct BlockFixture {
@@ -48,9 +48,6 @@ struct BlockFixture {
     }
 
     static func spec(_ network: String) throws -> Chainspec {
-        // chainspec/ sits at the package root, beside Tests/.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let name = network == "devnet" ? "devnet" : network
-        return try Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/\(name).json")))
+        try Chainspec.decode(Repository.chainspecJSON(network))
     }
 }

@@ -3,7 +3,7 @@ import EthRLP
 import EthTrie
 import Foundation
 import Testing
-import VectorSupport
+import TestSupport
 
 @testable import EthTypes
 

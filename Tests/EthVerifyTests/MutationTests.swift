@@ -1,7 +1,7 @@
 import EthPrimitives
 import Foundation
 import Testing
-import VectorSupport
+import TestSupport
 
 @testable import EthTypes
 @testable import EthVerify

@@ -6,6 +6,7 @@ import EthVerify
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 @testable import Ingest
 
@@ -13,10 +14,7 @@ import Testing
 /// nothing written, and a reindex rebuilds the same index.
 @Suite("Ingest of the dev chain")
 struct IngestTests {
-    static func spec() throws -> Chainspec {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return try Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
-    }
+    static func spec() throws -> Chainspec { DevChain.spec }
 
     /// The block as an upstream would send it, optionally with every sender claim replaced.
     static func rpc(_ block: DevChain.Block, from: [Address]? = nil) -> RPCBlock {

@@ -9,6 +9,7 @@ import Ingest
 import ProofVerify
 import Store
 import Testing
+import TestSupport
 
 @testable import Proofs
 
@@ -23,20 +24,12 @@ struct ProofsTests {
         let path: String
 
         init() throws {
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            let spec = try Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
             var chain = DevChain(seed: 11)
             chain.grow(to: 400)
-            path = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-proofs-\(UUID().uuidString)").path
-            index = AssetIndex(store: try LevelDB(path: path))
+            path = temporaryPath("proofs")
             // The shares contract is not watched: blocks that mix its transactions with the others keep partial
             // bodies, so bundles come from both kinds.
-            let ingestor = Ingestor(index: index, spec: spec, watched: [DevChain.Contract.visions.address, DevChain.Contract.editions.address])
-            var parent: Header?
-            for block in chain.blocks {
-                try ingestor.ingest(block.rpc, receipts: block.receipts, parent: parent)
-                parent = block.header
-            }
+            index = try chain.index(into: try LevelDB(path: path), watched: [DevChain.Contract.visions.address, DevChain.Contract.editions.address])
             self.chain = chain
         }
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VectorSupport
+import TestSupport
 
 /// The `provenant` binary, run as a process.
 enum CLI {
@@ -35,7 +35,7 @@ enum CLI {
 
     /// Writes a JSON value to a temporary file and returns its path.
     static func write(_ value: Any) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-cli-\(UUID().uuidString).json")
+        let url = URL(fileURLWithPath: temporaryPath("cli", extension: "json"))
         try JSONSerialization.data(withJSONObject: value).write(to: url)
         return url.path
     }
@@ -64,7 +64,7 @@ struct DemoCLITests {
 @Suite("provenant sync and run: configuration errors")
 struct NodeCLITests {
     @Test func aBadConfigExitsNamingTheKey() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-\(UUID().uuidString).yaml").path
+        let path = temporaryPath("config", extension: "yaml")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try "chain: provenant-dev\nupstreams: [http://127.0.0.1:1]\ncontracts: []\nreorgWindow: 0\n".write(toFile: path, atomically: true, encoding: .utf8)
         for command in ["sync", "run"] {
@@ -141,13 +141,13 @@ struct ProofCLITests {
     static let visions = "0xf5204bf75282e13daf88ab5ac961be1592217e68"
 
     @Test func aBundleFromADataDirectoryVerifiesOfflineAndTamperingFails() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-cli-proof-\(UUID().uuidString)").path
+        let dir = temporaryPath("cli-proof")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let imported = try CLI.run(["import-devchain", "--seed", "7", "--blocks", "80", "--data-dir", dir])
         #expect(imported.status == 0, "\(imported.stderr)")
         let proof = try CLI.run(["proof", Self.visions, "2", "--data-dir", dir])
         #expect(proof.status == 0, "\(proof.stderr)")
-        let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bundle-\(UUID().uuidString).json")
+        let bundle = URL(fileURLWithPath: temporaryPath("bundle", extension: "json"))
         try Data(proof.stdout.utf8).write(to: bundle)
         let anchor = try #require((try JSONSerialization.jsonObject(with: Data(proof.stdout.utf8)) as? [String: Any])?["anchor"] as? [String: Any])
         let hash = try #require(anchor["hash"] as? String)
@@ -169,7 +169,7 @@ struct ProofCLITests {
         let headers = try #require(text.range(of: #""headers":["0x"#))
         let digit = text.index(headers.upperBound, offsetBy: 20)
         text.replaceSubrange(digit...digit, with: text[digit] == "0" ? "1" : "0")
-        let tampered = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bundle-tampered-\(UUID().uuidString).json")
+        let tampered = URL(fileURLWithPath: temporaryPath("bundle-tampered", extension: "json"))
         try Data(text.utf8).write(to: tampered)
         let failed = try CLI.run(["verify", tampered.path, "--trust", hash])
         #expect(failed.status == 1)
@@ -184,10 +184,10 @@ struct ProofCLITests {
         // Anchored at the next multiple of 16 after the token's last event, trusted through an exported anchor file.
         let exported = try CLI.run(["anchors", "export", "--every", "16", "--data-dir", dir])
         #expect(exported.status == 0, "\(exported.stderr)")
-        let anchorsFile = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-anchors-\(UUID().uuidString).json")
+        let anchorsFile = URL(fileURLWithPath: temporaryPath("anchors", extension: "json"))
         try Data(exported.stdout.utf8).write(to: anchorsFile)
         let near = try CLI.run(["proof", Self.visions, "2", "--anchor", "nearest", "--every", "16", "--data-dir", dir])
-        let nearFile = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bundle-near-\(UUID().uuidString).json")
+        let nearFile = URL(fileURLWithPath: temporaryPath("bundle-near", extension: "json"))
         try Data(near.stdout.utf8).write(to: nearFile)
         let byAnchors = try CLI.run(["verify", nearFile.path, "--anchors", anchorsFile.path])
         #expect(byAnchors.status == 0, "\(byAnchors.stdout)\(byAnchors.stderr)")
@@ -202,7 +202,7 @@ struct ProofCLITests {
     /// no upstream rebuilds the same index from them, and a bundle built from them verifies offline. A contract
     /// name that does not exist, or another watch set on the same directory, is refused by name.
     @Test func partialBodiesReindexAndProveFromTheCLI() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-cli-watch-\(UUID().uuidString)").path
+        let dir = temporaryPath("cli-watch")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let imported = try CLI.run(["import-devchain", "--seed", "7", "--blocks", "120", "--watch", "prompted-visions", "--data-dir", dir])
         #expect(imported.status == 0, "\(imported.stderr)")
@@ -212,7 +212,7 @@ struct ProofCLITests {
         #expect(try CLI.run(["index-digest", "--data-dir", dir]).stdout == before.stdout)
         let proof = try CLI.run(["proof", Self.visions, "3", "--data-dir", dir])
         #expect(proof.status == 0, "\(proof.stderr)")
-        let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bundle-watch-\(UUID().uuidString).json")
+        let bundle = URL(fileURLWithPath: temporaryPath("bundle-watch", extension: "json"))
         defer { try? FileManager.default.removeItem(at: bundle) }
         try Data(proof.stdout.utf8).write(to: bundle)
         let anchor = try #require((try JSONSerialization.jsonObject(with: Data(proof.stdout.utf8)) as? [String: Any])?["anchor"] as? [String: Any])

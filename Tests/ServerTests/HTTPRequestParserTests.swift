@@ -1,6 +1,6 @@
 import NIOCore
 import Testing
-import VectorSupport
+import TestSupport
 
 @testable import HTTPTransport
 

@@ -7,6 +7,7 @@ import Foundation
 import Ingest
 import Store
 import Testing
+import TestSupport
 
 @testable import Server
 
@@ -22,16 +23,9 @@ struct ServerTests {
     static let fixture: Fixture = {
         var chain = DevChain(seed: 9)
         chain.grow(to: 150)
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let spec = try! Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
-        let index = AssetIndex(store: MemoryStore())
-        let ingestor = Ingestor(index: index, spec: spec, watched: Set(DevChain.Contract.allCases.map(\.address)))
-        var parent: Header?
-        for block in chain.blocks {
-            try! ingestor.ingest(block.rpc, receipts: block.receipts, parent: parent)
-            parent = block.header
-        }
-        return Fixture(chain: chain, index: index, dispatcher: AssetMethods(index: index, chainId: DevChain.chainId, watched: Set(DevChain.Contract.allCases.map(\.address))).dispatcher())
+        let index: AssetIndex
+        do { index = try chain.index() } catch { fatalError("the dev chain does not index: \(error)") }
+        return Fixture(chain: chain, index: index, dispatcher: AssetMethods(index: index, chainId: DevChain.chainId, watched: DevChain.allContracts).dispatcher())
     }()
 
     static func call(_ body: String) throws -> JSONValue? {
@@ -131,16 +125,9 @@ struct ServerTests {
     /// of the node that kept every body whole, field for field (log index, transaction hash and index included); a
     /// block it kept partly is served without a `transactions` member, a block kept whole with all of them.
     @Test func partialBodiesServeTheSameLogs() throws {
-        let index = AssetIndex(store: MemoryStore())
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let spec = try Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
         let visions = DevChain.Contract.visions.address
-        let ingestor = Ingestor(index: index, spec: spec, watched: [visions])
-        var parent: Header?
-        for block in Self.fixture.chain.blocks {
-            try ingestor.ingest(block.rpc, receipts: block.receipts, parent: parent)
-            parent = block.header
-        }
+        let index = try Self.fixture.chain.index(watched: [visions])
+        let blocks = BlockStore(store: index.store)
         let narrow = AssetMethods(index: index, chainId: DevChain.chainId, watched: [visions]).dispatcher()
         func call(_ d: Dispatcher, _ method: String, _ params: String) throws -> JSONValue? {
             try JSONDecoder().decode(JSONValue.self, from: try #require(d.handle(Data(Self.request(method, params).utf8))))["result"]
@@ -151,9 +138,9 @@ struct ServerTests {
         if case .array(let logs) = ours { #expect(logs.count > 50) } else { Issue.record("eth_getLogs: \(ours)") }
 
         var partial = 0, whole = 0
-        for number in try ingestor.blocks.numbersWithBodies() {
+        for number in try blocks.numbersWithBodies() {
             let header = Self.fixture.chain.blocks[Int(number)].header
-            let body = try #require(try ingestor.blocks.body(number: number, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot))
+            let body = try #require(try blocks.body(number: number, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot))
             let served = try #require(try call(narrow, "eth_getBlockByNumber", #"["\#(Hex.quantity(number))",true]"#))
             if body.isWhole {
                 whole += 1

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VectorSupport
+import TestSupport
 
 @testable import Store
 
@@ -14,7 +14,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     func location() -> (open: () throws -> KeyValueStore, cleanup: () -> Void) {
         switch self {
         case .leveldb:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-kv-\(UUID().uuidString)").path
+            let path = temporaryPath("kv")
             return ({ try LevelDB(path: path) }, { try? FileManager.default.removeItem(atPath: path) })
         case .memory:
             let store = MemoryStore()

@@ -1,7 +1,7 @@
 import EthRLP
 import Foundation
 import Testing
-import VectorSupport
+import TestSupport
 
 @testable import Store
 
@@ -26,8 +26,7 @@ struct SchemaOwnershipTests {
     /// `Schema.Meta`). A source file elsewhere that names those tables, or builds any key from a `Schema` case by
     /// hand, is named here with its line.
     @Test func onlyStoreBuildsChainAndMetaKeys() throws {
-        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Sources")
+        let sources = Repository.url("Sources")
         let files = try #require(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil))
         var offenders: [String] = []
         var scanned = 0
@@ -82,7 +81,7 @@ struct LevelDBTests {
     @Test func openFailureIsReported() {
         #expect(throws: StoreError.self) { try LevelDB(path: "/proc/provenant-cannot-create-here") }
         // Without `create`, a missing database is an error, not a new empty one.
-        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-missing-\(UUID().uuidString)").path
+        let missing = temporaryPath("missing")
         #expect(throws: StoreError.self) { try LevelDB(path: missing, create: false) }
         #expect(!FileManager.default.fileExists(atPath: missing))
     }

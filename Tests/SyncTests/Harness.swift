@@ -9,6 +9,7 @@ import Ingest
 import Store
 import Sync
 import Synchronization
+import TestSupport
 
 /// A dev chain served over real HTTP on a loopback port, for as long as the test needs it.
 final class RunningDevNet: Sendable {
@@ -47,29 +48,19 @@ extension RetryPolicy {
 }
 
 enum Fixtures {
-    static let spec: Chainspec = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return try! Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
-    }()
+    static let spec = DevChain.spec
 
-    static let watched = Set(DevChain.Contract.allCases.map(\.address))
+    static let watched = DevChain.allContracts
 
     /// A LevelDB store in a fresh temporary directory.
     static func levelDB() throws -> (LevelDB, String) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-sync-\(UUID().uuidString)").path
+        let path = temporaryPath("sync")
         return (try LevelDB(path: path), path)
     }
 
     /// The index of `chain` built by ingesting its blocks directly, with no HTTP and no sync: what sync must equal.
     static func directIndex(of chain: DevChain, upTo last: UInt64? = nil) throws -> AssetIndex {
-        let index = AssetIndex(store: MemoryStore())
-        let ingestor = Ingestor(index: index, spec: spec, watched: watched)
-        var parent: Header?
-        for block in chain.blocks.prefix(Int(last ?? chain.head.header.number) + 1) {
-            try ingestor.ingest(block.rpc, receipts: block.receipts, parent: parent)
-            parent = block.header
-        }
-        return index
+        try chain.index(watched: watched, upTo: last)
     }
 
     static func syncer(_ upstreams: [Upstream], index: AssetIndex, options: SyncOptions, log: LogLines = LogLines()) -> Syncer {

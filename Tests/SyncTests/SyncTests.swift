@@ -12,6 +12,7 @@ import Store
 import Sync
 import Synchronization
 import Testing
+import TestSupport
 
 /// Sync end to end: a dev chain served over real HTTP on loopback, synced into a real LevelDB.
 @Suite("Sync from the dev chain over HTTP")
@@ -228,8 +229,7 @@ struct WrongChainTests {
     @Test func anUpstreamOnAnotherChainIsFaultyAndSyncStopsWithoutOne() async throws {
         let net = try await RunningDevNet(DevNet(seed: 26, blocks: 10))
         // The dev chain's spec with another chain id: the devnet's eth_chainId no longer matches.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json"))) as! [String: Any]
+        var json = try #require(try JSONSerialization.jsonObject(with: Repository.chainspecJSON("provenant-dev")) as? [String: Any])
         json["chainId"] = 1
         let spec = try Chainspec.decode(JSONSerialization.data(withJSONObject: json))
         let index = AssetIndex(store: MemoryStore())

@@ -10,7 +10,7 @@ public enum Vectors {
         if let path = ProcessInfo.processInfo.environment["PROVENANT_VECTORS"], !path.isEmpty {
             return URL(fileURLWithPath: path)
         }
-        // Tests/VectorSupport/Vectors.swift → package root → ../shared/vectors
+        // Tests/TestSupport/Vectors.swift → package root → ../shared/vectors
         return URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("shared/vectors")
