@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "EthUpstream",
             dependencies: [
-                "EthPrimitives", "EthTypes", "EthRPC", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "EthPrimitives", "EthTypes", "EthVerify", "EthRPC", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .target(
             name: "DevNet",
@@ -138,7 +138,7 @@ let package = Package(
             dependencies: ["Server", "HTTPTransport", "Ingest", "DevChain", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "EthRPCTests", dependencies: ["EthRPC", "TestSupport"]),
         .testTarget(name: "NodeConfigTests", dependencies: ["NodeConfig", "EthPrimitives"]),
-        .testTarget(name: "EthUpstreamTests", dependencies: ["EthUpstream", "EthRPC", "EthTypes", "EthPrimitives"]),
+        .testTarget(name: "EthUpstreamTests", dependencies: ["EthUpstream", "EthRPC", "EthTypes", "EthVerify", "EthPrimitives"]),
         .testTarget(
             name: "SyncTests", dependencies: ["Sync", "DevNet", "DevChain", "Ingest", "Store", "AssetIndex", "EthUpstream", "Server", "EthRPC", "TestSupport"]),
         // Runs the built `provenant` binary as a user would.

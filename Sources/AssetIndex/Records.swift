@@ -91,9 +91,12 @@ public struct HistoryRecord: Hashable, Sendable {
         var list = try reader.readList()
         try reader.finish()
         guard let kind = EventKind(rawValue: UInt8(truncatingIfNeeded: try list.readUInt64())) else { throw .integerOverflow }
+        // Empty for none; anything else must be a whole address (a damaged record is an error, never "no one").
         func optionalAddress(_ r: inout RLPReader) throws(RLPError) -> Address? {
             let bytes = try r.readBytes()
-            return bytes.isEmpty ? nil : Address(bytes: bytes)
+            if bytes.isEmpty { return nil }
+            guard let address = Address(bytes: bytes) else { throw .wrongLength(expected: 20, actual: bytes.count) }
+            return address
         }
         self.kind = kind
         from = try optionalAddress(&list)

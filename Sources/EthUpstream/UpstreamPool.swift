@@ -1,6 +1,7 @@
 public import EthPrimitives
 public import EthRPC
 public import EthTypes
+public import EthVerify
 internal import Synchronization
 
 /// Why the pool could not answer.
@@ -24,9 +25,24 @@ public enum PoolError: Error, Sendable, CustomStringConvertible {
 /// An upstream caught serving data that failed verification, and the evidence.
 public struct UpstreamFault: Sendable, CustomStringConvertible {
     public let upstream: String
-    /// What failed: block, field, expected and actual values.
-    public let evidence: String
+    public let evidence: FaultEvidence
     public var description: String { "\(upstream) marked faulty: \(evidence)" }
+}
+
+/// What an upstream was caught doing, with the check's own error.
+public enum FaultEvidence: Sendable, Equatable, CustomStringConvertible {
+    /// It served data that failed a check: the block, the field, the verified value and its claim.
+    case verification(VerificationError)
+    /// Its `eth_chainId` is not the chainspec's: it serves another chain.
+    case wrongChain(expected: UInt64, chainspec: String, answered: String)
+
+    public var description: String {
+        switch self {
+        case .verification(let error): return error.description
+        case .wrongChain(let expected, let chainspec, let answered):
+            return "eth_chainId: expected \(Hex.quantity(expected)) (chainspec \(chainspec)), actual \(answered)"
+        }
+    }
 }
 
 /// Several upstreams used as one: requests fail over from one to the next when an upstream cannot answer, are
@@ -60,7 +76,7 @@ public final class UpstreamPool: Sendable {
     /// Stops using `upstream`: it served data that failed verification. The first evidence is kept; returns
     /// whether this call marked it (concurrent fetches may catch the same liar at once).
     @discardableResult
-    public func markFaulty(_ upstream: Upstream, evidence: String) -> Bool {
+    public func markFaulty(_ upstream: Upstream, evidence: FaultEvidence) -> Bool {
         guard let i = upstreams.firstIndex(where: { $0 === upstream }) else { return false }
         return state.withLock { s in
             guard s.faults[i] == nil else { return false }
@@ -121,8 +137,8 @@ public final class UpstreamPool: Sendable {
                     guard case .success(let block?)? = try? await upstream.call("eth_getBlockByNumber", [block, false], as: RPCBlock?.self) else {
                         return (upstream, nil)
                     }
-                    guard block.header.hash == block.claimedHash else {
-                        self.markFaulty(upstream, evidence: "block \(block.header.number) field hash: expected \(block.header.hash.hex) (recomputed), actual \(block.claimedHash.hex)")
+                    do throws(VerificationError) { try Verify.hash(of: block.header, equals: block.claimedHash) } catch {
+                        self.markFaulty(upstream, evidence: .verification(error))
                         return (upstream, nil)
                     }
                     return (upstream, block.header)

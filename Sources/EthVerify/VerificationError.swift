@@ -45,10 +45,18 @@ public enum VerifiedField: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A failed check: which block, which field, what the verified data requires and what the payload claimed.
+///
+/// One meaning at every call site: `expected` is the verified side, `actual` the side under check. `expected` is
+/// recomputed from bytes that carry their own proof (a block hash from the header's bytes, a transaction hash from
+/// its encoding, a sender from its signature, a receipt's bloom from its logs) or read from what is already
+/// verified (the header's roots, bloom and gas for its body; the parent's hash and number for its child).
+/// `actual` is what the untrusted payload asserts: a claimed hash or sender, or the value the served items yield.
 public struct VerificationError: Error, Hashable, Sendable, CustomStringConvertible {
     public let block: UInt64
     public let field: VerifiedField
+    /// The verified side: recomputed from self-proving bytes, or read from what is already verified.
     public let expected: String
+    /// The side under check: what the untrusted payload claims or yields.
     public let actual: String
 
     public init(block: UInt64, field: VerifiedField, expected: String, actual: String) {

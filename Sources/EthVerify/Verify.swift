@@ -13,7 +13,7 @@ public enum Verify {
     /// The header hashes to the hash the upstream (or a checkpoint) gives for it.
     public static func hash(of header: Header, equals claimed: Hash32) throws(VerificationError) {
         guard header.hash == claimed else {
-            throw VerificationError(block: header.number, field: .blockHash, expected: claimed.hex, actual: header.hash.hex)
+            throw VerificationError(block: header.number, field: .blockHash, expected: header.hash.hex, actual: claimed.hex)
         }
     }
 

@@ -327,13 +327,12 @@ public final class Syncer: Sendable {
     /// An upstream on another chain is as wrong as one that lies about blocks.
     func checkChainIds() async {
         let spec = ingestor.spec
-        let expected = Hex.quantity(spec.chainId)
         await withTaskGroup(of: Void.self) { group in
             for upstream in pool.trusted {
                 group.addTask {
                     guard case .success(let id)? = try? await upstream.call("eth_chainId", as: String.self) else { return }
                     if (try? Hex.quantity(id)) != spec.chainId {
-                        guard self.pool.markFaulty(upstream, evidence: "eth_chainId: expected \(expected) (chainspec \(spec.name)), actual \(id)") else { return }
+                        guard self.pool.markFaulty(upstream, evidence: .wrongChain(expected: spec.chainId, chainspec: spec.name, answered: id)) else { return }
                         self.log("upstream \(upstream.label) is on another chain (eth_chainId \(id)); not used")
                         self.status.update { $0.faults = self.pool.faults }
                     }
@@ -355,7 +354,7 @@ public final class Syncer: Sendable {
     }
 
     func markFaulty(_ upstream: Upstream, _ failure: VerificationError) {
-        guard pool.markFaulty(upstream, evidence: failure.description) else { return }
+        guard pool.markFaulty(upstream, evidence: .verification(failure)) else { return }
         status.update { $0.faults = pool.faults }
         log("upstream \(upstream.label) marked faulty: \(failure); \(pool.trusted.count) trusted upstream(s) left")
     }

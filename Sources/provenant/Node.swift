@@ -38,7 +38,7 @@ struct Node {
     /// Sync's state as the server reports it.
     func report() -> SyncReport {
         let status = syncer.status.snapshot
-        let faults = Dictionary(pool.faults.map { ($0.upstream, $0.evidence) }, uniquingKeysWith: { a, _ in a })
+        let faults = Dictionary(pool.faults.map { ($0.upstream, $0.evidence.description) }, uniquingKeysWith: { a, _ in a })
         return SyncReport(
             phase: status.phase.rawValue, head: status.head, indexed: (try? directory.index.cursor())?.number, isCurrent: status.isCurrent,
             message: status.message,

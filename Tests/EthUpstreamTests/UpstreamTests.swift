@@ -1,6 +1,7 @@
 import EthPrimitives
 import EthRPC
 import EthTypes
+import EthVerify
 import Foundation
 import Synchronization
 import Testing
@@ -105,10 +106,10 @@ struct UpstreamTests {
             #expect(try answers[0].get() == "0x1")
         }
         #expect(upTransport.remaining == 6)
-        pool.markFaulty(up, evidence: "block 5: hash is 0x1, expected 0x2")
+        pool.markFaulty(up, evidence: .verification(VerificationError(block: 5, field: .blockHash, expected: "0x2", actual: "0x1")))
         #expect(pool.faults.map(\.upstream) == ["http://up.test/"])
         await #expect(throws: PoolError.self) { try await pool.batch([RPCCall("eth_chainId")], as: String.self) }
-        pool.markFaulty(down, evidence: "x")
+        pool.markFaulty(down, evidence: .wrongChain(expected: 1, chainspec: "mainnet", answered: "0x5"))
         await #expect { try await pool.batch([RPCCall("eth_chainId")], as: String.self) } throws: { error in
             if case PoolError.noneLeft = error { return true }
             return false
@@ -177,6 +178,8 @@ struct QuorumTests {
         let head = try await pool.head()
         #expect(head.number == 9 && head.hash.hex == hash)
         #expect(pool.faults.map(\.upstream) == ["http://liar.test/"])
-        #expect(pool.faults.first?.evidence.contains("block 10 field hash") == true)
+        // The evidence is the check's own error: the hash recomputed from the header, and the one claimed for it.
+        guard case .verification(let error)? = pool.faults.first?.evidence else { Issue.record("evidence: \(pool.faults)"); return }
+        #expect(error.block == 10 && error.field == .blockHash && error.actual != error.expected)
     }
 }

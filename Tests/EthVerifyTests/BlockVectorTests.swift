@@ -12,6 +12,33 @@ import TestSupport
 /// Every real block verifies with every check its data allows.
 @Suite("Real blocks of every fork", .needsVectors)
 struct BlockVectorTests {
+    /// `expected` is the verified side and `actual` the claim, at every kind of check: the hash recomputed from the
+    /// header against the upstream's hash, a transaction's recomputed hash and recovered sender against its claimed
+    /// ones, the verified header's root against the root of the served transactions.
+    @Test func expectedIsTheVerifiedSideAndActualTheClaim() throws {
+        let fixture = try #require(try BlockFixture.all().first { $0.json["blockHasFullTransactions"] as? Bool == true })
+        let header = try fixture.header()
+        let block = try #require(fixture.block)
+        guard case .full(let transactions) = block.transactions, let first = transactions.first else { Issue.record("no transactions"); return }
+        let wrong = Hash32(bytes: [UInt8](repeating: 0x5a, count: 32))!
+        let other = Address(bytes: [UInt8](repeating: 0x5a, count: 20))!
+
+        #expect(throws: VerificationError(block: header.number, field: .blockHash, expected: header.hash.hex, actual: wrong.hex)) {
+            try Verify.hash(of: header, equals: wrong)
+        }
+        let lying = [RPCTransaction(transaction: first.transaction, claimedHash: wrong, claimedFrom: other)]
+        #expect(throws: VerificationError(block: header.number, field: .transactionHash(index: 0), expected: first.transaction.hash.hex, actual: wrong.hex)) {
+            try Verify.transactionHashes(in: header, lying)
+        }
+        #expect(throws: VerificationError(block: header.number, field: .sender(index: 0), expected: first.claimedFrom.hex, actual: other.hex)) {
+            try Verify.senders(in: header, lying, fork: try BlockFixture.spec(fixture.network).fork(number: header.number, timestamp: header.timestamp))
+        }
+        let served = [first.transaction.encoded]
+        #expect(throws: VerificationError(block: header.number, field: .transactionsRoot, expected: header.transactionsRoot.hex, actual: OrderedTrie.root(served).hex)) {
+            try Verify.transactionsRoot(of: header, encodings: served)
+        }
+    }
+
     @Test func everyBlockVerifies() throws {
         let fixtures = try BlockFixture.all()
         var checksRun = 0, transactionRoots = 0, receiptRoots = 0, senders = 0

@@ -98,7 +98,7 @@ struct SyncTests {
         #expect(try index.digest() == Fixtures.directIndex(of: honest.devnet.chain).digest())
         let faults = syncer.pool.faults
         #expect(faults.map { $0.upstream } == [liar.url], "\(faults)")
-        #expect(faults.first?.evidence.hasPrefix("block ") == true, "the evidence names the block and field: \(faults)")
+        #expect(faults.first?.evidence.description.hasPrefix("block ") == true, "the evidence names the block and field: \(faults)")
         #expect(log.lines.withLock { $0 }.contains { $0.contains(liar.url) && $0.contains("marked faulty") })
         let failures = syncer.status.snapshot.verificationFailures
         #expect(failures.values.reduce(0, +) >= 1, "\(failures)")
@@ -240,7 +240,7 @@ struct WrongChainTests {
             try await syncer.run()
         } throws: { error in
             guard case SyncError.noUpstreams(let faults) = error else { return false }
-            return faults.count == 1 && faults[0].evidence.contains("eth_chainId: expected 0x1") && faults[0].evidence.contains("actual 0x50524f56")
+            return faults.count == 1 && faults[0].evidence == .wrongChain(expected: 1, chainspec: spec.name, answered: "0x50524f56")
         }
         #expect(try index.cursor() == nil, "nothing was written")
     }
