@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "DevNet", targets: ["DevNet"]),
         .library(name: "Sync", targets: ["Sync"]),
         .library(name: "NodeConfig", targets: ["NodeConfig"]),
+        .library(name: "ProvenantNode", targets: ["ProvenantNode"]),
         // Exported so the benchmarks can time the bare C call next to ours, through the same module map.
         .library(name: "CLibSecp256k1", targets: ["CLibSecp256k1"]),
     ],
@@ -106,20 +107,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // The node's composition: data directory, sync and server as services, signals. The CLI is thin over it.
+        .target(
+            name: "ProvenantNode",
+            dependencies: [
+                "EthPrimitives", "EthTypes", "Store", "AssetIndex", "Ingest", "EthUpstream", "Sync", "NodeConfig", "Server",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .executableTarget(
             name: "provenant",
             dependencies: [
                 "EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthVerify", "Store", "AssetIndex",
                 "DevChain", "Ingest", "Server", "EthUpstream", "DevNet", "Sync", "NodeConfig", "TokenEvents", "ProofVerify", "Proofs",
-                "EthRPC",
+                "EthRPC", "ProvenantNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
         // Test support, one target for every suite: the shared vectors, the repository's files, temporary paths,
-        // and the dev chain's spec and direct index.
+        // the dev chain's spec and direct index, and the dev chain served on a loopback port.
         .target(
-            name: "TestSupport", dependencies: ["EthPrimitives", "EthTypes", "DevChain", "Store", "AssetIndex", "Ingest"],
+            name: "TestSupport", dependencies: ["EthPrimitives", "EthTypes", "DevChain", "DevNet", "EthUpstream", "Store", "AssetIndex", "Ingest"],
             path: "Tests/TestSupport"),
         .testTarget(
             name: "EthPrimitivesTests",
@@ -141,6 +150,9 @@ let package = Package(
         .testTarget(name: "EthUpstreamTests", dependencies: ["EthUpstream", "EthRPC", "EthTypes", "EthVerify", "EthPrimitives"]),
         .testTarget(
             name: "SyncTests", dependencies: ["Sync", "DevNet", "DevChain", "Ingest", "Store", "AssetIndex", "EthUpstream", "Server", "EthRPC", "TestSupport"]),
+        .testTarget(
+            name: "ProvenantNodeTests",
+            dependencies: ["ProvenantNode", "NodeConfig", "DevNet", "DevChain", "EthUpstream", "EthRPC", "Sync", "TestSupport"]),
         // Runs the built `provenant` binary as a user would.
         .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "TestSupport"]),
     ],

@@ -5,79 +5,13 @@ import EthPrimitives
 import EthTypes
 import Foundation
 import Ingest
+import ProvenantNode
 import Store
 
 /// A failure the user can act on: printed as `Error: <message>` without the usage text.
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Opening a data directory: the LevelDB store, the index over it, and what it was filled with (the chain and the
-/// watched contracts with their start blocks), recorded on first use so that later commands read the same.
-struct DataDirectory {
-    static let watchedKey = Schema.Meta.watched.key
-    static let chainKey = Schema.Meta.chain.key
-
-    let path: String
-    let store: LevelDB
-    let index: AssetIndex
-
-    /// Opens `path`; only a command that fills a directory may `create` one.
-    init(path: String, create: Bool = false, undoWindow: UInt64 = AssetIndex.defaultUndoWindow) throws {
-        self.path = path
-        do {
-            store = try LevelDB(path: path, create: create)
-            try Schema.checkVersion(of: store)
-        } catch {
-            throw CLIError("cannot open the data directory \(path): \(error)")
-        }
-        index = AssetIndex(store: store, undoWindow: undoWindow)
-    }
-
-    /// The chainspec the directory was filled with.
-    func chainspec() throws -> Chainspec {
-        guard let chain = try recorded()?.chain else { throw CLIError("\(path) holds no indexed chain") }
-        return try Chainspec.load(chain, directories: ChainspecDirectories.search)
-    }
-
-    /// The chain and contracts the directory was filled with; nil for a directory never filled.
-    func recorded() throws -> (chain: String, startBlocks: [Address: UInt64])? {
-        guard let chain = try store.get(Self.chainKey) else { return nil }
-        let bytes = try store.get(Self.watchedKey) ?? []
-        guard bytes.count % 28 == 0 else { throw CLIError("\(path): the watched-contracts record is damaged") }
-        var starts: [Address: UInt64] = [:]
-        for offset in stride(from: 0, to: bytes.count, by: 28) {
-            starts[Address(bytes: bytes[offset..<offset + 20])!] = KeyCoding.readBE64(bytes[(offset + 20)...])
-        }
-        return (String(decoding: chain, as: UTF8.self), starts)
-    }
-
-    /// Records the chain and contracts in a new directory, or checks that they are the ones it holds: an index
-    /// built for other contracts or another chain would answer wrongly without saying so.
-    func record(chain: String, spec: Chainspec, startBlocks: [Address: UInt64]) throws {
-        if let (recordedChain, recordedStarts) = try recorded() {
-            let recordedSpec = try Chainspec.load(recordedChain, directories: ChainspecDirectories.search)
-            guard recordedSpec.name == spec.name, recordedSpec.chainId == spec.chainId else {
-                throw CLIError("\(path) holds chain \"\(recordedSpec.name)\", not \"\(spec.name)\"; use another data directory")
-            }
-            guard recordedStarts == startBlocks else {
-                throw CLIError("\(path) was indexed for other contracts or start blocks; watching a new contract needs its history: use a new data directory")
-            }
-            return
-        }
-        var batch = WriteBatch()
-        batch.put(Self.chainKey, Array(chain.utf8))
-        batch.put(Self.watchedKey, startBlocks.sorted { $0.key.hex < $1.key.hex }.flatMap { $0.key.bytes + KeyCoding.be64($0.value) })
-        try store.write(batch)
-    }
-
-    /// The chainspec and an ingestor for what the directory records.
-    func ingestor() throws -> (Chainspec, Ingestor) {
-        guard let (chain, starts) = try recorded() else { throw CLIError("\(path) holds no chain data yet") }
-        let spec = try Chainspec.load(chain, directories: ChainspecDirectories.search)
-        return (spec, Ingestor(index: index, spec: spec, watched: Set(starts.keys), startBlocks: starts))
-    }
 }
 
 /// Prints progress on one rewritten line on a terminal, as a line every few seconds otherwise.
@@ -126,10 +60,8 @@ struct ImportDevChain: ParsableCommand {
     func run() throws {
         let contracts = try watchedContracts()
         let directory = try DataDirectory(path: dataDir, create: true)
-        if try Reindexer.isInterrupted(directory.store) {
-            throw CLIError("a reindex of \(dataDir) was interrupted; run `provenant reindex --data-dir \(dataDir)` first")
-        }
-        let spec = try Chainspec.load("provenant-dev", directories: ChainspecDirectories.search)
+        try directory.requireNoInterruptedReindex()
+        let spec = try ChainspecDirectories.load("provenant-dev")
         try directory.record(chain: "provenant-dev", spec: spec, startBlocks: Dictionary(uniqueKeysWithValues: contracts.map { ($0.address, 0) }))
         let (_, ingestor) = try directory.ingestor()
         var parent = try ingestor.tipHeader()

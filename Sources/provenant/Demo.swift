@@ -5,6 +5,7 @@ import EthPrimitives
 import EthRPC
 import EthUpstream
 import Foundation
+import ProvenantNode
 import NodeConfig
 import ProofVerify
 import Server

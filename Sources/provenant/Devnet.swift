@@ -2,6 +2,7 @@ import ArgumentParser
 import DevChain
 import DevNet
 import Foundation
+import ProvenantNode
 
 /// `provenant devnet`: the dev chain as a JSON-RPC upstream over HTTP.
 struct Devnet: AsyncParsableCommand {
@@ -70,7 +71,7 @@ struct Devnet: AsyncParsableCommand {
             seed: seed, blocks: blocks, faults: faults, reorg: reorgAt.map { DevNetReorg(at: $0, depth: reorgDepth) }, maxHead: maxHead,
             eventBlockShare: eventBlockShare)
         let host = self.host, blocks = self.blocks, seed = self.seed
-        try await untilSignalled {
+        try await Lifecycle.runUntilSignalled {
             try await devnet.run(host: host, port: port, blockInterval: blockTimeMs > 0 ? .milliseconds(Int64(blockTimeMs)) : nil) { bound in
                 print("devnet: dev chain seed \(seed), head \(blocks), chain id \(DevChain.chainId), on http://\(host):\(bound)/")
                 fflush(nil)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProvenantNode
 import NodeConfig
 import Sync
 
@@ -75,7 +76,7 @@ struct SyncCommand: AsyncParsableCommand {
         }
         defer { lines.cancel() }
         do {
-            try await untilSignalled { try await node.sync() }
+            try await Lifecycle.runUntilSignalled { try await node.sync() }
         } catch let error as SyncError {
             throw CLIError("sync stopped: \(error)")
         }

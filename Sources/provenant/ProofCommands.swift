@@ -3,6 +3,7 @@ import EthPrimitives
 import EthRPC
 import EthTypes
 import Foundation
+import ProvenantNode
 import ProofVerify
 import Proofs
 import Store

@@ -2,6 +2,7 @@ import ArgumentParser
 import AssetIndex
 import EthTypes
 import Foundation
+import ProvenantNode
 import Server
 
 /// `provenant serve`: answer JSON-RPC queries from a data directory's verified index.
@@ -29,15 +30,5 @@ struct Serve: AsyncParsableCommand {
             print("serving \(spec.name) from \(dataDir) on http://\(host):\(bound)/")
             fflush(nil)
         }
-    }
-}
-
-/// The index's own figures on `/metrics`.
-enum IndexFigures {
-    static func families(_ index: AssetIndex) -> [MetricFamily] {
-        [
-            .gauge("provenant_indexed_block", "Number of the last verified and indexed block.", Double((try? index.cursor())?.number ?? 0)),
-            .gauge("provenant_indexed_events", "Token events indexed so far.", Double((try? index.eventCount()) ?? 0)),
-        ]
     }
 }

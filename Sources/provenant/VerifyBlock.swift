@@ -3,6 +3,7 @@ import EthPrimitives
 import EthTypes
 import EthVerify
 import Foundation
+import ProvenantNode
 
 /// `provenant verify-block`: checks one block (and optionally its receipts) as an upstream returned them.
 struct VerifyBlock: ParsableCommand {
@@ -78,23 +79,5 @@ struct VerifyBlock: ParsableCommand {
         } catch {
             throw InputError(description: "\(path) is not a valid \(what): \(error)")
         }
-    }
-}
-
-/// Where chainspecs are looked up by name, in order.
-enum ChainspecDirectories {
-    static var search: [URL] {
-        var directories: [URL] = []
-        if let dir = ProcessInfo.processInfo.environment["PROVENANT_CHAINSPEC_DIR"], !dir.isEmpty {
-            directories.append(URL(fileURLWithPath: dir))
-        }
-        directories.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("chainspec"))
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            let dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-            directories.append(dir.appendingPathComponent("chainspec"))
-            // `swift run` builds into <package>/.build/<triple>/<configuration>/.
-            directories.append(dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("chainspec"))
-        }
-        return directories
     }
 }

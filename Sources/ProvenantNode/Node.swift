@@ -1,0 +1,92 @@
+public import EthTypes
+public import EthUpstream
+public import Ingest
+public import NodeConfig
+public import Server
+public import ServiceLifecycle
+public import Sync
+
+/// A node built from a `NodeConfig`: the data directory (created on first run), the upstream pool, the syncer,
+/// and the JSON-RPC server over the same index, which sees sync's state in `asset_status`, `/health`, `/metrics`.
+/// `provenant run` and `provenant sync` are this type driven from the command line; tests run it in process.
+public struct Node: Sendable {
+    public let config: NodeConfig
+    public let directory: DataDirectory
+    public let spec: Chainspec
+    public let ingestor: Ingestor
+    public let pool: UpstreamPool
+    public let syncer: Syncer
+
+    public init(config: NodeConfig, options: SyncOptions = SyncOptions(), log: @escaping @Sendable (String) -> Void = Log.line) throws(NodeError) {
+        self.config = config
+        var spec = try ChainspecDirectories.load(config.chain)
+        if let checkpoint = config.checkpoint { spec.checkpoints = [Chainspec.Checkpoint(number: checkpoint.number, hash: checkpoint.hash)] }
+        self.spec = spec
+        directory = try DataDirectory(path: config.dataDir, create: true, undoWindow: config.reorgWindow)
+        try directory.requireNoInterruptedReindex()
+        let starts = Dictionary(uniqueKeysWithValues: config.contracts.map { ($0.address, $0.startBlock) })
+        try directory.record(chain: config.chain, spec: spec, startBlocks: starts)
+        ingestor = Ingestor(index: directory.index, spec: spec, watched: Set(starts.keys), startBlocks: starts)
+        pool = UpstreamPool(upstreams: config.upstreams.map { Upstream(endpoint: $0) }, quorum: config.quorum)
+        syncer = Syncer(pool: pool, ingestor: ingestor, options: options, log: log)
+    }
+
+    /// Sync's state as the server reports it.
+    public func report() -> SyncReport {
+        let status = syncer.status.snapshot
+        let faults = Dictionary(pool.faults.map { ($0.upstream, $0.evidence.description) }, uniquingKeysWith: { a, _ in a })
+        return SyncReport(
+            phase: status.phase.rawValue, head: status.head, indexed: (try? directory.index.cursor())?.number, isCurrent: status.isCurrent,
+            message: status.message,
+            upstreams: pool.upstreams.map { u in
+                let stats = u.stats
+                return SyncReport.UpstreamState(label: u.label, trusted: faults[u.label] == nil, evidence: faults[u.label], requests: stats.requests, errors: stats.errors)
+            },
+            verificationFailures: status.verificationFailures, reorgs: status.reorgs)
+    }
+
+    /// The JSON-RPC server on the configured address, as a service.
+    public func server(host: String? = nil, port: Int? = nil, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) -> any Service {
+        let node = self
+        let methods = AssetMethods(
+            index: directory.index, chainId: spec.chainId, watched: ingestor.watched, checkpoint: spec.checkpoints.first,
+            sync: { node.report() })
+        let index = directory.index
+        let server = HTTPServer(
+            dispatcher: methods.dispatcher(), host: host ?? config.serverHost, port: port ?? config.serverPort,
+            metrics: { IndexFigures.families(index) + node.report().metricFamilies },
+            health: { ["sync": node.report().json] })
+        return server.service(onReady: onReady)
+    }
+
+    /// Sync as a service beside the server: a graceful shutdown cancels it, which lands between blocks. When sync
+    /// stops on an error the node keeps serving what it has verified, so the service waits for shutdown then.
+    struct SyncService: Service {
+        let node: Node
+
+        func run() async throws {
+            do {
+                try await cancelWhenGracefulShutdown { try await node.sync() }
+            } catch let error as SyncError {
+                Log.line("sync stopped: \(error). Still serving the verified index.")
+            } catch is CancellationError {
+                return
+            }
+            try? await gracefulShutdown()
+        }
+    }
+
+    /// Server and sync as one group that runs until SIGINT or SIGTERM (or `triggerGracefulShutdown()`), then shuts
+    /// both down gracefully: the block being written is finished, requests in flight are answered.
+    public func services(host: String? = nil, port: Int? = nil, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup {
+        Lifecycle.group([server(host: host, port: port, onReady: onReady), SyncService(node: self)])
+    }
+
+    /// Syncs, with the progress line of `SyncProgress` on standard error.
+    public func sync() async throws {
+        let progress = Task { await SyncProgress(status: syncer.status).run() }
+        defer { progress.cancel() }
+        try await syncer.run()
+    }
+}
+

@@ -1,0 +1,86 @@
+import DevChain
+import DevNet
+import EthPrimitives
+import EthRPC
+import EthUpstream
+import Foundation
+import NodeConfig
+import ProvenantNode
+import Store
+import Synchronization
+import Testing
+import TestSupport
+
+/// The node as a library, in process: the composition `provenant run` drives (data directory, sync and server as
+/// services of one group), against the dev chain over real HTTP, with no subprocess.
+@Suite("Node in process")
+struct NodeTests {
+    static func config(_ net: RunningDevNet, dataDir: String, contracts: [DevChain.Contract] = DevChain.Contract.allCases) throws -> NodeConfig {
+        var config = NodeConfig(
+            chain: Repository.url("chainspec/provenant-dev.json").path, upstreams: [try UpstreamEndpoint(net.url)], dataDir: dataDir,
+            contracts: contracts.map { NodeConfig.Contract(name: $0.name, address: $0.address, startBlock: 0) })
+        config.serverPort = 0
+        return config
+    }
+
+    /// Syncs to the dev chain's head while serving, answers asset_status over HTTP with what it indexed, holds the
+    /// index a direct import of the same chain builds, shuts down gracefully, and resumes from its cursor.
+    @Test func syncsServesStopsAndResumes() async throws {
+        let net = try await RunningDevNet(DevNet(seed: 31, blocks: 60))
+        let dataDir = temporaryPath("node")
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        // The first node, in its own scope: LevelDB's lock on the directory is released when it goes.
+        do {
+            let node = try Node(config: try Self.config(net, dataDir: dataDir), log: { _ in })
+            let port = Mutex<Int?>(nil)
+            let group = node.services(host: "127.0.0.1", port: 0) { bound in port.withLock { $0 = bound } }
+            let running = Task { try await group.run() }
+
+            let deadline = ContinuousClock.now + .seconds(60)
+            while (node.syncer.status.snapshot.indexed ?? 0) < 60 || port.withLock({ $0 }) == nil {
+                try #require(ContinuousClock.now < deadline, "sync reached \(node.syncer.status.snapshot.indexed.map(String.init) ?? "nothing") in 60 s")
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let bound = try #require(port.withLock { $0 })
+            let transport = HTTPTransport(endpoint: try UpstreamEndpoint("http://127.0.0.1:\(bound)/"))
+            let answer = try await transport.post(Array(#"{"jsonrpc":"2.0","id":1,"method":"asset_status","params":[]}"#.utf8), timeout: .seconds(5))
+            let status = try JSONValue(parsing: answer)["result"]
+            #expect(status?["indexed"]?["number"] == .string("0x3c"), "\(String(decoding: answer, as: UTF8.self))")
+            #expect(status?["chainId"] == .string(Hex.quantity(DevChain.chainId)))
+            #expect(try node.directory.index.digest() == (try net.devnet.chain.index(upTo: 60).digest()))
+
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(node.syncer.status.snapshot.indexed == 60)
+        }
+
+        // The same directory opened again resumes at its cursor, and refuses another watch set by name.
+        do {
+            let again = try Node(config: try Self.config(net, dataDir: dataDir), log: { _ in })
+            #expect(try again.directory.index.cursor()?.number == 60)
+        }
+        #expect {
+            _ = try Node(config: try Self.config(net, dataDir: dataDir, contracts: [.visions]), log: { _ in })
+        } throws: { error in
+            if case NodeError.otherContracts(let path)? = error as? NodeError { return path == dataDir }
+            return false
+        }
+    }
+
+    /// A directory whose reindex was interrupted is refused before anything syncs into it.
+    @Test func anInterruptedReindexIsRefused() async throws {
+        let net = try await RunningDevNet(DevNet(seed: 32, blocks: 5))
+        let dataDir = temporaryPath("node-reindex")
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        do {
+            let directory = try DataDirectory(path: dataDir, create: true)
+            try directory.store.put(Schema.Meta.reindexing.key, [1])
+        }
+        #expect {
+            _ = try Node(config: try Self.config(net, dataDir: dataDir), log: { _ in })
+        } throws: { error in
+            if case NodeError.reindexInterrupted? = error as? NodeError { return true }
+            return false
+        }
+    }
+}
