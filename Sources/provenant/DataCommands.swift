@@ -49,7 +49,7 @@ struct ImportDevChain: ParsableCommand {
 
     @Option(help: "Seed of the dev chain.") var seed: UInt64 = 1
     @Option(help: "Index up to this block number.") var blocks: UInt64 = 500
-    @Option(help: "Data directory (created if missing).") var dataDir: String = "./provenant-data"
+    @OptionGroup var dataDir: DataDirectoryOption
     @Option(help: "Print a progress line every this many blocks (default: every 5 seconds, or live on a terminal).")
     var progressEvery: UInt64 = 0
     @Option(help: ArgumentHelp(
@@ -59,7 +59,7 @@ struct ImportDevChain: ParsableCommand {
 
     func run() throws {
         let contracts = try watchedContracts()
-        let directory = try DataDirectory(path: dataDir, create: true)
+        let directory = try dataDir.open(create: true)
         try directory.requireNoInterruptedReindex()
         let spec = try ChainspecDirectories.load("provenant-dev")
         try directory.record(chain: "provenant-dev", spec: spec, startBlocks: Dictionary(uniqueKeysWithValues: contracts.map { ($0.address, 0) }))
@@ -78,7 +78,7 @@ struct ImportDevChain: ParsableCommand {
             progress.update(number + 1, blocks + 1)
         }
         progress.update(blocks + 1, blocks + 1, force: true)
-        print("indexed through block \(blocks) of dev chain seed \(seed) into \(dataDir)")
+        print("indexed through block \(blocks) of dev chain seed \(seed) into \(dataDir.path)")
     }
 
     func watchedContracts() throws -> [DevChain.Contract] {
@@ -101,10 +101,10 @@ struct Reindex: ParsableCommand {
         abstract: "Rebuild the token index from the verified blocks in a data directory, with no upstream.",
         discussion: "Safe to interrupt: a later run starts over and ends with the same index.")
 
-    @Option(help: "Data directory.") var dataDir: String = "./provenant-data"
+    @OptionGroup var dataDir: DataDirectoryOption
 
     func run() throws {
-        let directory = try DataDirectory(path: dataDir)
+        let directory = try dataDir.open()
         let reindexer = Reindexer(ingestor: try directory.ingestor().1)
         var progress = Progress(label: "reindex")
         let stats = try reindexer.run { done, total in progress.update(done, total) }
@@ -117,10 +117,10 @@ struct IndexDigest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index-digest", abstract: "Print keccak256 over every index key and value of a data directory.")
 
-    @Option(help: "Data directory.") var dataDir: String = "./provenant-data"
+    @OptionGroup var dataDir: DataDirectoryOption
 
     func run() throws {
-        let directory = try DataDirectory(path: dataDir)
+        let directory = try dataDir.open()
         let tip = try directory.index.cursor()
         print("\(try directory.index.digest()) \(tip.map { "block \($0.number)" } ?? "empty")")
     }

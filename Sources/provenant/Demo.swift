@@ -29,7 +29,7 @@ struct Demo: AsyncParsableCommand {
 
     @Option(help: "Seed of the dev chain.") var seed: UInt64 = 1
     @Option(help: "Blocks after genesis at start.") var blocks: UInt64 = 300
-    @Option(help: "The node's JSON-RPC address, host:port (port 0: any free port).") var rpcAddr = "127.0.0.1:8547"
+    @Option(help: "The node's JSON-RPC address, host:port (port 0: any free port).") var rpcAddr = HostPort(host: "127.0.0.1", port: 8547)
     @Option(help: "The dev chain adds a block every this many milliseconds.") var blockTimeMs: UInt64 = 2_000
     @Option(help: "Share of the lying upstream's answers that are tampered with.") var lieRate: Double = 0.2
     @Flag(help: "Exit after printing the examples instead of serving until Ctrl-C.") var exit = false
@@ -40,10 +40,7 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let colon = rpcAddr.lastIndex(of: ":"), let port = Int(rpcAddr[rpcAddr.index(after: colon)...]), (0...65_535).contains(port) else {
-            throw ValidationError("--rpc-addr must be host:port, got \(rpcAddr)")
-        }
-        let host = String(rpcAddr[..<colon])
+        let host = rpcAddr.host, port = rpcAddr.port
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-demo-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
 

@@ -18,36 +18,28 @@ struct Proof: ParsableCommand {
             (the indexed head unless --anchor names an earlier block). It is printed to standard output.
             """)
 
-    @Argument(help: "The token's contract address.") var contract: String
-    @Argument(help: "The token id: 0x-hex or decimal.") var tokenId: String
+    @Argument(help: "The token's contract address (0x and 40 hex digits; mixed case must be EIP-55).") var contract: Address
+    @Argument(help: "The token id: a 0x QUANTITY or a decimal number.") var tokenId: TokenID
     @Option(help: "Anchor: a block number, \"nearest\" (the first multiple of --every at or above the token's last event, as anchors export lists them) or \"latest\" (the indexed head).")
-    var anchor: String = "latest"
+    var anchor: AnchorChoice = .latest
     @Option(help: "Spacing of the anchors for --anchor nearest.") var every: UInt64 = AnchorSet.defaultEvery
-    @Option(help: "Data directory.") var dataDir: String = "./provenant-data"
+    @OptionGroup var dataDir: DataDirectoryOption
+
+    func validate() throws {
+        guard every > 0 else { throw ValidationError("--every must be at least 1") }
+    }
 
     func run() throws {
-        let address: Address, id: UInt256
-        do throws(HexError) { address = try Address(hex: contract) } catch { throw CLIError("contract \(contract): \(error)") }
-        if tokenId.hasPrefix("0x") {
-            do throws(HexError) { id = try UInt256(quantity: tokenId) } catch { throw CLIError("token id \(tokenId): \(error)") }
-        } else {
-            guard let decimal = UInt256(decimal: tokenId) else { throw CLIError("token id \(tokenId): neither 0x-hex nor decimal") }
-            id = decimal
-        }
         let choice: ProofBuilder.Anchor
         switch anchor {
-        case "latest": choice = .head
-        case "nearest":
-            guard every > 0 else { throw CLIError("--every must be at least 1") }
-            choice = .nearest(every: every)
-        default:
-            guard let number = UInt64(anchor) else { throw CLIError("--anchor \(anchor): a block number, nearest or latest") }
-            choice = .block(number)
+        case .latest: choice = .head
+        case .nearest: choice = .nearest(every: every)
+        case .block(let number): choice = .block(number)
         }
-        let directory = try DataDirectory(path: dataDir)
+        let directory = try dataDir.open()
         let spec = try directory.chainspec()
         try printJSON { () throws(ProofBuildError) in
-            try ProofBuilder(index: directory.index, chainId: spec.chainId).bundle(contract: address, tokenId: id, anchor: choice).json
+            try ProofBuilder(index: directory.index, chainId: spec.chainId).bundle(contract: contract, tokenId: tokenId.value, anchor: choice).json
         }
     }
 }
@@ -77,13 +69,16 @@ struct Anchors: ParsableCommand {
                 """)
 
         @Option(help: "Spacing in blocks.") var every: UInt64 = AnchorSet.defaultEvery
-        @Option(help: "Data directory.") var dataDir: String = "./provenant-data"
+        @OptionGroup var dataDir: DataDirectoryOption
+
+        func validate() throws {
+            guard every > 0 else { throw ValidationError("--every must be at least 1") }
+        }
 
         func run() throws {
-            guard every > 0 else { throw CLIError("--every must be at least 1") }
-            let directory = try DataDirectory(path: dataDir)
+            let directory = try dataDir.open()
             let spec = try directory.chainspec()
-            guard let tip = try directory.index.cursor() else { throw CLIError("\(dataDir) holds no indexed block") }
+            guard let tip = try directory.index.cursor() else { throw CLIError("\(dataDir.path) holds no indexed block") }
             try printJSON { () throws(ProofBuildError) in
                 try AnchorSet.export(from: BlockStore(store: directory.store), through: tip.number, every: every, chainId: spec.chainId).json
             }

@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// The `provenant` command line: one subcommand per job.
+/// The `provenant` command line: thin commands over `ProvenantNode` and the libraries, grouped by what they are for.
 @main
 struct Provenant: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,7 +8,13 @@ struct Provenant: AsyncParsableCommand {
         abstract: "A verifying light Ethereum node and indexer for AI-generated assets.",
         discussion: """
             Provenant trusts no upstream: it recomputes block hashes, Merkle-Patricia roots, blooms and \
-            transaction senders before it keeps anything.
+            transaction senders before it keeps anything. Try it with `provenant demo`.
             """,
-        subcommands: [Demo.self, Run.self, SyncCommand.self, Serve.self, Devnet.self, VerifyBlock.self, Proof.self, Verify.self, Anchors.self, Reindex.self, IndexDigest.self, ImportDevChain.self, DevChainInfo.self])
+        subcommands: [Demo.self],
+        groupedSubcommands: [
+            CommandGroup(name: "Node", subcommands: [Run.self, SyncCommand.self, Serve.self]),
+            CommandGroup(name: "Data directory", subcommands: [Reindex.self, IndexDigest.self]),
+            CommandGroup(name: "Proofs (offline)", subcommands: [Proof.self, Verify.self, Anchors.self, VerifyBlock.self]),
+            CommandGroup(name: "Dev chain", subcommands: [Devnet.self, ImportDevChain.self, DevChainInfo.self]),
+        ])
 }

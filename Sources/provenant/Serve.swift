@@ -14,21 +14,20 @@ struct Serve: AsyncParsableCommand {
             Binds 127.0.0.1:8547 unless --rpc-addr says otherwise. Nothing a client sends can write.
             """)
 
-    @Option(help: "Data directory to serve.") var dataDir: String = "./provenant-data"
-    @Option(help: "Address to listen on, host:port.") var rpcAddr: String = "\(HTTPServer.defaultAddress):\(HTTPServer.defaultPort)"
+    @OptionGroup var dataDir: DataDirectoryOption
+    @Option(help: "Address to listen on, host:port (port 0: any free port).")
+    var rpcAddr = HostPort(host: HTTPServer.defaultAddress, port: HTTPServer.defaultPort)
 
     func run() async throws {
-        guard let colon = rpcAddr.lastIndex(of: ":"), let port = Int(rpcAddr[rpcAddr.index(after: colon)...]), (0...65535).contains(port) else {
-            throw ValidationError("--rpc-addr must be host:port, got \(rpcAddr)")
-        }
-        let host = String(rpcAddr[..<colon])
-        let directory = try DataDirectory(path: dataDir)
+        let directory = try dataDir.open()
         let (spec, ingestor) = try directory.ingestor()
         let methods = AssetMethods(index: directory.index, chainId: spec.chainId, watched: ingestor.watched, checkpoint: spec.checkpoints.first)
-        let index = directory.index
-        try await HTTPServer(dispatcher: methods.dispatcher(), host: host, port: port, metrics: { IndexFigures.families(index) }).run { bound in
-            print("serving \(spec.name) from \(dataDir) on http://\(host):\(bound)/")
+        let index = directory.index, host = rpcAddr.host, path = dataDir.path
+        let server = HTTPServer(dispatcher: methods.dispatcher(), host: host, port: rpcAddr.port, metrics: { IndexFigures.families(index) })
+        // SIGINT or SIGTERM: stop accepting, answer the requests in flight, then exit.
+        try await Lifecycle.group([server.service { bound in
+            print("serving \(spec.name) from \(path) on http://\(host):\(bound)/")
             fflush(nil)
-        }
+        }]).run()
     }
 }

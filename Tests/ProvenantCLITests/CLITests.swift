@@ -198,6 +198,27 @@ struct ProofCLITests {
         #expect(nothing.stderr.contains("nothing is indexed of token 0x1388"))
     }
 
+    /// A malformed value is refused where it is parsed, naming the argument and saying what it takes, before any
+    /// data directory is opened; the exit status is ArgumentParser's 64 (usage).
+    @Test func malformedValuesAreRefusedByName() throws {
+        let missing = temporaryPath("never-created")
+        let cases: [(arguments: [String], argument: String, help: String)] = [
+            (["proof", "0x12", "1", "--data-dir", missing], "<contract>", "40 hex digits"),
+            (["proof", Self.visions, "0x01", "--data-dir", missing], "<token-id>", "0x QUANTITY or a decimal"),
+            (["proof", Self.visions, "12a", "--data-dir", missing], "<token-id>", "0x QUANTITY or a decimal"),
+            (["proof", Self.visions, "1", "--anchor", "soon", "--data-dir", missing], "--anchor <anchor>", "nearest"),
+            (["proof", Self.visions, "1", "--every", "0", "--data-dir", missing], "--every", "at least 1"),
+            (["serve", "--rpc-addr", "localhost", "--data-dir", missing], "--rpc-addr <rpc-addr>", "host:port"),
+            (["demo", "--rpc-addr", "127.0.0.1:70000"], "--rpc-addr <rpc-addr>", "host:port"),
+        ]
+        for (arguments, argument, help) in cases {
+            let result = try CLI.run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains(argument) && result.stderr.contains(help), "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: missing))
+    }
+
     /// One contract of the dev chain watched: the import keeps partial bodies where they are smaller, a reindex with
     /// no upstream rebuilds the same index from them, and a bundle built from them verifies offline. A contract
     /// name that does not exist, or another watch set on the same directory, is refused by name.
