@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "ProvenantNode",
             dependencies: [
-                "EthPrimitives", "EthTypes", "Store", "AssetIndex", "Ingest", "EthUpstream", "Sync", "NodeConfig", "Server",
+                "EthPrimitives", "EthTypes", "EthRPC", "Store", "AssetIndex", "Ingest", "EthUpstream", "Sync", "NodeConfig", "Server",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -128,7 +128,7 @@ let package = Package(
         // Test support, one target for every suite: the shared vectors, the repository's files, temporary paths,
         // the dev chain's spec and direct index, and the dev chain served on a loopback port.
         .target(
-            name: "TestSupport", dependencies: ["EthPrimitives", "EthTypes", "DevChain", "DevNet", "EthUpstream", "Store", "AssetIndex", "Ingest"],
+            name: "TestSupport", dependencies: ["EthPrimitives", "EthTypes", "EthRPC", "DevChain", "DevNet", "EthUpstream", "Store", "AssetIndex", "Ingest"],
             path: "Tests/TestSupport"),
         .testTarget(
             name: "EthPrimitivesTests",
@@ -137,9 +137,9 @@ let package = Package(
         .testTarget(name: "EthCryptoTests", dependencies: ["EthCrypto", "TestSupport"]),
         .testTarget(name: "EthTrieTests", dependencies: ["EthTrie", "TestSupport"]),
         .testTarget(name: "EthTypesTests", dependencies: ["EthTypes", "TestSupport"]),
-        .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "TestSupport"]),
+        .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "EthRPC", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "EthPrimitives", "EthRLP", "EthTrie", "EthTypes", "TestSupport"]),
-        .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "TokenEvents", "TestSupport"]),
+        .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "TokenEvents", "EthRPC", "TestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "TestSupport"]),
         .testTarget(name: "ProofsTests", dependencies: ["Proofs", "ProofVerify", "Ingest", "DevChain", "EthRPC", "TestSupport"]),
         .testTarget(

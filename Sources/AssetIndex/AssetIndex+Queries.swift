@@ -69,8 +69,11 @@ extension AssetIndex {
         let rows = try page(prefix: prefix, cursor: cursor, limit: limit)
         var tokens: [HeldToken] = []
         for (key, value) in rows.items {
-            let tail = key[(1 + 20)...]
-            let c = Address(bytes: tail.prefix(20))!, id = UInt256(bigEndian: tail.dropFirst(20))!
+            // holder ‖ contract ‖ tokenId, after the table byte.
+            let tail = key.dropFirst(1 + 20)
+            guard tail.count == 20 + 32, let c = Address(bytes: tail.prefix(20)), let id = UInt256(bigEndian: tail.dropFirst(20)) else {
+                throw .corrupt("a holder-token key of \(key.count) bytes")
+            }
             let standard = Standards(rawValue: value.first ?? 0)
             let balance: UInt256
             switch standard {
@@ -91,7 +94,14 @@ extension AssetIndex {
         }
         let prefix = (tokenId.map { IndexKey.tokenBalance(contract, $0) } ?? IndexKey.holderBalance(contract)).bytes
         let rows = try page(prefix: prefix, cursor: cursor, limit: limit)
-        return Page(items: rows.items.map { (Address(bytes: $0.key.suffix(20))!, UInt256(bigEndian: $0.value) ?? .zero) }, next: rows.next)
+        var holders: [(holder: Address, balance: UInt256)] = []
+        for (key, value) in rows.items {
+            guard key.count == prefix.count + 20, let holder = Address(bytes: key.suffix(20)), let balance = UInt256(bigEndian: value) else {
+                throw .corrupt("a balance entry of \(key.count) and \(value.count) bytes")
+            }
+            holders.append((holder, balance))
+        }
+        return Page(items: holders, next: rows.next)
     }
 
     /// An ERC-4907 rental as of `timestamp`.

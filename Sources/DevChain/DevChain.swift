@@ -69,7 +69,13 @@ public struct DevChain: Sendable {
         self.seed = seed
         self.fork = fork
         self.eventBlockShare = eventBlockShare
-        accounts = (0..<count).map { i in try! PrivateKey(bytes: keccak256(Array("provenant-dev account \(i)".utf8)).bytes) }
+        accounts = (0..<count).map { i in
+            // A keccak256 output is a valid secp256k1 key but for a chance of about 2^-128.
+            guard let key = try? PrivateKey(bytes: keccak256(Array("provenant-dev account \(i)".utf8)).bytes) else {
+                preconditionFailure("dev account \(i) has no valid key")
+            }
+            return key
+        }
         blocks = [Self.genesis]
         world = World()
         rng = Generator(seed: seed)
@@ -94,11 +100,19 @@ public struct DevChain: Sendable {
         f.excessBlobGas = 0
         f.parentBeaconBlockRoot = .zero
         f.requestsHash = emptyRequestsHash
-        return Block(header: try! Header(f), transactions: [], senders: [], receipts: [])
+        return Block(header: Self.header(f), transactions: [], senders: [], receipts: [])
     }()
 
     /// EIP-7685's requests hash of a block with no requests: sha256 of the empty string.
-    static let emptyRequestsHash = try! Hash32(hex: "0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    static let emptyRequestsHash = Hash32(bytes: [
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+        0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+    ])!
+
+    /// The header of fields the generator set itself: every field it fills is present for the forks it runs.
+    static func header(_ fields: HeaderFields) -> Header {
+        do throws(HeaderError) { return try Header(fields) } catch { preconditionFailure("the dev chain built an invalid header: \(error)") }
+    }
 
     /// Generates blocks until the chain's head is `number`.
     public mutating func grow(to number: UInt64) {
@@ -178,7 +192,7 @@ public struct DevChain: Sendable {
         f.excessBlobGas = 0
         f.parentBeaconBlockRoot = keccak256(Array("beacon \(seed) \(number)".utf8))
         f.requestsHash = Self.emptyRequestsHash
-        return Block(header: try! Header(f), transactions: transactions, senders: senders, receipts: receipts)
+        return Block(header: Self.header(f), transactions: transactions, senders: senders, receipts: receipts)
     }
 }
 

@@ -1,4 +1,4 @@
-internal import EthPrimitives
+public import EthPrimitives
 internal import EthRLP
 
 // Canonical encodings (EIP-2718: a typed transaction is `type ‖ rlp(payload)`):
@@ -60,7 +60,7 @@ extension TransactionFields {
     }
 
     /// The full canonical encoding with the given signature values (`v` is the legacy v or the y parity).
-    func encode(v: UInt256, r: UInt256, s: UInt256) -> [UInt8] {
+    public func encode(v: UInt256, r: UInt256, s: UInt256) -> [UInt8] {
         var e = RLPEncoder()
         if type != .legacy { e.append(raw: [type.rawValue]) }
         e.appendList { e in

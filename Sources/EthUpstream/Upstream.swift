@@ -1,5 +1,4 @@
 public import EthRPC
-internal import Foundation
 internal import EthTypes
 internal import Synchronization
 
@@ -80,14 +79,14 @@ public final class Upstream: Sendable {
     public var stats: UpstreamCounters { counters.withLock { $0 } }
 
     /// One call; a JSON-RPC error from the upstream is returned, not thrown (it is an answer).
-    public func call<T: Decodable & Sendable>(_ method: String, _ params: [JSONValue] = [], as type: T.Type) async throws(UpstreamError) -> Result<T, RPCError> {
+    public func call<T: JSONReadable>(_ method: String, _ params: [JSONValue] = [], as type: T.Type) async throws(UpstreamError) -> Result<T, RPCError> {
         try await batch([RPCCall(method, params)], as: type)[0]
     }
 
     /// The calls as one JSON-RPC batch, each result decoded as `T`; the answers in the order of `calls`. Retries the
     /// whole batch on transport failures, malformed answers (including a result that does not decode as `T`) and
     /// rate limits (HTTP 429, or -32005 as any answer's error).
-    public func batch<T: Decodable & Sendable>(_ calls: [RPCCall], as type: T.Type) async throws(UpstreamError) -> [Result<T, RPCError>] {
+    public func batch<T: JSONReadable>(_ calls: [RPCCall], as type: T.Type) async throws(UpstreamError) -> [Result<T, RPCError>] {
         precondition(!calls.isEmpty, "an empty batch is not a valid JSON-RPC request")
         let body = Self.encode(calls)
         var failures = 0, rateLimits = 0
@@ -136,71 +135,48 @@ public final class Upstream: Sendable {
         let requests: [JSONValue] = calls.enumerated().map { i, call in
             ["jsonrpc": "2.0", "id": .int(Int64(i)), "method": .string(call.method), "params": .array(call.params)]
         }
-        return Array(try! JSONEncoder().encode(JSONValue.array(requests)))
+        return JSONValue.array(requests).serialized()
     }
 
     struct Malformed: Error { let why: String }
 
-    /// One element of a JSON-RPC answer, its result decoded as `T` in the same pass as the envelope.
-    struct Envelope<T: Decodable>: Decodable {
-        let id: JSONValue?
-        let result: T?
-        let error: JSONValue?
-
-        private enum Keys: String, CodingKey { case id, result, error }
-
-        init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: Keys.self)
-            id = try c.decodeIfPresent(JSONValue.self, forKey: .id)
-            error = try c.decodeIfPresent(JSONValue.self, forKey: .error)
-            // A null result is a value (a block the upstream does not have); `T` may be optional to accept it.
-            result = c.contains(.result) && error == nil ? try c.decode(T.self, forKey: .result) : nil
+    /// Matches answers to calls by id, each result read as `T`; any answer missing, repeated, foreign or of the
+    /// wrong shape makes the whole body malformed. A body is one answer object or a list of them.
+    static func decode<T: JSONReadable>(_ body: [UInt8], count: Int, as: T.Type) -> Result<[Result<T, RPCError>], Malformed> {
+        let value: JSONValue
+        do throws(JSONParseError) { value = try JSONValue(parsing: body) } catch {
+            return .failure(Malformed(why: "not JSON (\(body.count) bytes): \(error)"))
         }
-    }
-
-    /// A body that is one envelope or a list of them.
-    enum Body<T: Decodable>: Decodable {
-        case one(Envelope<T>)
-        case many([Envelope<T>])
-
-        init(from decoder: Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if let list = try? c.decode([Envelope<T>].self) { self = .many(list) } else { self = .one(try c.decode(Envelope<T>.self)) }
-        }
-    }
-
-    /// Matches answers to calls by id; any answer missing, repeated or foreign makes the whole body malformed.
-    static func decode<T: Decodable>(_ body: [UInt8], count: Int, as: T.Type) -> Result<[Result<T, RPCError>], Malformed> {
-        let answers: [Envelope<T>]
-        do {
-            switch try JSONDecoder().decode(Body<T>.self, from: Data(body)) {
-            case .one(let answer): answers = [answer]
-            case .many(let list): answers = list
-            }
-        } catch let error as DecodingError {
-            return .failure(Malformed(why: error.readableDescription))
-        } catch {
-            return .failure(Malformed(why: "not JSON (\(body.count) bytes)"))
+        let answers: [JSONReader]
+        if case .array(let items) = value {
+            answers = items.enumerated().map { JSONReader($0.element, path: "[\($0.offset)]") }
+        } else {
+            answers = [JSONReader(value)]
         }
         var results = [Result<T, RPCError>?](repeating: nil, count: count)
         for answer in answers {
-            guard case .int(let id)? = answer.id, id >= 0, id < count, results[Int(id)] == nil else {
+            guard case .object(let members) = answer.value else { return .failure(Malformed(why: "\(answer.error("not an object"))")) }
+            // A null error is no error; any other must be an error object.
+            let errorValue = members["error"].flatMap { $0 == .null ? nil : $0 }
+            let error = Self.error(errorValue)
+            guard case .int(let id)? = members["id"], id >= 0, id < count, results[Int(id)] == nil else {
                 // A single error object with a null id answers the whole body (e.g. a batch refused as too large).
-                if answers.count == 1, let error = Self.error(answer.error) {
-                    return .success(Array(repeating: Result<T, RPCError>.failure(error), count: count))
-                }
+                if answers.count == 1, let error { return .success(Array(repeating: Result<T, RPCError>.failure(error), count: count)) }
                 return .failure(Malformed(why: "an answer with a missing, repeated or unknown id"))
             }
-            if let error = Self.error(answer.error) {
+            if let error {
                 results[Int(id)] = .failure(error)
-            } else if let result = answer.result {
-                results[Int(id)] = .success(result)
+            } else if errorValue == nil, let result = members["result"] {
+                // A null result is a value (a block the upstream does not have); `T` may be optional to accept it.
+                do throws(JSONReadError) { results[Int(id)] = .success(try T(json: JSONReader(result, path: "\(answer.path)result"))) } catch {
+                    return .failure(Malformed(why: "answer \(id): \(error)"))
+                }
             } else {
                 return .failure(Malformed(why: "answer \(id) has neither result nor error"))
             }
         }
         guard results.allSatisfy({ $0 != nil }) else { return .failure(Malformed(why: "\(results.filter { $0 == nil }.count) of \(count) answers missing")) }
-        return .success(results.map { $0! })
+        return .success(results.compactMap { $0 })
     }
 
     static func error(_ value: JSONValue?) -> RPCError? {

@@ -87,7 +87,7 @@ public final class UpstreamPool: Sendable {
 
     /// The batch from the next trusted upstream in turn, failing over to the others; also says who answered, so a
     /// verification failure can be blamed on it.
-    public func batch<T: Decodable & Sendable>(_ calls: [RPCCall], as type: T.Type) async throws(PoolError) -> (answers: [Result<T, RPCError>], from: Upstream) {
+    public func batch<T: JSONReadable>(_ calls: [RPCCall], as type: T.Type) async throws(PoolError) -> (answers: [Result<T, RPCError>], from: Upstream) {
         let candidates = trusted
         guard !candidates.isEmpty else { throw .noneLeft }
         let first = state.withLock { s in

@@ -37,20 +37,18 @@ public struct AnchorSet: Equatable, Sendable {
     }
 
     public init(json: JSONValue) throws(ProofError) {
-        guard json["version"] == .int(Self.version) else { throw .malformed(field: "version", reason: "this build reads anchor files of version \(Self.version)") }
-        func quantity(_ value: JSONValue?, _ field: String) throws(ProofError) -> UInt64 {
-            guard case .string(let s)? = value else { throw .malformed(field: field, reason: "missing or not a string") }
-            do throws(HexError) { return try Hex.quantity(s) } catch { throw .malformed(field: field, reason: "\(error)") }
-        }
-        chainId = try quantity(json["chainId"], "chainId")
-        every = try quantity(json["every"], "every")
-        guard case .array(let items)? = json["anchors"] else { throw .malformed(field: "anchors", reason: "missing or not an array") }
-        anchors = []
-        for (i, item) in items.enumerated() {
-            guard case .string(let hash)? = item["hash"] else { throw .malformed(field: "anchors[\(i)].hash", reason: "missing or not a string") }
-            let parsed: Hash32
-            do throws(HexError) { parsed = try Hash32(hex: hash) } catch { throw .malformed(field: "anchors[\(i)].hash", reason: "\(error)") }
-            anchors.append(Anchor(number: try quantity(item["number"], "anchors[\(i)].number"), hash: parsed))
+        do throws(JSONReadError) {
+            let root = JSONReader(json)
+            guard try root.field("version").value == .int(Self.version) else {
+                throw JSONReadError(path: "version", reason: "this build reads anchor files of version \(Self.version)")
+            }
+            self.init(
+                chainId: try root.field("chainId").quantity(), every: try root.field("every").quantity(),
+                anchors: try root.field("anchors").array { item throws(JSONReadError) in
+                    Anchor(number: try item.field("number").quantity(), hash: try item.field("hash").hash())
+                })
+        } catch {
+            throw .malformed(field: error.path.isEmpty ? "(top level)" : error.path, reason: error.reason)
         }
     }
 }

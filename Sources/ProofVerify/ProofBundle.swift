@@ -142,100 +142,44 @@ extension ProofBundle {
 
     /// Reads a bundle, refusing any field of the wrong type or form by its path.
     public init(json: JSONValue) throws(ProofError) {
-        let root = Reader(value: json, path: "")
+        do throws(JSONReadError) { self = try Self(reading: JSONReader(json)) } catch {
+            throw .malformed(field: error.path.isEmpty ? "(top level)" : error.path, reason: error.reason)
+        }
+    }
+
+    private init(reading root: JSONReader) throws(JSONReadError) {
         guard try root.field("version").value == .int(Int64(Self.version)) else {
-            throw .malformed(field: "version", reason: "this build reads version \(Self.version) (a JSON number)")
+            throw JSONReadError(path: "version", reason: "this build reads version \(Self.version) (a JSON number)")
         }
         chainId = try root.field("chainId").quantity()
         let c = try root.field("claim")
-        let minter = try c.optionalField("minter")
-        let owner = try c.optionalField("owner")
         claim = Claim(
             contract: try c.field("contract").address(), tokenId: try c.field("tokenId").uint256(),
-            minter: try minter.map { m throws(ProofError) in
+            minter: try c.optionalField("minter").map { m throws(JSONReadError) in
                 Minter(address: try m.field("address").address(), transactionHash: try m.field("transactionHash").hash(),
                        blockNumber: try m.field("blockNumber").quantity())
             },
-            aigc: try c.field("aigc").array().map { a throws(ProofError) in
+            aigc: try c.field("aigc").array { a throws(JSONReadError) in
                 Aigc(promptHash: try a.field("promptHash").hash(), aigcDataHash: try a.field("aigcDataHash").hash(),
                      blockNumber: try a.field("blockNumber").quantity())
             },
-            owner: try owner.map { o throws(ProofError) in
+            owner: try c.optionalField("owner").map { o throws(JSONReadError) in
                 Owner(address: try o.optionalField("address")?.address(), blockNumber: try o.field("blockNumber").quantity())
             })
-        events = try root.field("events").array().map { e throws(ProofError) in
-            let roleName = try e.field("role").string()
-            guard let role = Role(rawValue: roleName) else {
-                throw .malformed(field: e.path + ".role", reason: "\"\(roleName)\" is none of \(Role.allCases.map(\.rawValue))")
-            }
+        events = try root.field("events").array { e throws(JSONReadError) in
+            let roleField = try e.field("role")
+            let roleName = try roleField.string()
+            guard let role = Role(rawValue: roleName) else { throw roleField.error("\"\(roleName)\" is none of \(Role.allCases.map(\.rawValue))") }
             return Event(
                 role: role, blockNumber: try e.field("blockNumber").quantity(),
                 transactionIndex: Int(try e.field("transactionIndex").quantity(max: UInt64(Int32.max))),
                 logPosition: Int(try e.field("logPosition").quantity(max: UInt64(Int32.max))),
-                receipt: try e.field("receipt").data(), receiptProof: try e.field("receiptProof").array().map { p throws(ProofError) in try p.data() },
+                receipt: try e.field("receipt").data(), receiptProof: try e.field("receiptProof").array { p throws(JSONReadError) in try p.data() },
                 transaction: try e.optionalField("transaction")?.data(),
-                transactionProof: try e.optionalField("transactionProof")?.array().map { p throws(ProofError) in try p.data() })
+                transactionProof: try e.optionalField("transactionProof")?.array { p throws(JSONReadError) in try p.data() })
         }
-        headers = try root.field("headers").array().map { h throws(ProofError) in try h.data() }
+        headers = try root.field("headers").array { h throws(JSONReadError) in try h.data() }
         let a = try root.field("anchor")
         anchor = (try a.field("number").quantity(), try a.field("hash").hash())
-    }
-
-    /// A JSON value with its path in the bundle, for errors that say where.
-    private struct Reader {
-        let value: JSONValue
-        let path: String
-
-        func field(_ name: String) throws(ProofError) -> Reader {
-            guard let child = try optionalField(name) else { throw .malformed(field: join(name), reason: "missing") }
-            return child
-        }
-
-        /// A member that may be absent or null.
-        func optionalField(_ name: String) throws(ProofError) -> Reader? {
-            guard case .object(let members) = value else { throw .malformed(field: path.isEmpty ? "(top level)" : path, reason: "not an object") }
-            guard let child = members[name], child != .null else { return nil }
-            return Reader(value: child, path: join(name))
-        }
-
-        private func join(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
-
-        func array() throws(ProofError) -> [Reader] {
-            guard case .array(let items) = value else { throw .malformed(field: path, reason: "not an array") }
-            return items.enumerated().map { Reader(value: $0.element, path: "\(path)[\($0.offset)]") }
-        }
-
-        func string() throws(ProofError) -> String {
-            guard case .string(let s) = value else { throw .malformed(field: path, reason: "a \(value.typeName), not a string") }
-            return s
-        }
-
-        func quantity(max: UInt64 = .max) throws(ProofError) -> UInt64 {
-            let s = try string()
-            let n: UInt64
-            do throws(HexError) { n = try Hex.quantity(s) } catch { throw .malformed(field: path, reason: "\(error)") }
-            guard n <= max else { throw .malformed(field: path, reason: "\(n) is larger than \(max)") }
-            return n
-        }
-
-        func uint256() throws(ProofError) -> UInt256 {
-            let s = try string()
-            do throws(HexError) { return try UInt256(quantity: s) } catch { throw .malformed(field: path, reason: "\(error)") }
-        }
-
-        func data() throws(ProofError) -> [UInt8] {
-            let s = try string()
-            do throws(HexError) { return try Hex.decode(s) } catch { throw .malformed(field: path, reason: "\(error)") }
-        }
-
-        func address() throws(ProofError) -> Address {
-            let s = try string()
-            do throws(HexError) { return try Address(hex: s) } catch { throw .malformed(field: path, reason: "\(error)") }
-        }
-
-        func hash() throws(ProofError) -> Hash32 {
-            let s = try string()
-            do throws(HexError) { return try Hash32(hex: s) } catch { throw .malformed(field: path, reason: "\(error)") }
-        }
     }
 }

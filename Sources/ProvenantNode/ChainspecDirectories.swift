@@ -1,3 +1,4 @@
+public import EthRPC
 public import EthTypes
 public import Foundation
 
@@ -18,8 +19,35 @@ public enum ChainspecDirectories {
         return directories
     }
 
-    /// The chainspec `nameOrPath` names: a file name in one of `search` without `.json`, or a path.
+    /// The chainspec `nameOrPath` names: a file `<name>.json` in the first of `search` that has it, or a path (an
+    /// argument containing `/` or ending in `.json`).
     public static func load(_ nameOrPath: String) throws(NodeError) -> Chainspec {
-        do { return try Chainspec.load(nameOrPath, directories: search) } catch { throw .chainspec(name: nameOrPath, cause: error) }
+        let candidates: [URL]
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") {
+            candidates = [URL(fileURLWithPath: nameOrPath)]
+        } else {
+            candidates = search.map { $0.appendingPathComponent("\(nameOrPath).json") }
+        }
+        guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }),
+            let bytes = FileManager.default.contents(atPath: url.path)
+        else {
+            throw .chainspec(name: nameOrPath, cause: NotFound(candidates: candidates.map(\.path)))
+        }
+        do throws(JSONDocumentError) { return try Chainspec.decode(Array(bytes)) } catch {
+            throw .chainspec(name: nameOrPath, cause: InFile(path: url.path, error: error))
+        }
+    }
+
+    /// No file for a chainspec name: where it was looked for.
+    public struct NotFound: Error, CustomStringConvertible {
+        public let candidates: [String]
+        public var description: String { "not found; looked for \(candidates.joined(separator: ", "))" }
+    }
+
+    /// A chainspec file that does not read: which file, and why.
+    public struct InFile: Error, CustomStringConvertible {
+        public let path: String
+        public let error: JSONDocumentError
+        public var description: String { "\(path): \(error)" }
     }
 }

@@ -242,7 +242,7 @@ public final class Syncer: Sendable {
         return fetched
     }
 
-    func poolBatch<T: Decodable & Sendable>(_ calls: [RPCCall], as type: T.Type) async throws -> ([Result<T, RPCError>], Upstream) {
+    func poolBatch<T: JSONReadable>(_ calls: [RPCCall], as type: T.Type) async throws -> ([Result<T, RPCError>], Upstream) {
         do throws(PoolError) {
             let (answers, from) = try await pool.batch(calls, as: type)
             return (answers, from)

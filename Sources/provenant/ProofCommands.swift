@@ -129,7 +129,7 @@ struct Verify: ParsableCommand {
                 }
             }
             if let chain {
-                let spec = try Chainspec.load(chain, directories: ChainspecDirectories.search)
+                let spec = try ChainspecDirectories.load(chain)
                 trusted.formUnion(spec.checkpoints.map(\.hash))
             }
             parsed = try Self.read(bundle)
@@ -140,7 +140,7 @@ struct Verify: ParsableCommand {
                 }
                 trusted.formUnion(set.anchors.map(\.hash))
             }
-            if let chain, let spec = try? Chainspec.load(chain, directories: ChainspecDirectories.search), spec.chainId != parsed.chainId {
+            if let chain, let spec = try? ChainspecDirectories.load(chain), spec.chainId != parsed.chainId {
                 throw VerifyBlock.InputError(description: "the bundle is for chain \(parsed.chainId), --chain \(chain) is chain \(spec.chainId)")
             }
         } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EthPrimitives
+import EthRPC
 import EthTypes
 import EthVerify
 import Foundation
@@ -33,7 +34,7 @@ struct VerifyBlock: ParsableCommand {
         let rpcBlock: RPCBlock
         var receiptList: [Receipt]?
         do {
-            spec = try Chainspec.load(chain, directories: ChainspecDirectories.search)
+            spec = try ChainspecDirectories.load(chain)
             rpcBlock = try Self.read(RPCBlock.self, from: block, what: "block")
             if let receipts {
                 receiptList = try Self.read([RPCReceipt].self, from: receipts, what: "receipts").map(\.receipt)
@@ -65,17 +66,13 @@ struct VerifyBlock: ParsableCommand {
         let description: String
     }
 
-    static func read<T: Decodable>(_ type: T.Type, from path: String, what: String) throws -> T {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw InputError(description: "cannot read the \(what) file \(path): \(error.localizedDescription)")
+    /// The file's JSON read as `T`: a bare JSON-RPC result, or a whole response object.
+    static func read<T: JSONReadable>(_ type: T.Type, from path: String, what: String) throws -> T {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw InputError(description: "cannot read the \(what) file \(path)")
         }
-        do {
-            return try JSONDecoder().decode(RPCResult<T>.self, from: data).value
-        } catch let error as DecodingError {
-            throw InputError(description: "\(path) is not a valid \(what): \(error.readableDescription)")
+        do throws(JSONDocumentError) {
+            return try JSONDocumentError.read(Array(bytes)) { json throws(JSONReadError) in try T(json: json.rpcResult()) }
         } catch {
             throw InputError(description: "\(path) is not a valid \(what): \(error)")
         }

@@ -1,4 +1,5 @@
 import EthPrimitives
+import EthRPC
 import EthTypes
 import Foundation
 import Store
@@ -13,9 +14,8 @@ import TestSupport
 @Suite("Real logs", .needsVectors)
 struct RealLogTests {
     static func receipts(_ json: [String: Any]) throws -> [Receipt]? {
-        let decoder = JSONDecoder()
         if let rpc = json["receipts"] as? [Any] ?? json["consensusReceipts"] as? [Any] {
-            return try decoder.decode([RPCReceipt].self, from: JSONSerialization.data(withJSONObject: rpc)).map(\.receipt)
+            return try readJSON([RPCReceipt].self, from: rpc).map(\.receipt)
         }
         if let raw = (json["raw"] as? [String: Any])?["receipts"] as? [String] {
             return try raw.map { try Receipt(encoded: bytes(fromHex: $0)) }

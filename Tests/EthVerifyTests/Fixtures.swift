@@ -1,4 +1,5 @@
 import EthPrimitives
+import EthRPC
 import EthTypes
 import Foundation
 import TestSupport
@@ -16,9 +17,7 @@ struct BlockFixture {
     let receipts: [Receipt]?
     let raw: [String: Any]?
 
-    static func decode<T: Decodable>(_ type: T.Type, _ value: Any) throws -> T {
-        try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]))
-    }
+    static func decode<T: JSONReadable>(_ type: T.Type, _ value: Any) throws -> T { try readJSON(type, from: value) }
 
     init(file: String) throws {
         self.file = file
@@ -48,6 +47,6 @@ struct BlockFixture {
     }
 
     static func spec(_ network: String) throws -> Chainspec {
-        try Chainspec.decode(Repository.chainspecJSON(network))
+        try Chainspec.decode(Array(Repository.chainspecJSON(network)))
     }
 }

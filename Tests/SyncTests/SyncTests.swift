@@ -231,7 +231,7 @@ struct WrongChainTests {
         // The dev chain's spec with another chain id: the devnet's eth_chainId no longer matches.
         var json = try #require(try JSONSerialization.jsonObject(with: Repository.chainspecJSON("provenant-dev")) as? [String: Any])
         json["chainId"] = 1
-        let spec = try Chainspec.decode(JSONSerialization.data(withJSONObject: json))
+        let spec = try Chainspec.decode(Array(JSONSerialization.data(withJSONObject: json)))
         let index = AssetIndex(store: MemoryStore())
         let syncer = Syncer(
             pool: UpstreamPool(upstreams: [try net.upstream()]), ingestor: Ingestor(index: index, spec: spec, watched: Fixtures.watched),

@@ -1,6 +1,7 @@
 public import AssetIndex
 public import DevChain
 public import EthPrimitives
+internal import EthRPC
 public import EthTypes
 public import Ingest
 public import Store
@@ -8,7 +9,7 @@ public import Store
 extension DevChain {
     /// The dev chain's chainspec (`chainspec/provenant-dev.json`): every fork from genesis, its genesis as checkpoint.
     public static let spec: Chainspec = {
-        do { return try Chainspec.decode(Repository.chainspecJSON("provenant-dev")) } catch {
+        do { return try Chainspec.decode(Array(Repository.chainspecJSON("provenant-dev"))) } catch {
             fatalError("chainspec/provenant-dev.json does not load: \(error)")
         }
     }()
