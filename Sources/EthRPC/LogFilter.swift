@@ -12,7 +12,7 @@ public struct LogFilter: Sendable {
     public init(_ filter: [String: JSONValue]) throws(RPCError) {
         switch filter["address"] {
         case nil, .null?: addresses = nil
-        case .string?: addresses = [try Params([filter["address"]!], names: ["filter.address"], required: 1).address(0)]
+        case .string(let one)?: addresses = [try Params([.string(one)], names: ["filter.address"], required: 1).address(0)]
         case .array(let list)?:
             var set = Set<Address>()
             for (i, item) in list.enumerated() { set.insert(try Params([item], names: ["filter.address[\(i)]"], required: 1).address(0)) }
@@ -23,10 +23,7 @@ public struct LogFilter: Sendable {
         if let value = filter["topics"], value != .null {
             guard case .array(let positions) = value, positions.count <= 4 else { throw .invalidParams("filter.topics", "expected a list of at most 4 entries") }
             for (i, position) in positions.enumerated() {
-                func hash(_ v: JSONValue) throws(RPCError) -> Hash32 {
-                    guard case .string(let s) = v, let h = try? Hash32(hex: s) else { throw .invalidParams("filter.topics[\(i)]", "expected a 32-byte hash") }
-                    return h
-                }
+                func hash(_ v: JSONValue) throws(RPCError) -> Hash32 { try Params([v], names: ["filter.topics[\(i)]"], required: 1).hash(0) }
                 switch position {
                 case .null: topics.append(nil)
                 case .array(let options):

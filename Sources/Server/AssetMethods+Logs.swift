@@ -22,7 +22,7 @@ extension AssetMethods {
             guard filter["fromBlock"] == nil && filter["toBlock"] == nil else {
                 throw .invalidParams("filter.blockHash", "cannot be combined with fromBlock/toBlock")
             }
-            guard case .string(let s) = hash, let h = try? Hash32(hex: s) else { throw .invalidParams("filter.blockHash", "expected a 32-byte hash") }
+            let h = try Params([hash], names: ["filter.blockHash"], required: 1).hash(0)
             guard let number = try blocks({ store throws(StoreError) in try store.number(ofHash: h) }) else {
                 throw .notFound("block \(h.hex) is not in the verified store")
             }

@@ -73,3 +73,21 @@ struct JSONParsingTests {
         }
     }
 }
+
+/// JSON that comes from outside is read in one place: EthRPC's `JSONReader`. A source elsewhere that reaches for
+/// Foundation's coders or `Codable`, or a `try!` anywhere in `Sources`, is named here with its line.
+@Suite("JSON boundary")
+struct JSONBoundaryTests {
+    nonisolated(unsafe) static let foundationJSON = #/JSONDecoder|JSONEncoder|JSONSerialization|\bCodable\b|\bDecodable\b|\bEncodable\b/#
+    nonisolated(unsafe) static let forcedTry = #/\btry!/#
+
+    @Test func onlyEthRPCReadsJSONAndNothingForcesATry() throws {
+        let everywhere = try Repository.sourceLines()
+        #expect(Set(everywhere.map(\.file)).count > 50, "the walk found \(Set(everywhere.map(\.file)).count) source files")
+        let code = everywhere.filter { !$0.text.trimmingCharacters(in: .whitespaces).hasPrefix("//") }
+        let json = code.filter { !$0.file.hasPrefix("EthRPC/") && $0.text.contains(Self.foundationJSON) }
+        let forced = code.filter { $0.text.contains(Self.forcedTry) }
+        #expect(json.isEmpty, "JSON read outside EthRPC:\n\(json.map { "\($0.file):\($0.number): \($0.text)" }.joined(separator: "\n"))")
+        #expect(forced.isEmpty, "try! in Sources:\n\(forced.map { "\($0.file):\($0.number): \($0.text)" }.joined(separator: "\n"))")
+    }
+}

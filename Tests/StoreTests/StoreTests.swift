@@ -26,18 +26,10 @@ struct SchemaOwnershipTests {
     /// `Schema.Meta`). A source file elsewhere that names those tables, or builds any key from a `Schema` case by
     /// hand, is named here with its line.
     @Test func onlyStoreBuildsChainAndMetaKeys() throws {
-        let sources = Repository.url("Sources")
-        let files = try #require(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil))
-        var offenders: [String] = []
-        var scanned = 0
-        for case let file as URL in files where file.pathExtension == "swift" && !file.path.contains("/Sources/Store/") {
-            scanned += 1
-            for (number, line) in try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            where line.contains(Self.chainTable) || line.contains(Self.handBuiltKey) {
-                offenders.append("\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
-            }
-        }
-        #expect(scanned > 50, "the walk found \(scanned) source files")
+        let lines = try Repository.sourceLines(excluding: ["Store"])
+        let offenders = lines.filter { $0.text.contains(Self.chainTable) || $0.text.contains(Self.handBuiltKey) }
+            .map { "\($0.file):\($0.number): \($0.text.trimmingCharacters(in: .whitespaces))" }
+        #expect(Set(lines.map(\.file)).count > 50, "the walk found \(Set(lines.map(\.file)).count) source files")
         #expect(offenders.isEmpty, "keys built outside Store:\n\(offenders.joined(separator: "\n"))")
     }
 

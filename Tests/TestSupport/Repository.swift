@@ -10,6 +10,22 @@ public enum Repository {
 
     /// The bytes of `chainspec/NAME.json`.
     public static func chainspecJSON(_ name: String) throws -> Data { try Data(contentsOf: url("chainspec/\(name).json")) }
+
+    /// Every line of the Swift sources under `Sources/`, outside the module folders in `excluded`, for tests that
+    /// hold the code to a rule: the file's path from `Sources/`, the line's number and text.
+    public static func sourceLines(excluding excluded: Set<String> = []) throws -> [(file: String, number: Int, text: Substring)] {
+        let sources = url("Sources")
+        var lines: [(file: String, number: Int, text: Substring)] = []
+        guard let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil) else { return [] }
+        for case let file as URL in files where file.pathExtension == "swift" {
+            let relative = String(file.path.dropFirst(sources.path.count + 1))
+            guard let module = relative.split(separator: "/").first, !excluded.contains(String(module)) else { continue }
+            for (i, text) in try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                lines.append((relative, i + 1, text))
+            }
+        }
+        return lines
+    }
 }
 
 /// A path in the temporary directory that nothing else uses: a test's database or file, named by what it holds.

@@ -1,5 +1,6 @@
 import EthCrypto
 import EthPrimitives
+import EthRPC
 import EthTrie
 import EthTypes
 import EthVerify
@@ -9,13 +10,15 @@ import Foundation
 enum BlockVerificationBenchmark {
     static func run() throws {
         let file = try BenchVectors.json("blocks/mainnet-19426587-cancun.json") as! [String: Any]
-        let decoder = JSONDecoder()
-        let block = try decoder.decode(RPCBlock.self, from: JSONSerialization.data(withJSONObject: file["block"]!))
-        let receipts = try decoder.decode([RPCReceipt].self, from: JSONSerialization.data(withJSONObject: file["consensusReceipts"]!)).map(\.receipt)
+        func read<T: JSONReadable>(_ type: T.Type, _ key: String) throws -> T {
+            try JSONDocumentError.read(Array(JSONSerialization.data(withJSONObject: file[key] as Any))) { json throws(JSONReadError) in try T(json: json) }
+        }
+        let block = try read(RPCBlock.self, "block")
+        let receipts = try read([RPCReceipt].self, "consensusReceipts").map(\.receipt)
         // benchmarks/Sources/ProvenantBenchmarks/ → the package root's chainspec/.
         let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-        let spec = try Chainspec.decode(Data(contentsOf: packageRoot.appendingPathComponent("chainspec/mainnet.json")))
+        let spec = try Chainspec.decode(Array(Data(contentsOf: packageRoot.appendingPathComponent("chainspec/mainnet.json"))))
         guard case .full(let txs) = block.transactions else { fatalError("fixture has full transactions") }
         let transactions = txs.map(\.transaction)
         let txEncodings = transactions.map(\.encoded)

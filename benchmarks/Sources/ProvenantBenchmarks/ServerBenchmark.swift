@@ -51,7 +51,7 @@ enum ServerBenchmark {
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-        let spec = try Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
+        let spec = try Chainspec.decode(Array(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json"))))
         let watched = Set(DevChain.Contract.allCases.map(\.address))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bench-server-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -24,7 +24,7 @@ enum SyncBenchmark {
         print("|---|---|---|---|---|---|---|---|")
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-        let spec = try Chainspec.decode(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json")))
+        let spec = try Chainspec.decode(Array(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json"))))
         let watched = Set(DevChain.Contract.allCases.map(\.address))
         for (share, blocks) in [(0.01, 4_000 as UInt64), (1.0, 1_000 as UInt64)] {
             let devnet = DevNet(seed: 5, blocks: blocks, eventBlockShare: share)
@@ -74,9 +74,9 @@ enum SyncBenchmark {
     static func raw(url: String, blocks: UInt64, matching: [UInt64: Hash32]) async throws {
         let transport = HTTPTransport(endpoint: try UpstreamEndpoint(url))
         func body(_ calls: [RPCCall]) -> [UInt8] {
-            Array(try! JSONEncoder().encode(JSONValue.array(calls.enumerated().map { i, c in
+            JSONValue.array(calls.enumerated().map { i, c in
                 ["jsonrpc": "2.0", "id": .int(Int64(i)), "method": .string(c.method), "params": .array(c.params)]
-            })))
+            }).serialized()
         }
         let requests: [[[UInt8]]] = stride(from: UInt64(0), through: blocks, by: 100).map { first in
             let range = first...min(first + 99, blocks)
