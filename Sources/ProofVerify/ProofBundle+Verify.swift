@@ -1,9 +1,9 @@
 public import EthPrimitives
 internal import EthCrypto
-internal import EthRLP
-internal import EthTrie
-internal import EthTypes
-internal import TokenEvents
+public import EthRLP
+public import EthTrie
+public import EthTypes
+public import TokenEvents
 
 extension ProofBundle {
     /// Headers a bundle may carry: about 60 MB of RLP. A longer span needs an anchor nearer the events.
@@ -28,43 +28,43 @@ extension ProofBundle {
         var ownership: [(owner: Address?, block: UInt64)] = []
         var seen: [String: Int] = [:]
         for (i, event) in events.enumerated() {
-            func fail(_ reason: String) -> ProofError { .event(index: i, block: event.blockNumber, reason: reason) }
+            func fail(_ failure: EventFailure) -> ProofError { .event(index: i, block: event.blockNumber, failure) }
             // A log may prove a mint and an ownership record at once, but not the same role twice: that would back
             // a claim of two records with one.
             let position = "\(event.role)/\(event.blockNumber)/\(event.transactionIndex)/\(event.logPosition)"
-            if let earlier = seen.updateValue(i, forKey: position) { throw fail("the same log in the same role as event \(earlier)") }
-            guard let header = chain[event.blockNumber] else { throw fail("no header of this block in the bundle") }
-            let receiptBytes = try proven(event.receipt, by: event.receiptProof, root: header.receiptsRoot, index: event.transactionIndex, what: "receipt", fail)
+            if let earlier = seen.updateValue(i, forKey: position) { throw fail(.repeated(of: earlier)) }
+            guard let header = chain[event.blockNumber] else { throw fail(.noHeader) }
+            let receiptBytes = try proven(event.receipt, by: event.receiptProof, root: header.receiptsRoot, index: event.transactionIndex, what: .receipt, fail)
             let receipt: Receipt
-            do throws(RLPError) { receipt = try Receipt(encoded: receiptBytes) } catch { throw fail("receipt does not decode: \(error)") }
-            guard event.logPosition < receipt.logs.count else { throw fail("the receipt has \(receipt.logs.count) logs, no log at position \(event.logPosition)") }
+            do throws(RLPError) { receipt = try Receipt(encoded: receiptBytes) } catch { throw fail(.receipt(error)) }
+            guard event.logPosition < receipt.logs.count else { throw fail(.noLog(position: event.logPosition, count: receipt.logs.count)) }
             let log = receipt.logs[event.logPosition]
-            guard log.address == claim.contract else { throw fail("the log is from \(log.address.hex), not the claimed contract") }
+            guard log.address == claim.contract else { throw fail(.otherContract(log.address)) }
             let decoded: TokenEvent?
-            do throws(EventDecodingError) { decoded = try TokenEvent(log: log) } catch { throw fail("the log does not decode: \(error)") }
-            guard let token = decoded else { throw fail("the log is no token event") }
+            do throws(EventDecodingError) { decoded = try TokenEvent(log: log) } catch { throw fail(.log(error)) }
+            guard let token = decoded else { throw fail(.notATokenEvent) }
 
             switch event.role {
             case .mint:
-                guard token.mints(claim.tokenId) else { throw fail("the log is not a mint of token \(claim.tokenId.quantity)") }
+                guard token.mints(claim.tokenId) else { throw fail(.notAMint(tokenId: claim.tokenId)) }
                 guard let transactionBytes = event.transaction, let transactionProof = event.transactionProof else {
-                    throw fail("a mint event needs its transaction and the transaction's proof")
+                    throw fail(.missingTransaction)
                 }
-                let proven = try self.proven(transactionBytes, by: transactionProof, root: header.transactionsRoot, index: event.transactionIndex, what: "transaction", fail)
+                let proven = try self.proven(transactionBytes, by: transactionProof, root: header.transactionsRoot, index: event.transactionIndex, what: .transaction, fail)
                 let transaction: Transaction
-                do throws(TransactionError) { transaction = try Transaction(encoded: proven) } catch { throw fail("the transaction does not decode: \(error)") }
+                do throws(TransactionError) { transaction = try Transaction(encoded: proven) } catch { throw fail(.transaction(error)) }
                 if let chainId = transaction.fields.chainId, chainId != UInt256(self.chainId) {
-                    throw fail("the transaction is signed for chain \(chainId.quantity), the bundle is for \(Hex.quantity(self.chainId))")
+                    throw fail(.otherChain(signed: chainId, bundle: self.chainId))
                 }
                 let sender: Address
-                do throws(TransactionError) { sender = try transaction.recoverSender() } catch { throw fail("the sender does not recover: \(error)") }
+                do throws(TransactionError) { sender = try transaction.recoverSender() } catch { throw fail(.sender(error)) }
                 mints.append((sender, keccak256(proven), event.blockNumber))
             case .aigc:
-                guard let hashes = token.aigcHashes(of: claim.tokenId) else { throw fail("the log is no ERC-7007 record of token \(claim.tokenId.quantity)") }
+                guard let hashes = token.aigcHashes(of: claim.tokenId) else { throw fail(.notAigc(tokenId: claim.tokenId)) }
                 aigc.append((hashes.prompt, hashes.output, event.blockNumber))
             case .ownership:
                 guard case .erc721Transfer(_, let to, let tokenId) = token, tokenId == claim.tokenId else {
-                    throw fail("the log is not an ERC-721 transfer of token \(claim.tokenId.quantity)")
+                    throw fail(.notATransfer(tokenId: claim.tokenId))
                 }
                 ownership.append((to == .zero ? nil : to, event.blockNumber))
             }
@@ -75,43 +75,43 @@ extension ProofBundle {
     /// The headers, decoded, checked to run consecutively with each `parentHash` the hash of the one before,
     /// and to end at the anchor; by number.
     private func verifiedHeaders() throws(ProofError) -> [UInt64: Header] {
-        guard !headers.isEmpty else { throw .headerChain(block: anchor.number, reason: "the bundle has no headers") }
+        guard !headers.isEmpty else { throw .headerChain(block: anchor.number, .empty) }
         guard headers.count <= Self.maxHeaders else {
-            throw .headerChain(block: anchor.number, reason: "\(headers.count) headers, more than \(Self.maxHeaders)")
+            throw .headerChain(block: anchor.number, .tooMany(headers.count))
         }
         var chain: [UInt64: Header] = [:]
         var previous: Header?
         for (i, bytes) in headers.enumerated() {
             let header: Header
             do throws(HeaderError) { header = try Header(rlp: bytes) } catch {
-                throw .headerChain(block: previous.map { $0.number + 1 } ?? 0, reason: "headers[\(i)] does not decode: \(error)")
+                throw .headerChain(block: previous.map { $0.number + 1 } ?? 0, .undecodable(index: i, error))
             }
             if let previous {
                 guard header.number == previous.number + 1 else {
-                    throw .headerChain(block: header.number, reason: "follows block \(previous.number); headers must be consecutive")
+                    throw .headerChain(block: header.number, .notConsecutive(previous: previous.number))
                 }
                 guard header.parentHash == previous.hash else {
-                    throw .headerChain(block: header.number, reason: "parentHash \(header.parentHash.hex) is not the hash of block \(previous.number), \(previous.hash.hex)")
+                    throw .headerChain(block: header.number, .brokenLink(parentHash: header.parentHash, previousHash: previous.hash, previous: previous.number))
                 }
             }
             chain[header.number] = header
             previous = header
         }
         guard let last = previous, last.number == anchor.number, last.hash == anchor.hash else {
-            throw .headerChain(block: previous?.number ?? 0, reason: "the last header is not the anchor (block \(anchor.number), \(anchor.hash.hex))")
+            throw .headerChain(block: previous?.number ?? 0, .notTheAnchor(number: anchor.number, hash: anchor.hash))
         }
         return chain
     }
 
     /// The value a Merkle-Patricia proof shows under item `index` of a block's list: it must be `claimed`.
-    private func proven(_ claimed: [UInt8], by proof: [[UInt8]], root: Hash32, index: Int, what: String,
-                        _ fail: (String) -> ProofError) throws(ProofError) -> [UInt8] {
+    private func proven(_ claimed: [UInt8], by proof: [[UInt8]], root: Hash32, index: Int, what: ProvenItem,
+                        _ fail: (EventFailure) -> ProofError) throws(ProofError) -> [UInt8] {
         let value: [UInt8]?
         do throws(TrieError) { value = try MerklePatriciaTrie.verify(root: root, key: OrderedTrie.key(index), proof: proof) } catch {
-            throw fail("\(what) proof against the header's root: \(error)")
+            throw fail(.proof(what, error))
         }
-        guard let value else { throw fail("the \(what) proof shows no item \(index) in the block") }
-        guard value == claimed else { throw fail("the \(what) is not the one the proof shows at index \(index)") }
+        guard let value else { throw fail(.absent(what, index: index)) }
+        guard value == claimed else { throw fail(.notTheProven(what, index: index)) }
         return value
     }
 

@@ -1,4 +1,8 @@
 public import EthPrimitives
+public import EthRLP
+public import EthTrie
+public import EthTypes
+public import TokenEvents
 
 /// Why a proof bundle or an anchors file could not be read, or a bundle did not verify. Verification errors name the
 /// block and the check.
@@ -6,22 +10,102 @@ public enum ProofError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The bundle's JSON does not have the shape of version 1: the field path and what is wrong with it.
     case malformed(field: String, reason: String)
     /// The header chain does not hold: which block and which link or field.
-    case headerChain(block: UInt64, reason: String)
+    case headerChain(block: UInt64, HeaderChainFailure)
     /// The bundle's anchor is none of the hashes the verifier trusts.
     case untrustedAnchor(number: UInt64, hash: Hash32)
     /// An event does not prove what it is there for: its position in `events`, its block, and the failed check.
-    case event(index: Int, block: UInt64, reason: String)
+    case event(index: Int, block: UInt64, EventFailure)
     /// The claim asserts something no event of the bundle proves, or the events prove something else.
     case claim(String)
 
     public var description: String {
         switch self {
         case .malformed(let field, let reason): return "bundle field \(field): \(reason)"
-        case .headerChain(let block, let reason): return "header chain, block \(block): \(reason)"
+        case .headerChain(let block, let failure): return "header chain, block \(block): \(failure)"
         case .untrustedAnchor(let number, let hash):
             return "the anchor (block \(number), \(hash.hex)) is not trusted: pass its hash with --trust, an anchors file that lists it with --anchors, or a chainspec that has it as a checkpoint with --chain"
-        case .event(let index, let block, let reason): return "event \(index) (block \(block)): \(reason)"
+        case .event(let index, let block, let failure): return "event \(index) (block \(block)): \(failure)"
         case .claim(let reason): return "claim: \(reason)"
+        }
+    }
+}
+
+/// Why a bundle's headers do not link to its anchor.
+public enum HeaderChainFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    case empty
+    /// More headers than `ProofBundle.maxHeaders`.
+    case tooMany(Int)
+    /// `headers[index]` is not a header.
+    case undecodable(index: Int, HeaderError)
+    /// A header that does not follow the one before it by number.
+    case notConsecutive(previous: UInt64)
+    /// A header whose `parentHash` is not the hash of the one before it.
+    case brokenLink(parentHash: Hash32, previousHash: Hash32, previous: UInt64)
+    /// The last header is not the anchor.
+    case notTheAnchor(number: UInt64, hash: Hash32)
+
+    public var description: String {
+        switch self {
+        case .empty: return "the bundle has no headers"
+        case .tooMany(let count): return "\(count) headers, more than \(ProofBundle.maxHeaders)"
+        case .undecodable(let index, let error): return "headers[\(index)] does not decode: \(error)"
+        case .notConsecutive(let previous): return "follows block \(previous); headers must be consecutive"
+        case .brokenLink(let parentHash, let previousHash, let previous):
+            return "parentHash \(parentHash.hex) is not the hash of block \(previous), \(previousHash.hex)"
+        case .notTheAnchor(let number, let hash): return "the last header is not the anchor (block \(number), \(hash.hex))"
+        }
+    }
+}
+
+/// What a bundle's event proves with a Merkle-Patricia proof against its header.
+public enum ProvenItem: String, Sendable {
+    case receipt, transaction
+}
+
+/// Why one event of a bundle does not prove what it is there for, with the failed check's own error.
+public enum EventFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The same log in the same role as an earlier event: one log would back two records.
+    case repeated(of: Int)
+    case noHeader
+    /// The proof does not verify against the header's root.
+    case proof(ProvenItem, TrieError)
+    /// The proof shows no item at the event's index.
+    case absent(ProvenItem, index: Int)
+    /// The proof shows another item than the one the event carries.
+    case notTheProven(ProvenItem, index: Int)
+    case receipt(RLPError)
+    case noLog(position: Int, count: Int)
+    case otherContract(Address)
+    case log(EventDecodingError)
+    case notATokenEvent
+    case notAMint(tokenId: UInt256)
+    case missingTransaction
+    case transaction(TransactionError)
+    /// The mint transaction is signed for another chain than the bundle's.
+    case otherChain(signed: UInt256, bundle: UInt64)
+    case sender(TransactionError)
+    case notAigc(tokenId: UInt256)
+    case notATransfer(tokenId: UInt256)
+
+    public var description: String {
+        switch self {
+        case .repeated(let earlier): return "the same log in the same role as event \(earlier)"
+        case .noHeader: return "no header of this block in the bundle"
+        case .proof(let item, let error): return "\(item) proof against the header's root: \(error)"
+        case .absent(let item, let index): return "the \(item) proof shows no item \(index) in the block"
+        case .notTheProven(let item, let index): return "the \(item) is not the one the proof shows at index \(index)"
+        case .receipt(let error): return "receipt does not decode: \(error)"
+        case .noLog(let position, let count): return "the receipt has \(count) logs, no log at position \(position)"
+        case .otherContract(let address): return "the log is from \(address.hex), not the claimed contract"
+        case .log(let error): return "the log does not decode: \(error)"
+        case .notATokenEvent: return "the log is no token event"
+        case .notAMint(let id): return "the log is not a mint of token \(id.quantity)"
+        case .missingTransaction: return "a mint event needs its transaction and the transaction's proof"
+        case .transaction(let error): return "the transaction does not decode: \(error)"
+        case .otherChain(let signed, let bundle): return "the transaction is signed for chain \(signed.quantity), the bundle is for \(Hex.quantity(bundle))"
+        case .sender(let error): return "the sender does not recover: \(error)"
+        case .notAigc(let id): return "the log is no ERC-7007 record of token \(id.quantity)"
+        case .notATransfer(let id): return "the log is not an ERC-721 transfer of token \(id.quantity)"
         }
     }
 }

@@ -126,16 +126,26 @@ struct ProofsTests {
 
     /// Each change to a good bundle, and the error kind it must meet.
     static let tamperings: [(name: String, change: @Sendable (inout ProofBundle) -> Void, expect: @Sendable (ProofError) -> Bool)] = [
-        ("a byte of a middle header", { $0.headers[$0.headers.count / 2][40] ^= 1 }, { if case .headerChain = $0 { true } else { false } }),
-        ("a header left out", { $0.headers.remove(at: $0.headers.count / 2) }, { if case .headerChain = $0 { true } else { false } }),
-        ("the anchor hash", { $0.anchor.hash = Hash32(bytes: [UInt8](repeating: 7, count: 32))! }, { if case .headerChain = $0 { true } else { false } }),
-        ("a byte of the mint receipt", { $0.events[0].receipt[$0.events[0].receipt.count - 1] ^= 1 }, { if case .event(0, _, _) = $0 { true } else { false } }),
-        ("a receipt proof node dropped", { $0.events[0].receiptProof.removeLast() }, { if case .event(0, _, _) = $0 { true } else { false } }),
-        ("another log of the receipt", { $0.events[0].logPosition += 1 }, { if case .event(0, _, _) = $0 { true } else { false } }),
-        ("another transaction index", { $0.events[0].transactionIndex += 1 }, { if case .event(0, _, _) = $0 { true } else { false } }),
-        ("the mint's transaction left out", { $0.events[0].transaction = nil }, { if case .event(0, _, _) = $0 { true } else { false } }),
-        ("a byte of the mint transaction", { $0.events[0].transaction![20] ^= 1 }, { if case .event(0, _, _) = $0 { true } else { false } }),
-        ("the bundle's chain id", { $0.chainId += 1 }, { if case .event(0, _, _) = $0 { true } else { false } }),
+        ("a byte of a middle header", { $0.headers[$0.headers.count / 2][40] ^= 1 }, { if case .headerChain(_, .brokenLink) = $0 { true } else { false } }),
+        ("a header left out", { $0.headers.remove(at: $0.headers.count / 2) }, { if case .headerChain(_, .notConsecutive) = $0 { true } else { false } }),
+        ("the anchor hash", { $0.anchor.hash = Hash32(bytes: [UInt8](repeating: 7, count: 32))! }, { if case .headerChain(_, .notTheAnchor) = $0 { true } else { false } }),
+        ("a byte of the mint receipt", { $0.events[0].receipt[$0.events[0].receipt.count - 1] ^= 1 }, { if case .event(0, _, .notTheProven(.receipt, _)) = $0 { true } else { false } }),
+        ("a receipt proof node dropped", { $0.events[0].receiptProof.removeLast() }, { if case .event(0, _, .proof(.receipt, _)) = $0 { true } else { false } }),
+        ("another log of the receipt", { $0.events[0].logPosition += 1 }, { error in
+            switch error {
+            case .event(0, _, .notAMint), .event(0, _, .noLog): true
+            default: false
+            }
+        }),
+        ("another transaction index", { $0.events[0].transactionIndex += 1 }, { error in
+            switch error {
+            case .event(0, _, .proof(.receipt, _)), .event(0, _, .absent(.receipt, _)), .event(0, _, .notTheProven(.receipt, _)): true
+            default: false
+            }
+        }),
+        ("the mint's transaction left out", { $0.events[0].transaction = nil }, { if case .event(0, _, .missingTransaction) = $0 { true } else { false } }),
+        ("a byte of the mint transaction", { $0.events[0].transaction![20] ^= 1 }, { if case .event(0, _, .notTheProven(.transaction, _)) = $0 { true } else { false } }),
+        ("the bundle's chain id", { $0.chainId += 1 }, { if case .event(0, _, .otherChain) = $0 { true } else { false } }),
         ("the claimed minter", { $0.claim.minter!.address = Address(bytes: [UInt8](repeating: 9, count: 20))! }, { if case .claim = $0 { true } else { false } }),
         ("the claimed owner", { $0.claim.owner!.address = Address(bytes: [UInt8](repeating: 9, count: 20))! }, { if case .claim = $0 { true } else { false } }),
         ("the claimed prompt hash", { $0.claim.aigc[0].promptHash = Hash32(bytes: [UInt8](repeating: 9, count: 32))! }, { if case .claim = $0 { true } else { false } }),
@@ -144,8 +154,8 @@ struct ProofsTests {
         ("the AIGC event given twice", { b in
             b.events.append(b.events.first { $0.role == .aigc }!)
             b.claim.aigc.append(b.claim.aigc[0])
-        }, { if case .event(_, _, let reason) = $0 { reason.hasPrefix("the same log") } else { false } }),
-        ("another token claimed", { $0.claim.tokenId = $0.claim.tokenId + UInt256(1) }, { if case .event(0, _, _) = $0 { true } else { false } }),
+        }, { if case .event(_, _, .repeated) = $0 { true } else { false } }),
+        ("another token claimed", { $0.claim.tokenId = $0.claim.tokenId + UInt256(1) }, { if case .event(0, _, .notAMint) = $0 { true } else { false } }),
     ]
 
     @Test(arguments: 0..<Self.tamperings.count)
