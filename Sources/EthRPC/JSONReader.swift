@@ -23,6 +23,9 @@ public struct JSONReader: Sendable {
     /// An error at this value's path.
     public func error(_ reason: String) -> JSONReadError { JSONReadError(path: path, reason: reason) }
 
+    /// The value's JSON type with its article, for errors: "an object", "a number".
+    var kind: String { (value.typeName.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + value.typeName }
+
     /// Whether the value is JSON null.
     public var isNull: Bool { value == .null }
 
@@ -58,13 +61,13 @@ public struct JSONReader: Sendable {
     }
 
     public func string() throws(JSONReadError) -> String {
-        guard case .string(let s) = value else { throw error("a \(value.typeName), not a string") }
+        guard case .string(let s) = value else { throw error("\(kind), not a string") }
         return s
     }
 
     /// A non-negative JSON integer (chainspecs write numbers, not QUANTITY strings).
     public func integer() throws(JSONReadError) -> UInt64 {
-        guard case .int(let i) = value, i >= 0 else { throw error("a \(value.typeName), not a non-negative integer") }
+        guard case .int(let i) = value, i >= 0 else { throw error("\(kind), not a non-negative integer") }
         return UInt64(i)
     }
 
@@ -75,7 +78,7 @@ public struct JSONReader: Sendable {
     }
 
     public func bool() throws(JSONReadError) -> Bool {
-        guard case .bool(let b) = value else { throw error("a \(value.typeName), not a boolean") }
+        guard case .bool(let b) = value else { throw error("\(kind), not a boolean") }
         return b
     }
 

@@ -168,7 +168,7 @@ public final class Upstream: Sendable {
                 results[Int(id)] = .failure(error)
             } else if errorValue == nil, let result = members["result"] {
                 // A null result is a value (a block the upstream does not have); `T` may be optional to accept it.
-                do throws(JSONReadError) { results[Int(id)] = .success(try T(json: JSONReader(result, path: "\(answer.path)result"))) } catch {
+                do throws(JSONReadError) { results[Int(id)] = .success(try T(json: JSONReader(result, path: answer.path.isEmpty ? "result" : answer.path + ".result"))) } catch {
                     return .failure(Malformed(why: "answer \(id): \(error)"))
                 }
             } else {

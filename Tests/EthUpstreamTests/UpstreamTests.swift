@@ -84,6 +84,16 @@ struct UpstreamTests {
         }
     }
 
+    /// A result of the wrong shape is reported with the path of the field that broke it, in the answer and the block.
+    @Test func aMalformedResultIsNamedByItsPath() {
+        let body = Array(#"[{"jsonrpc":"2.0","id":1,"result":"0x2"},{"jsonrpc":"2.0","id":0,"result":{"number":"0x01"}}]"#.utf8)
+        guard case .failure(let malformed) = Upstream.decode(body, count: 2, as: String.self) else { Issue.record("accepted"); return }
+        #expect(malformed.why == "answer 0: [1].result: an object, not a string", "\(malformed.why)")
+        let one = Array(#"{"jsonrpc":"2.0","id":0,"result":{"parentHash":"0x12"}}"#.utf8)
+        guard case .failure(let block) = Upstream.decode(one, count: 1, as: RPCBlock.self) else { Issue.record("accepted"); return }
+        #expect(block.why.hasPrefix("answer 0: result.parentHash: "), "\(block.why)")
+    }
+
     @Test func rateLimitsSlowDownInsteadOfFailing() async throws {
         let limited = #"{"jsonrpc":"2.0","id":0,"error":{"code":-32005,"message":"rate limit"}}"#
         let (client, _) = try upstream("a", [
