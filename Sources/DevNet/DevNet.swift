@@ -105,10 +105,10 @@ public final class DevNet: Sendable {
     /// The methods sync uses, over the chain as it is at each call.
     public func dispatcher() -> Dispatcher {
         var d = Dispatcher()
-        d.register("eth_chainId") { _ throws(RPCError) in .string(Hex.quantity(DevChain.chainId)) }
+        d.register("eth_chainId") { _ throws(RPCError) in .quantity(DevChain.chainId) }
         d.register("net_version") { _ throws(RPCError) in .string(String(DevChain.chainId)) }
         d.register("web3_clientVersion") { _ throws(RPCError) in "provenant-devnet" }
-        d.register("eth_blockNumber") { [self] _ throws(RPCError) in .string(Hex.quantity(head)) }
+        d.register("eth_blockNumber") { [self] _ throws(RPCError) in .quantity(head) }
         d.register("eth_getBlockByNumber") { [self] raw throws(RPCError) in
             let p = try Params(raw, names: ["block", "fullTransactions"], required: 2)
             let full = try p.bool(1)
@@ -182,7 +182,7 @@ public final class DevNet: Sendable {
         switch lie {
         case .header:
             // The claimed hash stays: only a recomputation of the header's hash notices.
-            o["gasUsed"] = .string(Hex.quantity(block.header.gasUsed + 1))
+            o["gasUsed"] = .quantity(block.header.gasUsed + 1)
         case .sender:
             if case .array(var txs)? = o["transactions"], case .object(var tx) = txs[0] {
                 tx["from"] = .string(block.senders[0] == accounts[0] ? accounts[1].hex : accounts[0].hex)

@@ -1,3 +1,5 @@
+public import EthPrimitives
+
 /// A JSON value, as JSON-RPC carries it. Integers stay exact (a request `id` of 9007199254740993 echoes back as
 /// sent); other numbers are doubles.
 public enum JSONValue: Hashable, Sendable, Codable {
@@ -64,4 +66,19 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
         self = .object(members)
     }
     public init(nilLiteral: ()) { self = .null }
+}
+
+// The writers of the two hex forms of the execution APIs, so an answer is built from values instead of strings.
+extension JSONValue {
+    /// A QUANTITY: `0x` and the value's hex digits without leading zeros (`0x0` for zero).
+    public static func quantity(_ value: UInt64) -> JSONValue { .string(Hex.quantity(value)) }
+
+    /// A QUANTITY of up to 256 bits (token ids, balances).
+    public static func quantity(_ value: UInt256) -> JSONValue { .string(value.quantity) }
+
+    /// DATA: `0x` and two hex digits a byte.
+    public static func data<S: Sequence>(_ bytes: S) -> JSONValue where S.Element == UInt8 { .string(Hex.encode(bytes)) }
+
+    /// DATA of a fixed size: a hash, an address (lowercase), a bloom.
+    public static func data<T: FixedBytes>(_ value: T) -> JSONValue { .string(value.hex) }
 }

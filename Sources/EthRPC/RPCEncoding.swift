@@ -20,32 +20,27 @@ public enum RPCEncoding {
         }
     }
 
-    static func q(_ value: UInt64) -> JSONValue { .string(Hex.quantity(value)) }
-    static func q(_ value: UInt256) -> JSONValue { .string(value.quantity) }
-    static func d(_ bytes: [UInt8]) -> JSONValue { .string(Hex.encode(bytes)) }
-    static func h<T: FixedBytes>(_ value: T) -> JSONValue { .string(value.hex) }
-
     /// A block object. `transactions` are full objects (with their recovered or claimed senders) or hashes only.
     public static func block(
         header: Header, transactions: [Transaction], senders: [Address], full: Bool, withdrawals: [Withdrawal]?
     ) -> JSONValue {
         let f = header.fields
         var o: [String: JSONValue] = [
-            "hash": h(header.hash), "parentHash": h(f.parentHash), "sha3Uncles": h(f.ommersHash), "miner": h(f.beneficiary),
-            "stateRoot": h(f.stateRoot), "transactionsRoot": h(f.transactionsRoot), "receiptsRoot": h(f.receiptsRoot),
-            "logsBloom": h(f.logsBloom), "difficulty": q(f.difficulty), "number": q(f.number), "gasLimit": q(f.gasLimit),
-            "gasUsed": q(f.gasUsed), "timestamp": q(f.timestamp), "extraData": d(f.extraData), "mixHash": h(f.mixHash),
-            "nonce": d(f.nonce), "size": q(UInt64(header.encoded.count)), "uncles": [],
+            "hash": .data(header.hash), "parentHash": .data(f.parentHash), "sha3Uncles": .data(f.ommersHash), "miner": .data(f.beneficiary),
+            "stateRoot": .data(f.stateRoot), "transactionsRoot": .data(f.transactionsRoot), "receiptsRoot": .data(f.receiptsRoot),
+            "logsBloom": .data(f.logsBloom), "difficulty": .quantity(f.difficulty), "number": .quantity(f.number), "gasLimit": .quantity(f.gasLimit),
+            "gasUsed": .quantity(f.gasUsed), "timestamp": .quantity(f.timestamp), "extraData": .data(f.extraData), "mixHash": .data(f.mixHash),
+            "nonce": .data(f.nonce), "size": .quantity(UInt64(header.encoded.count)), "uncles": [],
         ]
-        if let v = f.baseFeePerGas { o["baseFeePerGas"] = q(v) }
-        if let v = f.withdrawalsRoot { o["withdrawalsRoot"] = h(v) }
-        if let v = f.blobGasUsed { o["blobGasUsed"] = q(v) }
-        if let v = f.excessBlobGas { o["excessBlobGas"] = q(v) }
-        if let v = f.parentBeaconBlockRoot { o["parentBeaconBlockRoot"] = h(v) }
-        if let v = f.requestsHash { o["requestsHash"] = h(v) }
+        if let v = f.baseFeePerGas { o["baseFeePerGas"] = .quantity(v) }
+        if let v = f.withdrawalsRoot { o["withdrawalsRoot"] = .data(v) }
+        if let v = f.blobGasUsed { o["blobGasUsed"] = .quantity(v) }
+        if let v = f.excessBlobGas { o["excessBlobGas"] = .quantity(v) }
+        if let v = f.parentBeaconBlockRoot { o["parentBeaconBlockRoot"] = .data(v) }
+        if let v = f.requestsHash { o["requestsHash"] = .data(v) }
         if let withdrawals {
             o["withdrawals"] = .array(withdrawals.map { w in
-                ["index": q(w.index), "validatorIndex": q(w.validatorIndex), "address": h(w.address), "amount": q(w.amount)]
+                ["index": .quantity(w.index), "validatorIndex": .quantity(w.validatorIndex), "address": .data(w.address), "amount": .quantity(w.amount)]
             })
         }
         if full {
@@ -55,7 +50,7 @@ public enum RPCEncoding {
                     at: Position(blockHash: header.hash, blockNumber: f.number, transactionIndex: UInt64(i), transactionHash: transactions[i].hash))
             })
         } else {
-            o["transactions"] = .array(transactions.map { h($0.hash) })
+            o["transactions"] = .array(transactions.map { .data($0.hash) })
         }
         return .object(o)
     }
@@ -64,30 +59,30 @@ public enum RPCEncoding {
     public static func transaction(_ tx: Transaction, from: Address, at p: Position) -> JSONValue {
         let f = tx.fields
         var o: [String: JSONValue] = [
-            "type": q(UInt64(f.type.rawValue)), "nonce": q(f.nonce), "gas": q(f.gasLimit), "value": q(f.value),
-            "input": d(f.data), "to": f.to.map(h) ?? .null, "v": q(tx.v), "r": q(tx.r), "s": q(tx.s), "from": h(from),
-            "hash": h(p.transactionHash), "blockHash": h(p.blockHash), "blockNumber": q(p.blockNumber),
-            "transactionIndex": q(p.transactionIndex),
+            "type": .quantity(UInt64(f.type.rawValue)), "nonce": .quantity(f.nonce), "gas": .quantity(f.gasLimit), "value": .quantity(f.value),
+            "input": .data(f.data), "to": f.to.map { .data($0) } ?? .null, "v": .quantity(tx.v), "r": .quantity(tx.r), "s": .quantity(tx.s), "from": .data(from),
+            "hash": .data(p.transactionHash), "blockHash": .data(p.blockHash), "blockNumber": .quantity(p.blockNumber),
+            "transactionIndex": .quantity(p.transactionIndex),
         ]
-        if let chainId = f.chainId { o["chainId"] = q(chainId) }
+        if let chainId = f.chainId { o["chainId"] = .quantity(chainId) }
         switch f.type {
-        case .legacy, .accessList: o["gasPrice"] = q(f.gasPrice)
+        case .legacy, .accessList: o["gasPrice"] = .quantity(f.gasPrice)
         default:
-            o["maxFeePerGas"] = q(f.maxFeePerGas)
-            o["maxPriorityFeePerGas"] = q(f.maxPriorityFeePerGas)
+            o["maxFeePerGas"] = .quantity(f.maxFeePerGas)
+            o["maxPriorityFeePerGas"] = .quantity(f.maxPriorityFeePerGas)
         }
         if f.type != .legacy {
-            o["yParity"] = q(tx.v)
-            o["accessList"] = .array(f.accessList.map { ["address": h($0.address), "storageKeys": .array($0.storageKeys.map(h))] })
+            o["yParity"] = .quantity(tx.v)
+            o["accessList"] = .array(f.accessList.map { ["address": .data($0.address), "storageKeys": .array($0.storageKeys.map { .data($0) })] })
         }
         if f.type == .blob {
-            o["maxFeePerBlobGas"] = q(f.maxFeePerBlobGas)
-            o["blobVersionedHashes"] = .array(f.blobVersionedHashes.map(h))
+            o["maxFeePerBlobGas"] = .quantity(f.maxFeePerBlobGas)
+            o["blobVersionedHashes"] = .array(f.blobVersionedHashes.map { .data($0) })
         }
         if f.type == .setCode {
             o["authorizationList"] = .array(f.authorizationList.map { a in
-                ["chainId": q(a.chainId), "address": h(a.address), "nonce": q(a.nonce), "yParity": q(UInt64(a.yParity)),
-                 "r": q(a.r), "s": q(a.s)]
+                ["chainId": .quantity(a.chainId), "address": .data(a.address), "nonce": .quantity(a.nonce), "yParity": .quantity(UInt64(a.yParity)),
+                 "r": .quantity(a.r), "s": .quantity(a.s)]
             })
         }
         return .object(o)
@@ -96,15 +91,15 @@ public enum RPCEncoding {
     /// A receipt object. `firstLogIndex` is the block-wide index of its first log.
     public static func receipt(_ r: Receipt, from: Address, to: Address?, gasUsed: UInt64, firstLogIndex: UInt64, at p: Position) -> JSONValue {
         var o: [String: JSONValue] = [
-            "type": q(UInt64(r.type.rawValue)), "cumulativeGasUsed": q(r.cumulativeGasUsed), "gasUsed": q(gasUsed),
-            "logsBloom": h(r.logsBloom), "from": h(from), "to": to.map(h) ?? .null, "contractAddress": .null,
-            "transactionHash": h(p.transactionHash), "transactionIndex": q(p.transactionIndex), "blockHash": h(p.blockHash),
-            "blockNumber": q(p.blockNumber),
+            "type": .quantity(UInt64(r.type.rawValue)), "cumulativeGasUsed": .quantity(r.cumulativeGasUsed), "gasUsed": .quantity(gasUsed),
+            "logsBloom": .data(r.logsBloom), "from": .data(from), "to": to.map { .data($0) } ?? .null, "contractAddress": .null,
+            "transactionHash": .data(p.transactionHash), "transactionIndex": .quantity(p.transactionIndex), "blockHash": .data(p.blockHash),
+            "blockNumber": .quantity(p.blockNumber),
             "logs": .array(r.logs.enumerated().map { log($0.element, index: firstLogIndex + UInt64($0.offset), at: p) }),
         ]
         switch r.outcome {
-        case .status(let ok): o["status"] = q(UInt64(ok ? 1 : 0))
-        case .postState(let root): o["root"] = h(root)
+        case .status(let ok): o["status"] = .quantity(UInt64(ok ? 1 : 0))
+        case .postState(let root): o["root"] = .data(root)
         }
         return .object(o)
     }
@@ -112,9 +107,9 @@ public enum RPCEncoding {
     /// A log object as `eth_getLogs` and receipts carry it.
     public static func log(_ log: Log, index: UInt64, at p: Position) -> JSONValue {
         [
-            "address": h(log.address), "topics": .array(log.topics.map(h)), "data": d(log.data),
-            "blockNumber": q(p.blockNumber), "blockHash": h(p.blockHash), "transactionHash": h(p.transactionHash),
-            "transactionIndex": q(p.transactionIndex), "logIndex": q(index), "removed": false,
+            "address": .data(log.address), "topics": .array(log.topics.map { .data($0) }), "data": .data(log.data),
+            "blockNumber": .quantity(p.blockNumber), "blockHash": .data(p.blockHash), "transactionHash": .data(p.transactionHash),
+            "transactionIndex": .quantity(p.transactionIndex), "logIndex": .quantity(index), "removed": false,
         ]
     }
 }

@@ -120,7 +120,7 @@ public final class UpstreamPool: Sendable {
         if quorum == 1, let best = heads.compactMap(\.1).max(by: { $0.number < $1.number }) { return (best.number, best.hash) }
         // The highest height at least `quorum` upstreams have reached, then the hash most of them give for it.
         let height = heights[quorum - 1]
-        let answers = await headers(from: candidates, at: .string(Hex.quantity(height)))
+        let answers = await headers(from: candidates, at: .quantity(height))
         var votes: [Hash32: Int] = [:]
         for case let (_, header?) in answers where header.number == height { votes[header.hash, default: 0] += 1 }
         guard let (hash, count) = votes.max(by: { $0.value < $1.value }), count >= quorum else {

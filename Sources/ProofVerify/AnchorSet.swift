@@ -27,8 +27,8 @@ public struct AnchorSet: Equatable, Sendable {
 
     public var json: JSONValue {
         [
-            "version": .int(Self.version), "chainId": .string(Hex.quantity(chainId)), "every": .string(Hex.quantity(every)),
-            "anchors": .array(anchors.map { ["number": .string(Hex.quantity($0.number)), "hash": .string($0.hash.hex)] }),
+            "version": .int(Self.version), "chainId": .quantity(chainId), "every": .quantity(every),
+            "anchors": .array(anchors.map { ["number": .quantity($0.number), "hash": .string($0.hash.hex)] }),
         ]
     }
 

@@ -111,32 +111,30 @@ public struct ProofBundle: Equatable, Sendable {
 extension ProofBundle {
     /// The bundle as JSON (the shape above).
     public var json: JSONValue {
-        func data(_ bytes: [UInt8]) -> JSONValue { .string(Hex.encode(bytes)) }
-        func quantity(_ value: UInt64) -> JSONValue { .string(Hex.quantity(value)) }
         let claimJSON: JSONValue = [
-            "contract": .string(claim.contract.hex), "tokenId": .string(claim.tokenId.quantity),
+            "contract": .string(claim.contract.hex), "tokenId": .quantity(claim.tokenId),
             "minter": claim.minter.map { m in
-                ["address": .string(m.address.hex), "transactionHash": .string(m.transactionHash.hex), "blockNumber": quantity(m.blockNumber)]
+                ["address": .string(m.address.hex), "transactionHash": .string(m.transactionHash.hex), "blockNumber": .quantity(m.blockNumber)]
             } ?? .null,
             "aigc": .array(claim.aigc.map { a in
-                ["promptHash": .string(a.promptHash.hex), "aigcDataHash": .string(a.aigcDataHash.hex), "blockNumber": quantity(a.blockNumber)]
+                ["promptHash": .string(a.promptHash.hex), "aigcDataHash": .string(a.aigcDataHash.hex), "blockNumber": .quantity(a.blockNumber)]
             }),
-            "owner": claim.owner.map { o in ["address": o.address.map { .string($0.hex) } ?? .null, "blockNumber": quantity(o.blockNumber)] } ?? .null,
+            "owner": claim.owner.map { o in ["address": o.address.map { .string($0.hex) } ?? .null, "blockNumber": .quantity(o.blockNumber)] } ?? .null,
         ]
         let eventsJSON: [JSONValue] = events.map { e in
             var object: [String: JSONValue] = [
-                "role": .string(e.role.rawValue), "blockNumber": quantity(e.blockNumber),
-                "transactionIndex": quantity(UInt64(e.transactionIndex)), "logPosition": quantity(UInt64(e.logPosition)),
-                "receipt": data(e.receipt), "receiptProof": .array(e.receiptProof.map(data)),
+                "role": .string(e.role.rawValue), "blockNumber": .quantity(e.blockNumber),
+                "transactionIndex": .quantity(UInt64(e.transactionIndex)), "logPosition": .quantity(UInt64(e.logPosition)),
+                "receipt": .data(e.receipt), "receiptProof": .array(e.receiptProof.map(JSONValue.data)),
             ]
-            if let transaction = e.transaction { object["transaction"] = data(transaction) }
-            if let proof = e.transactionProof { object["transactionProof"] = .array(proof.map(data)) }
+            if let transaction = e.transaction { object["transaction"] = .data(transaction) }
+            if let proof = e.transactionProof { object["transactionProof"] = .array(proof.map(JSONValue.data)) }
             return .object(object)
         }
         return [
-            "version": .int(Int64(Self.version)), "chainId": quantity(chainId), "claim": claimJSON,
-            "events": .array(eventsJSON), "headers": .array(headers.map(data)),
-            "anchor": ["number": quantity(anchor.number), "hash": .string(anchor.hash.hex)],
+            "version": .int(Int64(Self.version)), "chainId": .quantity(chainId), "claim": claimJSON,
+            "events": .array(eventsJSON), "headers": .array(headers.map(JSONValue.data)),
+            "anchor": ["number": .quantity(anchor.number), "hash": .string(anchor.hash.hex)],
         ]
     }
 

@@ -58,7 +58,7 @@ public struct AssetMethods: Sendable {
         d.register("asset_status") { p throws(RPCError) in try status(p) }
         d.register("eth_chainId") { p throws(RPCError) in
             _ = try Params(p, names: [], required: 0)
-            return .string(Hex.quantity(chainId))
+            return .quantity(chainId)
         }
         d.register("net_version") { p throws(RPCError) in
             _ = try Params(p, names: [], required: 0)
@@ -70,7 +70,7 @@ public struct AssetMethods: Sendable {
         }
         d.register("eth_blockNumber") { p throws(RPCError) in
             _ = try Params(p, names: [], required: 0)
-            return .string(Hex.quantity(try head().number))
+            return .quantity(try head().number)
         }
         return d
     }
@@ -121,7 +121,7 @@ public struct AssetMethods: Sendable {
     }
 
     static func address(_ a: Address?) -> JSONValue { a.map { .string($0.hex) } ?? .null }
-    static func next(_ cursor: [UInt8]?) -> JSONValue { cursor.map { .string(Hex.encode($0)) } ?? .null }
+    static func next(_ cursor: [UInt8]?) -> JSONValue { cursor.map { .data($0) } ?? .null }
 
     // MARK: Methods
 
@@ -134,7 +134,7 @@ public struct AssetMethods: Sendable {
         }
         let owner: Address?
         if case .owned(let by, _) = ownership { owner = by } else { owner = nil }
-        return ["owner": Self.address(owner), "block": .string(Hex.quantity(at.number)), "blockHash": .string(at.hash.hex)]
+        return ["owner": Self.address(owner), "block": .quantity(at.number), "blockHash": .string(at.hash.hex)]
     }
 
     func balanceOf(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
@@ -147,7 +147,7 @@ public struct AssetMethods: Sendable {
             throw .notFound("block: balances are indexed at the head (\(tip.number)) only, not at block \(requested)")
         }
         let balance = try run { () throws(IndexError) in try index.balanceOf(contract: contract, holder: holder, tokenId: tokenId) }
-        return ["balance": .string(balance.quantity), "block": .string(Hex.quantity(tip.number))]
+        return ["balance": .quantity(balance), "block": .quantity(tip.number)]
     }
 
     func tokensOf(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
@@ -184,9 +184,9 @@ public struct AssetMethods: Sendable {
         let at = p.optional(2) == nil ? tip.timestamp : try p.uint64(2)
         let rental = try run { () throws(IndexError) in try index.userOf(contract: contract, tokenId: tokenId, timestamp: at) }
         return [
-            "user": Self.address(rental?.user), "expires": rental.map { .string(Hex.quantity($0.expires)) } ?? .null,
-            "active": .bool(rental?.active ?? false), "evaluatedAt": .string(Hex.quantity(at)),
-            "block": .string(Hex.quantity(tip.number)),
+            "user": Self.address(rental?.user), "expires": rental.map { .quantity($0.expires) } ?? .null,
+            "active": .bool(rental?.active ?? false), "evaluatedAt": .quantity(at),
+            "block": .quantity(tip.number),
         ]
     }
 
@@ -213,10 +213,10 @@ public struct AssetMethods: Sendable {
             events.append([
                 "kind": .string(r.kind.name), "from": Self.address(r.from), "to": Self.address(r.to),
                 "operator": Self.address(r.operator), "user": Self.address(r.user),
-                "expires": r.expires.map { .string(Hex.quantity($0)) } ?? .null, "value": r.value.map { .string($0.quantity) } ?? .null,
-                "blockNumber": .string(Hex.quantity(entry.block)), "blockHash": .string(blockHashes[entry.block]!.hex),
-                "timestamp": .string(Hex.quantity(r.timestamp)), "transactionHash": .string(r.transactionHash.hex),
-                "transactionIndex": .string(Hex.quantity(UInt64(r.transactionIndex))), "logIndex": .string(Hex.quantity(UInt64(entry.logIndex))),
+                "expires": r.expires.map { .quantity($0) } ?? .null, "value": r.value.map { .string($0.quantity) } ?? .null,
+                "blockNumber": .quantity(entry.block), "blockHash": .string(blockHashes[entry.block]!.hex),
+                "timestamp": .quantity(r.timestamp), "transactionHash": .string(r.transactionHash.hex),
+                "transactionIndex": .quantity(UInt64(r.transactionIndex)), "logIndex": .quantity(UInt64(entry.logIndex)),
             ])
         }
         return ["events": .array(events), "next": Self.next(page.next)]
@@ -226,22 +226,22 @@ public struct AssetMethods: Sendable {
         _ = try Params(raw, names: [], required: 0)
         let indexed: JSONValue
         if let cursor = try run({ () throws(IndexError) in try index.cursor() }) {
-            indexed = ["number": .string(Hex.quantity(cursor.number)), "hash": .string(cursor.hash.hex)]
+            indexed = ["number": .quantity(cursor.number), "hash": .string(cursor.hash.hex)]
         } else {
             indexed = .null
         }
         let events = try run { () throws(IndexError) in try index.eventCount() }
         var result: [String: JSONValue] = [
-            "chainId": .string(Hex.quantity(chainId)),
-            "checkpoint": checkpoint.map { ["number": .string(Hex.quantity($0.number)), "hash": .string($0.hash.hex)] } ?? .null,
+            "chainId": .quantity(chainId),
+            "checkpoint": checkpoint.map { ["number": .quantity($0.number), "hash": .string($0.hash.hex)] } ?? .null,
             // Without sync, the verified head is the indexed block.
             "head": indexed, "indexed": indexed, "upstreams": [],
-            "contracts": .array(watched.sorted().map { .string($0.hex) }), "events": .string(Hex.quantity(events)),
+            "contracts": .array(watched.sorted().map { .string($0.hex) }), "events": .quantity(events),
         ]
         if let report = sync?() {
             // The agreed head is known by number; its hash once the block is verified and stored.
             if let head = report.head {
-                result["head"] = ["number": .string(Hex.quantity(head)), "hash": try header(head).map { .string($0.hash.hex) } ?? .null]
+                result["head"] = ["number": .quantity(head), "hash": try header(head).map { .string($0.hash.hex) } ?? .null]
             }
             result["upstreams"] = report.upstreamsJSON
             result["sync"] = report.json
@@ -284,17 +284,17 @@ public struct AssetMethods: Sendable {
         }
         let minter: JSONValue = provenance.mint.map {
             ["address": .string($0.minter.hex), "transactionHash": .string($0.transactionHash.hex),
-             "blockNumber": .string(Hex.quantity($0.block)), "timestamp": .string(Hex.quantity($0.timestamp))]
+             "blockNumber": .quantity($0.block), "timestamp": .quantity($0.timestamp)]
         } ?? .null
         let aigc: [JSONValue] = provenance.aigc.map { entry in
             let r = entry.record
             var object: [String: JSONValue] = [
-                "promptHash": .string(r.promptHash.hex), "aigcDataHash": .string(r.aigcDataHash.hex), "proof": .string(Hex.encode(r.proof)),
-                "transactionHash": .string(r.transactionHash.hex), "blockNumber": .string(Hex.quantity(entry.block)),
-                "logIndex": .string(Hex.quantity(UInt64(entry.logIndex))),
+                "promptHash": .string(r.promptHash.hex), "aigcDataHash": .string(r.aigcDataHash.hex), "proof": .data(r.proof),
+                "transactionHash": .string(r.transactionHash.hex), "blockNumber": .quantity(entry.block),
+                "logIndex": .quantity(UInt64(entry.logIndex)),
             ]
-            if let prompt = r.prompt { object["prompt"] = .string(Hex.encode(prompt)) }
-            if let output = r.aigcData { object["aigcData"] = .string(Hex.encode(output)) }
+            if let prompt = r.prompt { object["prompt"] = .data(prompt) }
+            if let output = r.aigcData { object["aigcData"] = .data(output) }
             return .object(object)
         }
         let owner: JSONValue
@@ -304,7 +304,7 @@ public struct AssetMethods: Sendable {
         }
         return [
             "standard": Self.standardName(provenance.standards), "minter": minter, "aigc": .array(aigc), "owner": owner,
-            "transfers": .string(Hex.quantity(UInt64(provenance.transfers))),
+            "transfers": .quantity(UInt64(provenance.transfers)),
         ]
     }
 }

@@ -54,7 +54,7 @@ public struct SyncReport: Sendable {
     /// The `sync` member of `/health` and `asset_status`.
     public var json: JSONValue {
         var o: [String: JSONValue] = ["phase": .string(phase), "current": .bool(isCurrent)]
-        if let lag { o["lag"] = .string(Hex.quantity(lag)) }
+        if let lag { o["lag"] = .quantity(lag) }
         if let message { o["message"] = .string(message) }
         return .object(o)
     }

@@ -200,7 +200,7 @@ public final class Syncer: Sendable {
     /// those whose bloom may hold a watched event. A lying header marks its upstream faulty and the range is asked
     /// again of another.
     func fetch(_ range: ClosedRange<UInt64>) async throws -> [Fetched] {
-        let calls = range.map { RPCCall("eth_getBlockByNumber", [.string(Hex.quantity($0)), false]) }
+        let calls = range.map { RPCCall("eth_getBlockByNumber", [.quantity($0), false]) }
         var headers: [RPCBlock] = []
         var headerFrom: Upstream!
         while headers.isEmpty {
@@ -269,7 +269,7 @@ public final class Syncer: Sendable {
         var ancestor: UInt64?
         while ancestor == nil {
             let low = high > lowest + 31 ? high - 31 : lowest
-            let calls = (low...high).map { RPCCall("eth_getBlockByNumber", [.string(Hex.quantity($0)), false]) }
+            let calls = (low...high).map { RPCCall("eth_getBlockByNumber", [.quantity($0), false]) }
             let answers: [Result<RPCBlock?, RPCError>]
             do throws(PoolError) {
                 (answers, _) = try await pool.batch(calls, as: RPCBlock?.self)
