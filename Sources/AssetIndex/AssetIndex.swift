@@ -34,7 +34,11 @@ public struct ApplyStats: Sendable, Equatable {
 /// The token index over a `KeyValueStore` (ARCHITECTURE.md §4, §7). Each block is applied in one atomic write batch that
 /// holds its index changes, the undo record that reverses them exactly, any block data the caller adds, and the
 /// cursor; `revert(to:)` undoes blocks from the tip down, one batch each.
-public final class AssetIndex: @unchecked Sendable {
+///
+/// Queries may run from any thread at any time. Writes (`apply`, `revert`) have one writer at a time: each block
+/// starts from the cursor and state the previous one committed, so two at once would write over each other. The
+/// rule is checked, not assumed: a second writer while one is inside stops the process with a message.
+public final class AssetIndex: Sendable {
     public let store: KeyValueStore
     /// How many recent blocks keep an undo record (the deepest reorg that can be undone).
     public let undoWindow: UInt64
@@ -95,6 +99,16 @@ public final class AssetIndex: @unchecked Sendable {
     /// Undo records are compressed at zstd's fastest level: they are written for every block and read only by a
     /// revert.
     private let undoCompressor = Mutex(ZstdCompressor(level: 1))
+
+    /// Set while `apply` or `revert` runs, to catch a second writer.
+    private let writing = Atomic<Bool>(false)
+
+    /// Runs `body` as the index's one writer.
+    private func asTheWriter<T>(_ body: () throws(IndexError) -> T) throws(IndexError) -> T {
+        precondition(!writing.exchange(true, ordering: .acquiring), "two writers in one AssetIndex: apply and revert must not overlap")
+        defer { writing.store(false, ordering: .releasing) }
+        return try body()
+    }
 
     /// Set once a scan found more state keys than `ExistingKeys.maxKeys`.
     private let stateBeyondTracking = Atomic<Bool>(false)
@@ -168,6 +182,10 @@ public final class AssetIndex: @unchecked Sendable {
     /// `blockData` (e.g. the verified header and body), all in one atomic batch.
     @discardableResult
     public func apply(_ block: IndexedBlock, blockData: [(key: [UInt8], value: [UInt8])] = []) throws(IndexError) -> ApplyStats {
+        try asTheWriter { () throws(IndexError) in try applyAsWriter(block, blockData: blockData) }
+    }
+
+    private func applyAsWriter(_ block: IndexedBlock, blockData: [(key: [UInt8], value: [UInt8])]) throws(IndexError) -> ApplyStats {
         let tip = try cursor()
         if let tip, block.number != tip.number + 1 {
             throw .notNext(expected: tip.number + 1, got: block.number)
@@ -234,6 +252,10 @@ public final class AssetIndex: @unchecked Sendable {
     /// anything changes. Each block's undo is one atomic batch, so a crash leaves the index at some block between,
     /// consistent, and a repeated call finishes the job.
     public func revert(to number: UInt64) throws(IndexError) {
+        try asTheWriter { () throws(IndexError) in try revertAsWriter(to: number) }
+    }
+
+    private func revertAsWriter(to number: UInt64) throws(IndexError) {
         guard let start = try cursor(), start.number > number else { return }
         forgetState()
         let undoLog = UndoLog(store: store)

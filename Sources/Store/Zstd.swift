@@ -56,8 +56,9 @@ public enum Zstd {
 }
 
 /// A zstd compression context kept across calls, for many small blobs (one per indexed block): a fresh context per
-/// call, as `ZSTD_compress` makes, costs more than compressing a few KiB. One user at a time.
-public final class ZstdCompressor: @unchecked Sendable {
+/// call, as `ZSTD_compress` makes, costs more than compressing a few KiB. Not `Sendable`: one user at a time, which
+/// the compiler holds callers to (the index keeps its compressor in a `Mutex`).
+public final class ZstdCompressor {
     fileprivate let context: OpaquePointer
     public let level: Int32
 

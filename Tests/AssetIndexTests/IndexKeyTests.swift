@@ -48,3 +48,46 @@ struct IndexKeyTests {
         #expect(Set([key, prefix, IndexKey(bytes: prefix.bytes + [0])]).count == 3)
     }
 }
+
+/// The index's one-writer rule is checked: a second `apply` that starts while the first is writing its batch (here
+/// from inside the store's write, the narrowest overlap there is) stops the process instead of committing a block
+/// over state the first has not finished with.
+@Suite("One writer")
+struct OneWriterTests {
+    /// A store that runs a callback while it writes a batch.
+    final class ReentrantStore: KeyValueStore, @unchecked Sendable {
+        let inner = MemoryStore()
+        var onWrite: (() -> Void)?
+        func get(_ key: [UInt8]) throws(StoreError) -> [UInt8]? { try inner.get(key) }
+        func scan(_ range: KeyRange, reverse: Bool, limit: Int) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
+            try inner.scan(range, reverse: reverse, limit: limit)
+        }
+        func write(_ batch: WriteBatch) throws(StoreError) {
+            let callback = onWrite
+            onWrite = nil
+            callback?()
+            try inner.write(batch)
+        }
+    }
+
+    static func block(_ number: UInt64) -> IndexedBlock {
+        IndexedBlock(number: number, hash: Hash32(bytes: [UInt8](repeating: UInt8(number), count: 32))!, timestamp: number, transactions: [], logs: [])
+    }
+
+    @Test func sequentialWritersAreFine() throws {
+        let store = ReentrantStore()
+        let index = AssetIndex(store: store)
+        for number in 0..<3 as Range<UInt64> { try index.apply(Self.block(number)) }
+        try index.revert(to: 1)
+        #expect(try index.cursor()?.number == 1)
+    }
+
+    @Test func aSecondWriterStopsTheProcess() async {
+        await #expect(processExitsWith: .failure) {
+            let store = ReentrantStore()
+            let index = AssetIndex(store: store)
+            store.onWrite = { _ = try? index.apply(OneWriterTests.block(1)) }
+            _ = try? index.apply(OneWriterTests.block(0))
+        }
+    }
+}
