@@ -44,8 +44,8 @@ public struct DevChain: Sendable {
     }
 
     /// Where a chain leaves the one its seed alone gives: from `block` on, its blocks and their events differ
-    /// (a reorg's other branch). Same seed and fork, same chain.
-    public struct Fork: Sendable, Hashable {
+    /// (a reorg's other branch). Same seed and branch, same chain. Not a hard fork: those are `EthTypes.Fork`.
+    public struct Branch: Sendable, Hashable {
         public var block: UInt64
         public var salt: UInt64
 
@@ -57,7 +57,7 @@ public struct DevChain: Sendable {
     }
 
     public let seed: UInt64
-    public let fork: Fork?
+    public let branch: Branch?
     /// The share of blocks with transactions (and so with watched events), when set; otherwise about 5 in 8.
     public let eventBlockShare: Double?
     public let accounts: [PrivateKey]
@@ -65,9 +65,9 @@ public struct DevChain: Sendable {
     private var world: World
     private var rng: Generator
 
-    public init(seed: UInt64, fork: Fork? = nil, eventBlockShare: Double? = nil, accounts count: Int = 8) {
+    public init(seed: UInt64, branch: Branch? = nil, eventBlockShare: Double? = nil, accounts count: Int = 8) {
         self.seed = seed
-        self.fork = fork
+        self.branch = branch
         self.eventBlockShare = eventBlockShare
         accounts = (0..<count).map { i in
             // A keccak256 output is a valid secp256k1 key but for a chance of about 2^-128.
@@ -122,7 +122,7 @@ public struct DevChain: Sendable {
     private mutating func nextBlock() -> Block {
         let parent = blocks.last!.header
         let number = parent.number + 1
-        if let fork, fork.block == number { rng.state ^= fork.salt &* 0xD1B5_4A32_D192_ED03 }
+        if let branch, branch.block == number { rng.state ^= branch.salt &* 0xD1B5_4A32_D192_ED03 }
         var transactions: [Transaction] = [], senders: [Address] = [], receipts: [Receipt] = []
         var gas: UInt64 = 0, blobGas: UInt64 = 0
         let count: Int
@@ -184,8 +184,8 @@ public struct DevChain: Sendable {
         f.gasUsed = gas
         f.timestamp = Self.genesisTimestamp + number * Self.blockTime
         f.extraData = Array("provenant dev chain".utf8)
-        let branch = fork.map { number >= $0.block ? " branch \($0.salt)" : "" } ?? ""
-        f.mixHash = keccak256(Array("randao \(seed) \(number)\(branch)".utf8))
+        let branchName = branch.map { number >= $0.block ? " branch \($0.salt)" : "" } ?? ""
+        f.mixHash = keccak256(Array("randao \(seed) \(number)\(branchName)".utf8))
         f.baseFeePerGas = UInt256(1_000_000_000)
         f.withdrawalsRoot = MerklePatriciaTrie.emptyRoot
         f.blobGasUsed = blobGas

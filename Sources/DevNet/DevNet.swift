@@ -60,7 +60,7 @@ public final class DevNet: Sendable {
         self.reorg = reorg
         self.maxHead = maxHead
         let reorged = reorg.map { blocks > $0.at } ?? false
-        var chain = DevChain(seed: seed, fork: reorged ? reorg!.fork : nil, eventBlockShare: eventBlockShare)
+        var chain = DevChain(seed: seed, branch: reorged ? reorg!.branch : nil, eventBlockShare: eventBlockShare)
         chain.grow(to: blocks)
         var state = State(chain: chain, reorged: reorged, rng: seed ^ 0x5EED_FA17)
         state.indexBlocks(from: 0)
@@ -82,7 +82,7 @@ public final class DevNet: Sendable {
         let (current, reorgNow) = state.withLock { s in (s.chain.head.header.number, !s.reorged && s.chain.head.header.number == reorg?.at) }
         if let maxHead, current >= maxHead { return false }
         if reorgNow, let reorg {
-            var branch = DevChain(seed: seed, fork: reorg.fork, eventBlockShare: eventBlockShare)
+            var branch = DevChain(seed: seed, branch: reorg.branch, eventBlockShare: eventBlockShare)
             branch.grow(to: current + 1)
             state.withLock { s in
                 s.chain = branch

@@ -44,7 +44,7 @@ public struct DevNetReorg: Sendable, Hashable {
     }
 
     /// The branch the chain is on after the reorg.
-    public var fork: DevChain.Fork { DevChain.Fork(block: at - depth + 1, salt: 1) }
+    public var branch: DevChain.Branch { DevChain.Branch(block: at - depth + 1, salt: 1) }
 }
 
 import DevChain

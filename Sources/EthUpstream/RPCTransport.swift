@@ -52,7 +52,7 @@ public enum UpstreamLimits {
 }
 
 /// JSON-RPC over HTTP(S) POST with AsyncHTTPClient's shared client (connection pooling, keep-alive, TLS).
-public struct HTTPTransport: RPCTransport {
+public struct HTTPClientTransport: RPCTransport {
     let url: String
 
     public init(endpoint: UpstreamEndpoint) { url = endpoint.url }

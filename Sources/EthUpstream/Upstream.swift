@@ -71,7 +71,7 @@ public final class Upstream: Sendable {
 
     public init(endpoint: UpstreamEndpoint, transport: (any RPCTransport)? = nil, policy: RetryPolicy = RetryPolicy()) {
         self.endpoint = endpoint
-        self.transport = transport ?? HTTPTransport(endpoint: endpoint)
+        self.transport = transport ?? HTTPClientTransport(endpoint: endpoint)
         self.policy = policy
     }
 

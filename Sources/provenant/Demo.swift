@@ -120,7 +120,7 @@ struct Demo: AsyncParsableCommand {
             ("asset_tokensOf", #"["\#(holder)",{"limit":3}]"#),
             ("asset_status", "[]"),
         ]
-        let transport = HTTPTransport(endpoint: try UpstreamEndpoint(url))
+        let transport = HTTPClientTransport(endpoint: try UpstreamEndpoint(url))
         for (method, params) in examples {
             let body = #"{"jsonrpc":"2.0","id":1,"method":"\#(method)","params":\#(params)}"#
             let answer = try await transport.post(Array(body.utf8), timeout: .seconds(5))
@@ -146,7 +146,7 @@ struct Demo: AsyncParsableCommand {
 extension Demo {
     /// Fetches token 1's proof bundle from the node, saves it, and checks it as `provenant verify` does: with no
     /// network and no data directory, trusting only the indexed head's hash.
-    func showProof(transport: HTTPTransport, url: String, visions: String) async throws {
+    func showProof(transport: HTTPClientTransport, url: String, visions: String) async throws {
         let body = #"{"jsonrpc":"2.0","id":1,"method":"asset_proof","params":["\#(visions)","0x1"]}"#
         let answer = try JSONValue(parsing: try await transport.post(Array(body.utf8), timeout: .seconds(10)))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-demo-bundle-\(UUID().uuidString).json")

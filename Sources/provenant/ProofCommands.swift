@@ -87,8 +87,9 @@ struct Anchors: ParsableCommand {
 }
 
 /// `provenant verify`: checks a proof bundle with no network.
-struct Verify: ParsableCommand {
+struct VerifyBundle: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check a proof bundle (an asset_proof result) with no network.",
         discussion: """
             A bundle proves a token's mint (with the minter recovered from the mint transaction's signature), its \

@@ -42,7 +42,7 @@ struct NodeTests {
                 try await Task.sleep(for: .milliseconds(20))
             }
             let bound = try #require(port.withLock { $0 })
-            let transport = HTTPTransport(endpoint: try UpstreamEndpoint("http://127.0.0.1:\(bound)/"))
+            let transport = HTTPClientTransport(endpoint: try UpstreamEndpoint("http://127.0.0.1:\(bound)/"))
             let answer = try await transport.post(Array(#"{"jsonrpc":"2.0","id":1,"method":"asset_status","params":[]}"#.utf8), timeout: .seconds(5))
             let status = try JSONValue(parsing: answer)["result"]
             #expect(status?["indexed"]?["number"] == .string("0x3c"), "\(String(decoding: answer, as: UTF8.self))")

@@ -134,7 +134,7 @@ struct SyncTests {
         try await Self.grow(net, following: syncer, to: last)
         try await synced
 
-        var final = DevChain(seed: 23, fork: reorg.fork)
+        var final = DevChain(seed: 23, branch: reorg.branch)
         final.grow(to: last)
         #expect(net.devnet.chain.head.header.hash == final.head.header.hash)
         #expect(try index.cursor()?.hash == final.head.header.hash)

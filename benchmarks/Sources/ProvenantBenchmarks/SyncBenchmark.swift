@@ -72,7 +72,7 @@ enum SyncBenchmark {
     /// The requests sync makes, range by range (headers, then full blocks and receipts of the range's matching
     /// blocks), four ranges in flight; answers discarded unread.
     static func raw(url: String, blocks: UInt64, matching: [UInt64: Hash32]) async throws {
-        let transport = HTTPTransport(endpoint: try UpstreamEndpoint(url))
+        let transport = HTTPClientTransport(endpoint: try UpstreamEndpoint(url))
         func body(_ calls: [RPCCall]) -> [UInt8] {
             JSONValue.array(calls.enumerated().map { i, c in
                 ["jsonrpc": "2.0", "id": .int(Int64(i)), "method": .string(c.method), "params": .array(c.params)]
