@@ -35,6 +35,11 @@ public struct Chainspec: Sendable {
         "shanghai": .shanghai, "cancun": .cancun, "prague": .prague,
     ]
 
+    /// The checkpoint to sync a contract deployed at `block` from: the highest at or below it (nil when none is).
+    public func checkpoint(atOrBelow block: UInt64) -> Checkpoint? {
+        checkpoints.filter { $0.number <= block }.max { $0.number < $1.number }
+    }
+
     /// The fork in force for a block with this number and timestamp: the latest fork whose activation it reached.
     public func fork(number: UInt64, timestamp: UInt64) -> Fork {
         var active = Fork.frontier

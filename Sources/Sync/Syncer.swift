@@ -317,9 +317,8 @@ public final class Syncer: Sendable {
 
     /// The first block to index in an empty store: the highest checkpoint at or below every contract's start block.
     func firstBlock() throws(SyncError) -> UInt64 {
-        let lowest = ingestor.watched.map { ingestor.startBlocks[$0, default: 0] }.min() ?? 0
-        guard let checkpoint = ingestor.spec.checkpoints.filter({ $0.number <= lowest }).max(by: { $0.number < $1.number }) else {
-            throw .noCheckpoint(firstBlock: lowest)
+        guard let checkpoint = ingestor.startCheckpoint else {
+            throw .noCheckpoint(firstBlock: ingestor.watched.map { ingestor.startBlocks[$0, default: 0] }.min() ?? 0)
         }
         return checkpoint.number
     }

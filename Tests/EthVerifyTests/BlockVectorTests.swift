@@ -12,6 +12,28 @@ import TestSupport
 /// Every real block verifies with every check its data allows.
 @Suite("Real blocks of every fork", .needsVectors)
 struct BlockVectorTests {
+    /// The checkpoints of chainspec/mainnet.json and sepolia.json are real blocks: each above genesis is a block
+    /// fixture whose header, decoded and hashed here, has that hash (so does mainnet's genesis). A checkpoint with a
+    /// wrong hash, or one with no block to back it, fails here.
+    @Test func chainspecCheckpointsAreVerifiedBlocks() throws {
+        let fixtures = try BlockFixture.all()
+        var backed = 0
+        for network in ["mainnet", "sepolia"] {
+            let spec = try BlockFixture.spec(network)
+            #expect(spec.checkpoints.count >= 3, "\(network) has \(spec.checkpoints.count) checkpoints")
+            for checkpoint in spec.checkpoints {
+                guard let fixture = fixtures.first(where: { $0.network == network && $0.number == checkpoint.number }) else {
+                    #expect(checkpoint.number == 0, "\(network) checkpoint \(checkpoint.number) has no block in the vectors")
+                    continue
+                }
+                let header = try fixture.header()
+                #expect(header.number == checkpoint.number && header.hash == checkpoint.hash, "\(network) checkpoint \(checkpoint.number)")
+                backed += 1
+            }
+        }
+        #expect(backed >= 13, "\(backed) checkpoints backed by blocks")
+    }
+
     /// `expected` is the verified side and `actual` the claim, at every kind of check: the hash recomputed from the
     /// header against the upstream's hash, a transaction's recomputed hash and recovered sender against its claimed
     /// ones, the verified header's root against the root of the served transactions.

@@ -198,6 +198,16 @@ struct ProofCLITests {
         #expect(nothing.stderr.contains("nothing is indexed of token 0x1388"))
     }
 
+    /// `checkpoints` lists a chainspec's trusted blocks and names the one a contract's sync starts from.
+    @Test func checkpointsNameTheStartOfASync() throws {
+        let mainnet = try CLI.run(["checkpoints", "--chain", "mainnet", "--start-block", "19000000"])
+        #expect(mainnet.status == 0, "\(mainnet.stderr)")
+        #expect(mainnet.stdout.contains("  17034870 0xe22c56f211f03baadcc91e4eb9a24344e6848c5df4473988f893b58223f5216c"))
+        #expect(mainnet.stdout.contains("a contract starting at block 19000000 syncs from checkpoint 17034870"), "\(mainnet.stdout)")
+        let unknown = try CLI.run(["checkpoints", "--chain", "no-such-chain"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("chainspec no-such-chain: not found"), "\(unknown.stderr)")
+    }
+
     /// A malformed value is refused where it is parsed, naming the argument and saying what it takes, before any
     /// data directory is opened; the exit status is ArgumentParser's 64 (usage).
     @Test func malformedValuesAreRefusedByName() throws {
