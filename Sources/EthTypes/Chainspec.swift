@@ -32,7 +32,7 @@ public struct Chainspec: Sendable {
         "frontier": .frontier, "homestead": .homestead, "tangerineWhistle": .tangerineWhistle,
         "spuriousDragon": .spuriousDragon, "byzantium": .byzantium, "constantinople": .constantinople,
         "petersburg": .petersburg, "istanbul": .istanbul, "berlin": .berlin, "london": .london, "paris": .paris,
-        "shanghai": .shanghai, "cancun": .cancun, "prague": .prague,
+        "shanghai": .shanghai, "cancun": .cancun, "prague": .prague, "osaka": .osaka,
     ]
 
     /// The checkpoint to sync a contract deployed at `block` from: the highest at or below it (nil when none is).

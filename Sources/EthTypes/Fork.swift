@@ -27,6 +27,8 @@ public enum Fork: Int, Comparable, CaseIterable, Sendable {
     case cancun
     /// EIP-7702 set-code transactions (type 4); `requestsHash` in the header.
     case prague
+    /// Osaka (Fusaka): EIP-7825 caps a transaction's gas limit at 2^24. The header layout is Prague's.
+    case osaka
 
     public static func < (a: Fork, b: Fork) -> Bool { a.rawValue < b.rawValue }
 }

@@ -18,6 +18,8 @@ public enum IntrinsicGas {
     public static let maxInitcodeSize = 49_152
     /// Prague (EIP-7702): per authorization tuple.
     public static let authorization: UInt64 = 25_000
+    /// Osaka (EIP-7825, https://eips.ethereum.org/EIPS/eip-7825): the largest gas limit a transaction may set, 2^24.
+    public static let maxTransactionGasLimit: UInt64 = 1 << 24
 }
 
 extension Transaction {
@@ -59,6 +61,9 @@ extension Transaction {
             guard chainId == expectedChainId else { throw .wrongChainId }
         }
         guard fields.nonce < UInt64.max else { throw .nonceTooBig }
+        if fork >= .osaka && fields.gasLimit > IntrinsicGas.maxTransactionGasLimit {
+            throw .gasLimitAboveCap(fields.gasLimit)
+        }
         let price = fields.type == .legacy || fields.type == .accessList ? fields.gasPrice : fields.maxFeePerGas
         guard !price.multipliedReportingOverflow(by: UInt256(fields.gasLimit)).overflow else {
             throw .gasPriceProductOverflow

@@ -20,6 +20,8 @@ public enum TransactionError: Error, Equatable, Sendable {
     case signature(SignatureError)
     /// EIP-2681: the nonce must be below 2^64 − 1.
     case nonceTooBig
+    /// EIP-7825 (Osaka): a gas limit above 2^24.
+    case gasLimitAboveCap(UInt64)
     /// gasLimit × (max) gas price does not fit in 256 bits.
     case gasPriceProductOverflow
     /// EIP-1559: maxPriorityFeePerGas above maxFeePerGas.

@@ -36,7 +36,7 @@ public enum Verify {
         case .london, .paris: return [.baseFeePerGas]
         case .shanghai: return [.baseFeePerGas, .withdrawalsRoot]
         case .cancun: return [.baseFeePerGas, .withdrawalsRoot, .blobGasUsed, .excessBlobGas, .parentBeaconBlockRoot]
-        case .prague: return HeaderFields.OptionalField.allCases
+        case .prague, .osaka: return HeaderFields.OptionalField.allCases
         }
     }
 

@@ -38,6 +38,7 @@ struct TransactionVectorTests {
         case .priorityFeeAboveMaxFee: return name.hasPrefix("PRIORITY_GREATER_THAN_MAX_FEE")
         case .intrinsicGasTooLow: return name == "INTRINSIC_GAS_TOO_LOW"
         case .initcodeTooLarge: return name == "INITCODE_SIZE_EXCEEDED"
+        case .gasLimitAboveCap: return name == "GAS_LIMIT_EXCEEDS_MAXIMUM"
         case .missingRecipient, .invalidBlobHashes, .emptyAuthorizationList: return false
         }
     }
@@ -188,6 +189,14 @@ struct TransactionRuleTests {
         #expect(throws: TransactionError.missingRecipient) {
             try Transaction.sign(creation, with: Self.key).validate(fork: .prague, chainId: UInt256(1))
         }
+        // EIP-7825 from Osaka: a gas limit of exactly 2^24 is allowed, one more is not; before Osaka, either is.
+        var capped = Self.fields(.dynamicFee)
+        capped.gasLimit = IntrinsicGas.maxTransactionGasLimit
+        #expect(try Transaction.sign(capped, with: Self.key).validate(fork: .osaka, chainId: UInt256(1)) == Self.key.address)
+        capped.gasLimit += 1
+        let above = Transaction.sign(capped, with: Self.key)
+        #expect(throws: TransactionError.gasLimitAboveCap(capped.gasLimit)) { try above.validate(fork: .osaka, chainId: UInt256(1)) }
+        #expect(try above.validate(fork: .prague, chainId: UInt256(1)) == Self.key.address)
         #expect(throws: TransactionError.unknownType(5)) { try Transaction(encoded: [5, 0xc0]) }
         #expect(throws: TransactionError.empty) { try Transaction(encoded: []) }
         #expect(throws: TransactionError.rlp(.trailingBytes)) { try Transaction(encoded: tx.encoded + [0]) }

@@ -12,6 +12,23 @@ import TestSupport
 /// Every real block verifies with every check its data allows.
 @Suite("Real blocks of every fork", .needsVectors)
 struct BlockVectorTests {
+    /// Osaka on mainnet, as geth's chain config dates it: block 22431085 is Prague, block 24784163 Osaka, and
+    /// every one of 24784163's 769 real transactions obeys Osaka's rules (EIP-7825's gas cap among them).
+    @Test func osakaIsDatedAndItsRulesHoldOnARealBlock() throws {
+        let spec = try BlockFixture.spec("mainnet")
+        let fixtures = try BlockFixture.all()
+        let prague = try #require(fixtures.first { $0.network == "mainnet" && $0.number == 22431085 }).header()
+        #expect(spec.fork(number: prague.number, timestamp: prague.timestamp) == .prague)
+        let fixture = try #require(fixtures.first { $0.network == "mainnet" && $0.number == 24784163 })
+        let header = try fixture.header()
+        #expect(spec.fork(number: header.number, timestamp: header.timestamp) == .osaka)
+        guard case .full(let transactions)? = fixture.block?.transactions else { Issue.record("no transactions"); return }
+        #expect(transactions.count == 769)
+        for tx in transactions {
+            #expect(try tx.transaction.validate(fork: .osaka, chainId: UInt256(1)) == tx.claimedFrom)
+        }
+    }
+
     /// The checkpoints of chainspec/mainnet.json and sepolia.json are real blocks: each above genesis is a block
     /// fixture whose header, decoded and hashed here, has that hash (so does mainnet's genesis). A checkpoint with a
     /// wrong hash, or one with no block to back it, fails here.
