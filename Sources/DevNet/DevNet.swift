@@ -250,6 +250,25 @@ public final class DevNet: Sendable {
 
     // MARK: HTTP
 
+    /// A batch answered with some items refused as rate-limited (-32005, with their ids) and the others answered.
+    func answerLimitingItems(_ items: [JSONValue], dispatcher: Dispatcher) -> [UInt8] {
+        var kept: [JSONValue] = [], refused: [JSONValue] = []
+        for item in items {
+            if state.withLock({ $0.chance(faults.itemRateLimitRate) }) {
+                refused.append(["jsonrpc": "2.0", "id": item["id"] ?? .null, "error": ["code": .int(Int64(RPCError.limitExceededCode)), "message": "rate limit exceeded"]])
+            } else {
+                kept.append(item)
+            }
+        }
+        var answers: [JSONValue] = []
+        if !kept.isEmpty, let answer = dispatcher.handle(bytes: JSONValue.array(kept).serialized()),
+            case .array(let answered)? = try? JSONValue(parsing: Array(answer))
+        {
+            answers = answered
+        }
+        return JSONValue.array(answers + refused).serialized()
+    }
+
     /// Serves JSON-RPC on `POST /` until cancelled, growing a block every `blockInterval` when given. `onReady`
     /// gets the bound port (useful with port 0).
     public func run(host: String = "127.0.0.1", port: Int, blockInterval: Duration? = nil, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
@@ -269,6 +288,8 @@ public final class DevNet: Sendable {
                 reply = turn % 2 == 0
                     ? .text(429, "rate limited\n", headers: [("retry-after", "0")])
                     : HTTPReply(status: 200, body: Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"rate limit exceeded"}}"#.utf8))
+            } else if faults.itemRateLimitRate > 0, case .array(let items)? = try? JSONValue(parsing: body) {
+                reply = HTTPReply(status: 200, body: Data(answerLimitingItems(items, dispatcher: dispatcher)), truncated: drop)
             } else if let answer = dispatcher.handle(bytes: body) {
                 // A drop sends half the answer, then closes the connection: the client sees a truncated body.
                 reply = HTTPReply(status: 200, body: answer, truncated: drop)

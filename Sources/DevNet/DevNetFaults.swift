@@ -25,10 +25,13 @@ public struct DevNetFaults: Sendable, Hashable {
     public var delay: Duration = .milliseconds(200)
     /// Share of requests refused as rate-limited: HTTP 429 or a JSON-RPC -32005 error, alternately.
     public var rateLimitRate = 0.0
+    /// Share of the items of a batch answered with a -32005 error while the others are answered, as hosted
+    /// providers limit per item.
+    public var itemRateLimitRate = 0.0
 
     public init() {}
 
-    public var isEmpty: Bool { tamper.isEmpty && dropRate == 0 && delayRate == 0 && rateLimitRate == 0 }
+    public var isEmpty: Bool { tamper.isEmpty && dropRate == 0 && delayRate == 0 && rateLimitRate == 0 && itemRateLimitRate == 0 }
 }
 
 /// A reorg the dev chain performs when its head reaches `at`: the last `depth` blocks are replaced by another

@@ -84,22 +84,29 @@ public final class Upstream: Sendable {
     }
 
     /// The calls as one JSON-RPC batch, each result decoded as `T`; the answers in the order of `calls`. Retries the
-    /// whole batch on transport failures, malformed answers (including a result that does not decode as `T`) and
-    /// rate limits (HTTP 429, or -32005 as any answer's error).
+    /// whole batch on transport failures and malformed answers (including a result that does not decode as `T`),
+    /// and after a rate limit: an HTTP 429 retries the whole batch, while items refused with -32005 inside an
+    /// otherwise good answer are retried alone, the good answers kept (hosted providers limit per item).
     public func batch<T: JSONReadable>(_ calls: [RPCCall], as type: T.Type) async throws(UpstreamError) -> [Result<T, RPCError>] {
         precondition(!calls.isEmpty, "an empty batch is not a valid JSON-RPC request")
-        let body = Self.encode(calls)
+        var results = [Result<T, RPCError>?](repeating: nil, count: calls.count)
+        // Indices into `calls` still without an answer; each request numbers its items from 0.
+        var pending = Array(calls.indices)
         var failures = 0, rateLimits = 0
         while true {
             let problem: UpstreamError.Kind
             var wait: Duration?
             counters.withLock { $0.requests += 1 }
             do throws(TransportError) {
-                let answer = try await transport.post(body, timeout: policy.timeout)
-                switch Self.decode(answer, count: calls.count, as: T.self) {
-                case .success(let results):
-                    let limited = results.contains { if case .failure(let e) = $0 { e.code == RPCError.limitExceededCode } else { false } }
-                    guard limited else { return results }
+                let answer = try await transport.post(Self.encode(pending.map { calls[$0] }), timeout: policy.timeout)
+                switch Self.decode(answer, count: pending.count, as: T.self) {
+                case .success(let answers):
+                    var limited: [Int] = []
+                    for (slot, answer) in zip(pending, answers) {
+                        if case .failure(let e) = answer, e.code == RPCError.limitExceededCode { limited.append(slot) } else { results[slot] = answer }
+                    }
+                    guard !limited.isEmpty else { return results.compactMap { $0 } }
+                    pending = limited
                     problem = .transport(.rateLimited(retryAfter: nil))
                 case .failure(let malformed):
                     problem = .malformed(malformed.why)
@@ -118,7 +125,7 @@ public final class Upstream: Sendable {
                 guard failures < policy.maxAttempts else { throw UpstreamError(upstream: label, kind: problem) }
                 wait = policy.delay(attempt: failures)
             }
-            do { try await Task.sleep(for: wait!) } catch { throw UpstreamError(upstream: label, kind: .transport(.connection("cancelled"))) }
+            do { try await Task.sleep(for: wait ?? .zero) } catch { throw UpstreamError(upstream: label, kind: .transport(.connection("cancelled"))) }
         }
     }
 

@@ -29,11 +29,14 @@ struct Devnet: AsyncParsableCommand {
     @Option(help: "Share of requests delayed by --delay-ms.") var delayRate: Double = 0
     @Option(help: "Delay of delayed requests, in milliseconds.") var delayMs: UInt64 = 200
     @Option(help: "Share of requests refused as rate-limited (HTTP 429 or -32005).") var rateLimitRate: Double = 0
+    @Option(help: "Share of a batch's items answered with -32005 while the others are answered (per-item limits).")
+    var itemRateLimitRate: Double = 0
     @Option(help: "Reorganise when the head reaches this block (needs --block-time-ms).") var reorgAt: UInt64?
     @Option(help: "Blocks the reorg replaces.") var reorgDepth: UInt64 = 3
 
     func validate() throws {
-        for (name, rate) in [("tamper-rate", tamperRate), ("drop-rate", dropRate), ("delay-rate", delayRate), ("rate-limit-rate", rateLimitRate)] {
+        for (name, rate) in [("tamper-rate", tamperRate), ("drop-rate", dropRate), ("delay-rate", delayRate), ("rate-limit-rate", rateLimitRate),
+                             ("item-rate-limit-rate", itemRateLimitRate)] {
             guard (0...1).contains(rate) else { throw ValidationError("--\(name) must be between 0 and 1, got \(rate)") }
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
@@ -67,6 +70,7 @@ struct Devnet: AsyncParsableCommand {
         faults.delayRate = delayRate
         faults.delay = .milliseconds(Int64(delayMs))
         faults.rateLimitRate = rateLimitRate
+        faults.itemRateLimitRate = itemRateLimitRate
         let devnet = DevNet(
             seed: seed, blocks: blocks, faults: faults, reorg: reorgAt.map { DevNetReorg(at: $0, depth: reorgDepth) }, maxHead: maxHead,
             eventBlockShare: eventBlockShare)

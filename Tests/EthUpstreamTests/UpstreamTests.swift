@@ -94,6 +94,22 @@ struct UpstreamTests {
         #expect(block.why.hasPrefix("answer 0: result.parentHash: "), "\(block.why)")
     }
 
+    /// A provider that refuses some items of a batch with -32005 (as hosted providers do per item): the good
+    /// answers are kept and only the refused items are asked again, in a batch of their own.
+    @Test func rateLimitedItemsAloneAreRetried() async throws {
+        let limit = #"{"code":-32005,"message":"rate limit"}"#
+        let (client, transport) = try upstream("a", [
+            .answer(#"[{"jsonrpc":"2.0","id":0,"result":"0xa"},{"jsonrpc":"2.0","id":1,"error":\#(limit)},"#
+                + #"{"jsonrpc":"2.0","id":2,"result":"0xc"},{"jsonrpc":"2.0","id":3,"error":\#(limit)}]"#),
+            .answer(#"[{"jsonrpc":"2.0","id":1,"result":"0xd"},{"jsonrpc":"2.0","id":0,"result":"0xb"}]"#),
+        ])
+        let answers = try await client.batch([RPCCall("a"), RPCCall("b"), RPCCall("c"), RPCCall("d")], as: String.self)
+        #expect(try answers.map { try $0.get() } == ["0xa", "0xb", "0xc", "0xd"])
+        let retried = try JSONValue(parsing: Array(transport.sent.withLock { $0[1] }.utf8))
+        #expect(retried == [["jsonrpc": "2.0", "id": 0, "method": "b", "params": []], ["jsonrpc": "2.0", "id": 1, "method": "d", "params": []]])
+        #expect(client.stats.errors == ["rate_limited": 1] && client.stats.requests == 2)
+    }
+
     @Test func rateLimitsSlowDownInsteadOfFailing() async throws {
         let limited = #"{"jsonrpc":"2.0","id":0,"error":{"code":-32005,"message":"rate limit"}}"#
         let (client, _) = try upstream("a", [
