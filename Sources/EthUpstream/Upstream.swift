@@ -106,8 +106,12 @@ public final class Upstream: Sendable {
                         if case .failure(let e) = answer, e.code == RPCError.limitExceededCode { limited.append(slot) } else { results[slot] = answer }
                     }
                     guard !limited.isEmpty else { return results.compactMap { $0 } }
+                    // The longest wait the refusals ask for, if any names one.
+                    wait = zip(pending, answers).compactMap { _, answer in
+                        if case .failure(let e) = answer { Self.requestedWait(e) } else { nil }
+                    }.max()
                     pending = limited
-                    problem = .transport(.rateLimited(retryAfter: nil))
+                    problem = .transport(.rateLimited(retryAfter: wait))
                 case .failure(let malformed):
                     problem = .malformed(malformed.why)
                 }
@@ -127,6 +131,26 @@ public final class Upstream: Sendable {
             }
             do { try await Task.sleep(for: wait ?? .zero) } catch { throw UpstreamError(upstream: label, kind: .transport(.connection("cancelled"))) }
         }
+    }
+
+    /// The longest a rate-limit answer may make the client wait, whatever it asks for.
+    static let maxRequestedWait: Duration = .seconds(60)
+
+    /// The wait a -32005 answer asks for in its `data`: `retryAfterMs`, or `backoff_seconds` (as Infura sends it);
+    /// at most `maxRequestedWait`. `nil` when it names none.
+    static func requestedWait(_ error: RPCError) -> Duration? {
+        guard error.code == RPCError.limitExceededCode, case .object(let data)? = error.data else { return nil }
+        func number(_ value: JSONValue?) -> Double? {
+            switch value {
+            case .int(let i)?: return Double(i)
+            case .double(let d)?: return d
+            case .string(let s)?: return Double(s)
+            default: return nil
+            }
+        }
+        let milliseconds = number(data["retryAfterMs"]) ?? number(data["backoff_seconds"]).map { $0 * 1000 }
+        guard let milliseconds, milliseconds.isFinite, milliseconds >= 0 else { return nil }
+        return min(.milliseconds(Int64(min(milliseconds, 1e9))), Self.maxRequestedWait)
     }
 
     private func count(_ kind: UpstreamError.Kind) {

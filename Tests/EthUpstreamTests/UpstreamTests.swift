@@ -110,6 +110,32 @@ struct UpstreamTests {
         #expect(client.stats.errors == ["rate_limited": 1] && client.stats.requests == 2)
     }
 
+    /// A -32005 answer that names its wait (`data.retryAfterMs`, or Infura's `data.backoff_seconds`) is waited for,
+    /// up to a minute; one that names none, or another error, leaves the backoff to the policy.
+    @Test func rateLimitAnswersNameTheirWait() async throws {
+        let cases: [(data: JSONValue?, code: Int, wait: Duration?)] = [
+            (["retryAfterMs": 250], RPCError.limitExceededCode, .milliseconds(250)),
+            (["backoff_seconds": .double(1.5)], RPCError.limitExceededCode, .milliseconds(1500)),
+            (["backoff_seconds": "2"], RPCError.limitExceededCode, .seconds(2)),
+            (["retryAfterMs": 86_400_000], RPCError.limitExceededCode, .seconds(60)),
+            (["retryAfterMs": -5], RPCError.limitExceededCode, nil),
+            (["see": "https://example.invalid"], RPCError.limitExceededCode, nil),
+            (nil, RPCError.limitExceededCode, nil),
+            (["retryAfterMs": 250], -32000, nil),
+        ]
+        for (data, code, wait) in cases {
+            #expect(Upstream.requestedWait(RPCError(code: code, message: "limit", data: data)) == wait, "\(String(describing: data))")
+        }
+        // The client waits at least what the refusal asked for before asking again.
+        let (client, _) = try upstream("a", [
+            .answer(#"{"jsonrpc":"2.0","id":0,"error":{"code":-32005,"message":"rate limit","data":{"retryAfterMs":200}}}"#),
+            .answer(#"{"jsonrpc":"2.0","id":0,"result":"0x1"}"#),
+        ])
+        let start = ContinuousClock.now
+        #expect(try await client.call("eth_chainId", as: String.self).get() == "0x1")
+        #expect(ContinuousClock.now - start >= .milliseconds(200))
+    }
+
     @Test func rateLimitsSlowDownInsteadOfFailing() async throws {
         let limited = #"{"jsonrpc":"2.0","id":0,"error":{"code":-32005,"message":"rate limit"}}"#
         let (client, _) = try upstream("a", [
