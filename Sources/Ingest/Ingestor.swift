@@ -55,9 +55,10 @@ public struct Ingestor: Sendable {
 
     /// The trust root an empty store syncs from: the chainspec's highest checkpoint at or below every watched
     /// contract's start block.
-    public var startCheckpoint: Chainspec.Checkpoint? {
-        spec.checkpoint(atOrBelow: watched.map { startBlocks[$0, default: 0] }.min() ?? 0)
-    }
+    public var startCheckpoint: Chainspec.Checkpoint? { spec.checkpoint(atOrBelow: lowestStartBlock) }
+
+    /// The first block any watched contract needs.
+    public var lowestStartBlock: UInt64 { watched.map { startBlocks[$0, default: 0] }.min() ?? 0 }
 
     /// Whether a block with this (verified) header may hold an event of a watched contract: its bloom has a watched
     /// address and an indexed topic0. A bloom has no false negatives, so `false` proves there is none and the block

@@ -31,10 +31,8 @@ extension AssetMethods {
         let blob = try blocks { store throws(StoreError) in try store.bodyBlob(number: number) }
         let transactions: [Transaction]?
         if let blob, BlockStore.isWhole(blob) {
-            let body = try run { () throws(IndexError) in
-                do throws(StoreError) {
-                    return try BlockStore(store: index.store).decodeBody(blob, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
-                } catch { throw .store(error) }
+            let body = try blocks { store throws(StoreError) in
+                try store.decodeBody(blob, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
             }
             transactions = body.items.compactMap { try? Transaction(encoded: $0.transaction) }
             guard transactions?.count == body.items.count else {

@@ -35,16 +35,13 @@ extension AssetMethods {
         let conditions = try LogFilter(filter)
 
         let rows = try blocks { store throws(StoreError) in try store.bodyBlobs(from: from, through: to) }
-        let store = BlockStore(store: index.store)
         var logs: [JSONValue] = []
         for (number, blob) in rows {
             guard let header = try header(number) else {
                 throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("block \(number) has a body and no header"))
             }
-            let body = try run { () throws(IndexError) in
-                do throws(StoreError) {
-                    return try store.decodeBody(blob, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
-                } catch { throw .store(error) }
+            let body = try blocks { store throws(StoreError) in
+                try store.decodeBody(blob, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
             }
             for item in body.items {
                 guard let receipt = try? Receipt(encoded: item.receipt) else { throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("stored receipt of block \(number) does not decode")) }

@@ -95,9 +95,7 @@ public struct AssetMethods: Sendable {
     }
 
     func header(_ number: UInt64) throws(RPCError) -> Header? {
-        let bytes = try run { () throws(IndexError) in
-            do throws(StoreError) { return try BlockStore(store: index.store).header(number: number) } catch { throw .store(error) }
-        }
+        let bytes = try blocks { store throws(StoreError) in try store.header(number: number) }
         return bytes.flatMap { try? Header(rlp: $0) }
     }
 

@@ -318,7 +318,7 @@ public final class Syncer: Sendable {
     /// The first block to index in an empty store: the highest checkpoint at or below every contract's start block.
     func firstBlock() throws(SyncError) -> UInt64 {
         guard let checkpoint = ingestor.startCheckpoint else {
-            throw .noCheckpoint(firstBlock: ingestor.watched.map { ingestor.startBlocks[$0, default: 0] }.min() ?? 0)
+            throw .noCheckpoint(firstBlock: ingestor.lowestStartBlock)
         }
         return checkpoint.number
     }

@@ -23,6 +23,16 @@ struct NodeTests {
         return config
     }
 
+    /// Whether opening a node on `config` throws a `NodeError` that `matches` accepts.
+    static func openingFails(_ config: NodeConfig, _ matches: (NodeError) -> Bool) -> Bool {
+        do {
+            _ = try Node(config: config, log: { _ in })
+            return false
+        } catch {
+            return matches(error)
+        }
+    }
+
     /// Syncs to the dev chain's head while serving, answers asset_status over HTTP with what it indexed, holds the
     /// index a direct import of the same chain builds, shuts down gracefully, and resumes from its cursor.
     @Test func syncsServesStopsAndResumes() async throws {
@@ -59,12 +69,9 @@ struct NodeTests {
             let again = try Node(config: try Self.config(net, dataDir: dataDir), log: { _ in })
             #expect(try again.directory.index.cursor()?.number == 60)
         }
-        #expect {
-            _ = try Node(config: try Self.config(net, dataDir: dataDir, contracts: [.visions]), log: { _ in })
-        } throws: { error in
-            if case NodeError.otherContracts(let path)? = error as? NodeError { return path == dataDir }
-            return false
-        }
+        #expect(try Self.openingFails(Self.config(net, dataDir: dataDir, contracts: [.visions])) { error in
+            if case .otherContracts(let path) = error { path == dataDir } else { false }
+        })
     }
 
     /// A directory whose reindex was interrupted is refused before anything syncs into it.
@@ -76,11 +83,8 @@ struct NodeTests {
             let directory = try DataDirectory(path: dataDir, create: true)
             try directory.store.put(Schema.Meta.reindexing.key, [1])
         }
-        #expect {
-            _ = try Node(config: try Self.config(net, dataDir: dataDir), log: { _ in })
-        } throws: { error in
-            if case NodeError.reindexInterrupted? = error as? NodeError { return true }
-            return false
-        }
+        #expect(try Self.openingFails(Self.config(net, dataDir: dataDir)) { error in
+            if case .reindexInterrupted = error { true } else { false }
+        })
     }
 }
