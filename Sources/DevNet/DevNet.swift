@@ -7,12 +7,14 @@ internal import HTTPTransport
 internal import Synchronization
 
 /// The dev chain as a JSON-RPC upstream over HTTP (ARCHITECTURE.md §8): everything sync asks an Ethereum node for, from
-/// a deterministic `DevChain`, optionally growing a block at a time, reorganising once at a chosen height, and
-/// misbehaving as `DevNetFaults` says.
+/// a deterministic `DevChain` (or a consistent fork of it), optionally growing a block at a time, reorganising once at
+/// a chosen height, and misbehaving as `DevNetFaults` says.
 public final class DevNet: Sendable {
     public let seed: UInt64
     public let faults: DevNetFaults
     public let reorg: DevNetReorg?
+    /// The branch served from the start instead of the seed's own chain: a consistent fork, every block valid.
+    public let fork: DevChain.Branch?
     /// Growth stops at this height (nil: it never stops).
     public let maxHead: UInt64?
     public let eventBlockShare: Double?
@@ -26,6 +28,10 @@ public final class DevNet: Sendable {
         var numbers: [Hash32: UInt64] = [:]
         var transactions: [Hash32: (block: UInt64, index: Int)] = [:]
         var rng: UInt64
+        /// The fabricated history of `DevNetFaults.forgedHistoryAfter`, grown as far as asked.
+        var forged: DevChain?
+        /// Siblings served in place of blocks asked for by hash (`DevNetFaults.siblingRate`), by height.
+        var siblings: [UInt64: DevChain.Block] = [:]
         var tampered = 0
         var requests = 0
 
@@ -49,18 +55,21 @@ public final class DevNet: Sendable {
     let state: Mutex<State>
 
     /// A chain of `blocks` blocks after genesis. With a `reorg` whose height is already below `blocks`, the chain
-    /// starts on the branch after the reorg (what a node syncing it fresh sees).
+    /// starts on the branch after the reorg (what a node syncing it fresh sees). With a `fork`, that branch is served
+    /// throughout (no `reorg` then).
     public init(
-        seed: UInt64, blocks: UInt64, faults: DevNetFaults = DevNetFaults(), reorg: DevNetReorg? = nil, maxHead: UInt64? = nil,
-        eventBlockShare: Double? = nil
+        seed: UInt64, blocks: UInt64, faults: DevNetFaults = DevNetFaults(), reorg: DevNetReorg? = nil, fork: DevChain.Branch? = nil,
+        maxHead: UInt64? = nil, eventBlockShare: Double? = nil
     ) {
+        precondition(reorg == nil || fork == nil, "a forked dev net does not reorganise")
         self.seed = seed
         self.eventBlockShare = eventBlockShare
         self.faults = faults
         self.reorg = reorg
+        self.fork = fork
         self.maxHead = maxHead
         let reorged = reorg.map { blocks > $0.at } ?? false
-        var chain = DevChain(seed: seed, branch: reorged ? reorg!.branch : nil, eventBlockShare: eventBlockShare)
+        var chain = DevChain(seed: seed, branch: reorged ? reorg!.branch : fork, eventBlockShare: eventBlockShare)
         chain.grow(to: blocks)
         var state = State(chain: chain, reorged: reorged, rng: seed ^ 0x5EED_FA17)
         state.indexBlocks(from: 0)
@@ -112,19 +121,28 @@ public final class DevNet: Sendable {
         d.register("eth_getBlockByNumber") { [self] raw throws(RPCError) in
             let p = try Params(raw, names: ["block", "fullTransactions"], required: 2)
             let full = try p.bool(1)
-            let served = try state.withLock { s throws(RPCError) in
-                try Self.blockNumber(p, 0, head: s.chain.head.header.number).map { serve(&s, block: $0, full: full) }
+            let (number, forgedAsked) = try state.withLock { s throws(RPCError) in
+                let head = s.chain.head.header.number
+                let number = try Self.blockNumber(p, 0, head: head)
+                let forge = faults.forgedHistoryAfter.map { head >= $0 } ?? false
+                return (number, forge ? number.flatMap { $0 + DevNetFaults.forgedHistoryDepth < head ? $0 : nil } : nil)
             }
+            if let forgedAsked { return forgedBlockJSON(forgedAsked, full: full) }
+            let served = state.withLock { s in number.map { serve(&s, block: $0, full: full) } }
             return served.map { blockJSON($0, full: full) } ?? .null
         }
         d.register("eth_getBlockByHash") { [self] raw throws(RPCError) in
             let p = try Params(raw, names: ["blockHash", "fullTransactions"], required: 2)
             let hash = try p.hash(0), full = try p.bool(1)
+            if let sibling = sibling(of: hash) { return blockJSON((sibling, .none), full: full) }
             let served = state.withLock { s in s.numbers[hash].map { serve(&s, block: $0, full: full) } }
             return served.map { blockJSON($0, full: full) } ?? .null
         }
         d.register("eth_getBlockReceipts") { [self] raw throws(RPCError) in
             let p = try Params(raw, names: ["block"], required: 1)
+            if case .string(let text)? = p.optional(0), text.count == 66, let sibling = sibling(of: try p.hash(0)) {
+                return .array(receiptsJSON(sibling, tamper: false, only: nil))
+            }
             let served = try state.withLock { s throws(RPCError) -> (DevChain.Block, Bool)? in
                 let number: UInt64?
                 if case .string(let text)? = p.optional(0), text.count == 66 { number = s.numbers[try p.hash(0)] } else {
@@ -149,6 +167,31 @@ public final class DevNet: Sendable {
         if case .string(let tag)? = p.optional(index), ["safe", "finalized", "pending"].contains(tag) { return head }
         let number = try p.block(index) ?? head
         return number <= head ? number : nil
+    }
+
+    /// The sibling served in place of the block whose hash is `hash`, when `DevNetFaults.siblingRate` picks it: the
+    /// seed's chain branched at that very height, so the sibling has the same parent.
+    func sibling(of hash: Hash32) -> DevChain.Block? {
+        guard faults.siblingRate > 0, Double(hash.withUnsafeBytes { $0[0] }) < faults.siblingRate * 256,
+            let number = state.withLock({ $0.numbers[hash] }), number > 0
+        else { return nil }
+        if let known = state.withLock({ $0.siblings[number] }) { return known }
+        var branch = DevChain(seed: seed, branch: DevChain.Branch(block: number, salt: 0x51B1), eventBlockShare: eventBlockShare)
+        branch.grow(to: number)
+        let sibling = branch.blocks[Int(number)]
+        state.withLock { $0.siblings[number] = sibling }
+        return sibling
+    }
+
+    /// Block `number` of the fabricated history, generated (outside the lock) as far as needed.
+    func forgedBlockJSON(_ number: UInt64, full: Bool) -> JSONValue {
+        var forged = state.withLock { $0.forged } ?? DevChain(seed: seed, branch: DevChain.Branch(block: 1, salt: 0xF0_96ED), eventBlockShare: eventBlockShare)
+        if forged.head.header.number < number {
+            forged.grow(to: number)
+            state.withLock { s in if (s.forged?.head.header.number ?? 0) < number { s.forged = forged } }
+        }
+        let block = forged.blocks[Int(number)]
+        return RPCEncoding.block(header: block.header, transactions: block.transactions, senders: block.senders, full: full, withdrawals: [])
     }
 
     /// What tampering applies to one served block.

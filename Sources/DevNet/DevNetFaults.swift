@@ -28,10 +28,22 @@ public struct DevNetFaults: Sendable, Hashable {
     /// Share of the items of a batch answered with a -32005 error while the others are answered, as hosted
     /// providers limit per item.
     public var itemRateLimitRate = 0.0
+    /// Once the head has reached this height, blocks asked for by number more than `forgedHistoryDepth` below the
+    /// head are served from a fabricated history (another branch from block 1, whose headers hash and link): what
+    /// a liar that waits for a reorg answers the search for its common ancestor with.
+    public var forgedHistoryAfter: UInt64?
+    /// Share of blocks that `eth_getBlockByHash` (and `eth_getBlockReceipts` by hash) answer with a sibling: a valid
+    /// block with the same parent and its own hash, not the one asked for. Chosen by the hash asked, so both calls
+    /// agree.
+    public var siblingRate = 0.0
+    public static let forgedHistoryDepth: UInt64 = 2
 
     public init() {}
 
-    public var isEmpty: Bool { tamper.isEmpty && dropRate == 0 && delayRate == 0 && rateLimitRate == 0 && itemRateLimitRate == 0 }
+    public var isEmpty: Bool {
+        tamper.isEmpty && dropRate == 0 && delayRate == 0 && rateLimitRate == 0 && itemRateLimitRate == 0 && forgedHistoryAfter == nil
+            && siblingRate == 0
+    }
 }
 
 /// A reorg the dev chain performs when its head reaches `at`: the last `depth` blocks are replaced by another

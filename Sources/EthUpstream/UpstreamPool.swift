@@ -35,10 +35,15 @@ public enum FaultEvidence: Sendable, Equatable, CustomStringConvertible {
     case verification(VerificationError)
     /// Its `eth_chainId` is not the chainspec's: it serves another chain.
     case wrongChain(expected: UInt64, chainspec: String, answered: String)
+    /// Below the last few blocks, where propagation explains nothing, it gave another hash for a block than the
+    /// `voters` upstreams that formed the quorum.
+    case outvoted(block: UInt64, quorumHash: Hash32, voters: Int, itsHash: Hash32)
 
     public var description: String {
         switch self {
         case .verification(let error): return error.description
+        case .outvoted(let block, let quorumHash, let voters, let itsHash):
+            return "block \(block) hash: quorum of \(voters) upstreams \(quorumHash.hex), this upstream \(itsHash.hex)"
         case .wrongChain(let expected, let chainspec, let answered):
             return "eth_chainId: expected \(Hex.quantity(expected)) (chainspec \(chainspec)), actual \(answered)"
         }
@@ -46,10 +51,11 @@ public enum FaultEvidence: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Several upstreams used as one: requests fail over from one to the next when an upstream cannot answer, are
-/// spread over them in turn, and skip upstreams marked faulty. The head is accepted only when `quorum` of them
-/// return the same block hash at the same height.
+/// spread over them in turn, and skip upstreams marked faulty. What gets committed is decided by `quorum` of them
+/// giving the same hash for a block (ARCHITECTURE.md §2): the head, each range's last block, a reorg's ancestor.
 public final class UpstreamPool: Sendable {
     public let upstreams: [Upstream]
+    /// Upstreams that must give the same hash before a block is believed.
     public let quorum: Int
 
     private struct State {
@@ -58,11 +64,19 @@ public final class UpstreamPool: Sendable {
     }
     private let state = Mutex(State())
 
-    public init(upstreams: [Upstream], quorum: Int = 1) {
+    /// `quorum` defaults to a majority of `upstreams`.
+    public init(upstreams: [Upstream], quorum: Int? = nil) {
+        let quorum = quorum ?? Self.majority(of: upstreams.count)
         precondition(!upstreams.isEmpty && quorum >= 1 && quorum <= upstreams.count)
         self.upstreams = upstreams
         self.quorum = quorum
     }
+
+    /// The default quorum: more than half of `count` upstreams, so that two quorums always share an upstream.
+    public static func majority(of count: Int) -> Int { count / 2 + 1 }
+
+    /// Whether one upstream alone decides while others are configured: allowed, but no longer "trust none".
+    public var singleVoice: Bool { quorum == 1 && upstreams.count > 1 }
 
     /// The faults found so far, in no particular order.
     public var faults: [UpstreamFault] { state.withLock { Array($0.faults.values) } }
@@ -107,30 +121,29 @@ public final class UpstreamPool: Sendable {
         throw .unreachable(errors)
     }
 
-    /// The head that `quorum` trusted upstreams agree on: the highest height that many of them have reached, and
-    /// the hash they all give for it. An upstream whose head block does not hash to its claimed hash is marked faulty.
-    public func head() async throws(PoolError) -> (number: UInt64, hash: Hash32) {
+    /// The head as far as `quorum` trusted upstreams have reached it: the highest height that many of them report,
+    /// and the hash `quorum` of them give for it, nil when no hash has that many (they disagree, or some do not
+    /// answer). Sync may still commit below it whatever the quorum vouches for. An upstream whose head block does not
+    /// hash to its claimed hash is marked faulty.
+    public func head() async throws(PoolError) -> (number: UInt64, hash: Hash32?) {
         let candidates = trusted
         guard candidates.count >= quorum else {
             throw candidates.isEmpty ? .noneLeft : .noQuorum("\(candidates.count) trusted upstream(s) left, quorum is \(quorum)")
         }
-        let heads = await headers(from: candidates, at: .string("latest"))
+        let heads = await headers(at: .string("latest"), from: candidates)
         let heights = heads.compactMap { $0.1?.number }.sorted(by: >)
         guard heights.count >= quorum else { throw .noQuorum("only \(heights.count) of \(candidates.count) upstreams gave a head") }
         if quorum == 1, let best = heads.compactMap(\.1).max(by: { $0.number < $1.number }) { return (best.number, best.hash) }
-        // The highest height at least `quorum` upstreams have reached, then the hash most of them give for it.
         let height = heights[quorum - 1]
-        let answers = await headers(from: candidates, at: .quantity(height))
+        let answers = await headers(at: .quantity(height), from: candidates)
         var votes: [Hash32: Int] = [:]
         for case let (_, header?) in answers where header.number == height { votes[header.hash, default: 0] += 1 }
-        guard let (hash, count) = votes.max(by: { $0.value < $1.value }), count >= quorum else {
-            throw .noQuorum("at block \(height) the upstreams give \(votes.count) different hashes, none from \(quorum)")
-        }
-        return (height, hash)
+        return (height, votes.first { $0.value >= quorum }?.key)
     }
 
-    /// Each upstream's header at `block`, hash-checked; nil where it did not answer or lied (and is now faulty).
-    private func headers(from candidates: [Upstream], at block: JSONValue) async -> [(Upstream, Header?)] {
+    /// Each upstream's header at `block` (a number or a tag), hash-checked; nil where it did not answer or lied (and
+    /// is now faulty).
+    public func headers(at block: JSONValue, from candidates: [Upstream]) async -> [(Upstream, Header?)] {
         await withTaskGroup(of: (Upstream, Header?).self) { group in
             for upstream in candidates {
                 group.addTask {
@@ -145,6 +158,18 @@ public final class UpstreamPool: Sendable {
                 }
             }
             var all: [(Upstream, Header?)] = []
+            for await answer in group { all.append(answer) }
+            return all
+        }
+    }
+
+    /// The same batch from each of `candidates` at once; nil for an upstream that could not answer.
+    public func batchEach<T: JSONReadable>(_ calls: [RPCCall], as type: T.Type, from candidates: [Upstream]) async -> [(Upstream, [Result<T, RPCError>]?)] {
+        await withTaskGroup(of: (Upstream, [Result<T, RPCError>]?).self) { group in
+            for upstream in candidates {
+                group.addTask { (upstream, try? await upstream.batch(calls, as: type)) }
+            }
+            var all: [(Upstream, [Result<T, RPCError>]?)] = []
             for await answer in group { all.append(answer) }
             return all
         }

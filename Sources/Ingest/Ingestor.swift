@@ -112,10 +112,14 @@ public struct Ingestor: Sendable {
     /// The header of the indexed tip, read back from the store.
     public func tipHeader() throws(IngestError) -> Header? {
         guard let cursor = try wrapIndex({ () throws(IndexError) in try index.cursor() }) else { return nil }
-        guard let stored = try wrapStore({ () throws(StoreError) in try blocks.header(number: cursor.number) }) else {
-            throw .corrupt("no header stored for the indexed tip \(cursor.number)")
-        }
-        do throws(HeaderError) { return try Header(rlp: stored) } catch { throw .corrupt("tip header: \(error)") }
+        guard let header = try header(at: cursor.number) else { throw .corrupt("no header stored for the indexed tip \(cursor.number)") }
+        return header
+    }
+
+    /// The stored header at `number`, if any.
+    public func header(at number: UInt64) throws(IngestError) -> Header? {
+        guard let stored = try wrapStore({ () throws(StoreError) in try blocks.header(number: number) }) else { return nil }
+        do throws(HeaderError) { return try Header(rlp: stored) } catch { throw .corrupt("header \(number): \(error)") }
     }
 
     /// Verifies `block` (hash, fork fields, roots, senders, receipts, link to `parent` or to the chainspec's

@@ -8,7 +8,8 @@ internal import Yams
 ///
 ///     chain: mainnet                 # a chainspec name (chainspec/NAME.json) or a path to one
 ///     upstreams: [URL, …]            # ${ENV} is expanded from the environment and never logged
-///     quorum: 1                      # upstreams that must agree on the head hash
+///     quorum: 2                      # upstreams that must give a block's hash before it is committed;
+///                                    # default: a majority of the upstreams
 ///     checkpoint: {number, hash}     # optional; overrides the chainspec's trust root
 ///     dataDir: ./provenant-data      # relative paths are relative to the config file
 ///     reorgWindow: 128
@@ -33,7 +34,8 @@ public struct NodeConfig: Sendable {
 
     public var chain: String
     public var upstreams: [UpstreamEndpoint]
-    public var quorum = 1
+    /// Upstreams that must vouch for a block before it is committed; nil: a majority of them.
+    public var quorum: Int?
     public var checkpoint: (number: UInt64, hash: Hash32)?
     public var dataDir: String
     public var reorgWindow: UInt64 = 128
@@ -92,7 +94,7 @@ public struct NodeConfig: Sendable {
             }
         }
 
-        var quorum = 1
+        var quorum: Int?
         if let node = top["quorum"] {
             quorum = Int(try Reader.integer(node, key: "quorum", range: 1...UInt64(upstreams.count)))
         }

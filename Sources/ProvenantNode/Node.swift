@@ -42,7 +42,7 @@ public struct Node: Sendable {
                 let stats = u.stats
                 return SyncReport.UpstreamState(label: u.label, trusted: faults[u.label] == nil, evidence: faults[u.label], requests: stats.requests, errors: stats.errors)
             },
-            verificationFailures: status.verificationFailures, reorgs: status.reorgs)
+            verificationFailures: status.verificationFailures, reorgs: status.reorgs, quorum: pool.quorum, quorumWait: status.quorumWait)
     }
 
     /// The JSON-RPC server on the configured address, as a service.

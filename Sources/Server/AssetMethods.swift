@@ -242,6 +242,7 @@ public struct AssetMethods: Sendable {
                 result["head"] = ["number": .quantity(head), "hash": try header(head).map { .string($0.hash.hex) } ?? .null]
             }
             result["upstreams"] = report.upstreamsJSON
+            result["quorum"] = report.quorumJSON
             result["sync"] = report.json
         }
         return .object(result)

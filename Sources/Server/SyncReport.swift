@@ -33,9 +33,13 @@ public struct SyncReport: Sendable {
     /// Verification failures by field.
     public var verificationFailures: [String: Int]
     public var reorgs: Int
+    /// Upstreams that must vouch for a block before it is committed.
+    public var quorum: Int
+    /// While sync waits for a quorum: the block and what each upstream gives.
+    public var quorumWait: String?
 
     public init(phase: String, head: UInt64?, indexed: UInt64?, isCurrent: Bool, message: String?, upstreams: [UpstreamState],
-                verificationFailures: [String: Int], reorgs: Int) {
+                verificationFailures: [String: Int], reorgs: Int, quorum: Int, quorumWait: String?) {
         self.phase = phase
         self.head = head
         self.indexed = indexed
@@ -44,6 +48,8 @@ public struct SyncReport: Sendable {
         self.upstreams = upstreams
         self.verificationFailures = verificationFailures
         self.reorgs = reorgs
+        self.quorum = quorum
+        self.quorumWait = quorumWait
     }
 
     var lag: UInt64? {
@@ -56,6 +62,17 @@ public struct SyncReport: Sendable {
         var o: [String: JSONValue] = ["phase": .string(phase), "current": .bool(isCurrent)]
         if let lag { o["lag"] = .quantity(lag) }
         if let message { o["message"] = .string(message) }
+        if let quorumWait { o["waitingForQuorum"] = .string(quorumWait) }
+        return .object(o)
+    }
+
+    /// `asset_status`'s `quorum`: how many upstreams vouch for each committed block, and a warning when one alone does
+    /// while others are configured.
+    public var quorumJSON: JSONValue {
+        var o: [String: JSONValue] = ["required": .int(Int64(quorum)), "upstreams": .int(Int64(upstreams.count))]
+        if quorum == 1 && upstreams.count > 1 {
+            o["warning"] = .string("quorum 1 of \(upstreams.count): any one upstream alone decides which chain is indexed")
+        }
         return .object(o)
     }
 
@@ -73,6 +90,10 @@ public struct SyncReport: Sendable {
         if let lag { families.append(.gauge("provenant_sync_lag_blocks", "Blocks between the agreed head and the indexed block.", Double(lag))) }
         families.append(.gauge("provenant_sync_current", "1 when the index is at the head.", isCurrent ? 1 : 0))
         families.append(.gauge("provenant_reorgs_total", "Reorgs undone since start.", Double(reorgs)))
+        families.append(.gauge("provenant_sync_quorum", "Upstreams that must give a block's hash before it is committed.", Double(quorum)))
+        families.append(.gauge(
+            "provenant_sync_waiting_for_quorum", "1 while no quorum of upstreams vouches for the next block and sync waits at the last vouched one.",
+            quorumWait == nil ? 0 : 1))
         families.append(MetricFamily(
             name: "provenant_upstream_requests_total", help: "HTTP requests sent to each upstream.", type: .counter,
             samples: upstreams.map { ([("upstream", $0.label)], Double($0.requests)) }))

@@ -29,6 +29,8 @@ public final class SyncStatus: Sendable {
         public var faults: [UpstreamFault] = []
         /// Why sync paused or stopped, in words.
         public var message: String?
+        /// While no quorum vouches for the next block: which block, and what each upstream gives.
+        public var quorumWait: String?
 
         /// Blocks between the agreed head and the indexed tip.
         public var lag: UInt64? {

@@ -20,8 +20,12 @@ public struct SyncOptions: Sendable {
     /// Stop as soon as the index reaches the agreed head, instead of following it.
     public var exitWhenCurrent = false
     /// Verification failures that a non-linking block may cause before its upstream is marked faulty, when the
-    /// other upstreams' chain shows no reorg that explains it.
+    /// quorum's chain shows no reorg that explains it. Each range the upstream serves that is committed takes one
+    /// strike away.
     public var linkStrikes = 3
+    /// Blocks below the agreed head within which upstreams may give different hashes without blame: a new block
+    /// takes a moment to reach every node. Below it, the upstreams outvoted by the quorum are marked faulty.
+    public var propagationMargin: UInt64 = 8
 
     public init() {}
 }
@@ -32,6 +36,8 @@ public enum SyncError: Error, CustomStringConvertible, Sendable {
     case reorgTooDeep(tip: UInt64, oldestUndoable: UInt64)
     /// No trusted upstream is left (every one served data that failed verification).
     case noUpstreams([UpstreamFault])
+    /// Fewer upstreams are trusted than the quorum needs, so no block can be vouched for again in this run.
+    case quorumUnreachable(trusted: Int, quorum: Int, faults: [UpstreamFault])
     /// No checkpoint at or below the first block to index, so no block can be linked to a trust root.
     case noCheckpoint(firstBlock: UInt64)
     /// Writing to the store failed, or the store is damaged.
@@ -44,6 +50,9 @@ public enum SyncError: Error, CustomStringConvertible, Sendable {
                 + "(indexed tip \(tip)); sync stopped and the store is unchanged. Resync into a new data directory, or check the upstreams"
         case .noUpstreams(let faults):
             return "no trusted upstream left: " + faults.map(\.description).joined(separator: "; ")
+        case .quorumUnreachable(let trusted, let quorum, let faults):
+            return "\(trusted) trusted upstream(s) left, fewer than the quorum of \(quorum); sync stopped at the last vouched block. "
+                + faults.map(\.description).joined(separator: "; ")
         case .noCheckpoint(let first):
             return "no checkpoint at or below block \(first) in the chainspec: add one (number and hash) under `checkpoint` in the config"
         case .store(let error): return "store: \(error)"
@@ -53,8 +62,9 @@ public enum SyncError: Error, CustomStringConvertible, Sendable {
 
 /// Follows a chain from untrusted upstreams (ARCHITECTURE.md §2): a verified header chain from the checkpoint, each header's
 /// bloom tested against the watched contracts, full blocks and receipts fetched and verified only where it matches,
-/// each block written with its index changes in one batch; ranges fetched ahead while earlier ones are written; then
-/// the head, polled and agreed by quorum, with reorgs undone back to the common ancestor.
+/// each block written with its index changes in one batch; ranges fetched ahead from any upstream while earlier ones
+/// are written, each committed only once `quorum` upstreams give its last block's hash; then the head, polled and
+/// agreed by quorum, with reorgs undone back to the ancestor the quorum's chain shares with ours.
 public final class Syncer: Sendable {
     public let pool: UpstreamPool
     public let ingestor: Ingestor
@@ -75,9 +85,13 @@ public final class Syncer: Sendable {
     public func run() async throws(SyncError) {
         await checkChainIds()
         let first = try firstBlock()
+        if pool.singleVoice {
+            log("quorum is 1 with \(pool.upstreams.count) upstreams: any one of them alone decides which chain is indexed")
+        }
         var strikes: [String: Int] = [:]
         while !Task.isCancelled {
-            let head: (number: UInt64, hash: Hash32)
+            try checkQuorumReachable()
+            let head: (number: UInt64, hash: Hash32?)
             do throws(PoolError) {
                 head = try await pool.head()
             } catch {
@@ -93,22 +107,32 @@ public final class Syncer: Sendable {
             }
             let target = min(head.number, options.stopAt ?? .max)
             if let tip, tip.number >= target {
-                if tip.number >= head.number, try !isStored(head.hash, at: head.number) {
-                    // The agreed chain no longer holds our block at its head's height.
-                    try await resolveReorg(tip: tip, suspect: nil, strikes: &strikes)
-                    continue
+                if tip.number >= head.number {
+                    guard let hash = head.hash else {
+                        let why = "no \(pool.quorum) upstreams give the same hash for the head block \(head.number); waiting at block \(tip.number)"
+                        pause(why)
+                        status.update { $0.quorumWait = why }
+                        await sleep(options.pollInterval)
+                        continue
+                    }
+                    if try !isStored(hash, at: head.number) {
+                        // The quorum's chain no longer holds our block at its head's height.
+                        try await resolveReorg(tip: tip, suspect: nil, strikes: &strikes)
+                        continue
+                    }
                 }
                 if tip.number >= options.stopAt ?? .max || options.exitWhenCurrent {
                     status.update { $0.phase = .stopped; $0.message = "reached block \(tip.number)" }
                     return
                 }
-                status.update { $0.phase = .following; $0.message = nil }
+                status.update { $0.phase = .following; $0.message = nil; $0.quorumWait = nil }
                 await sleep(options.pollInterval)
                 continue
             }
             status.update {
-                $0.phase = (tip.map { target - $0.number } ?? .max) > 2 ? .catchingUp : .following
-                $0.message = nil
+                // Waiting for a quorum stays visible while sync asks again.
+                $0.phase = $0.quorumWait != nil ? .paused : (tip.map { target - $0.number } ?? .max) > 2 ? .catchingUp : .following
+                $0.message = $0.quorumWait
             }
             try await advance(from: tip, first: first, to: target, strikes: &strikes)
         }
@@ -124,19 +148,31 @@ public final class Syncer: Sendable {
         var full: (block: RPCBlock, from: Upstream, receipts: [Receipt], receiptsFrom: Upstream)?
     }
 
+    /// A range's blocks up to the highest one the quorum vouches for; when that is not the whole range, why sync
+    /// must wait after committing them.
+    struct Vouched: Sendable {
+        var blocks: [Fetched]
+        var wait: String?
+    }
+
     /// Why a range could not be fetched now.
     enum FetchProblem: Error {
         case pool(PoolError)
         /// An upstream answered null or an error for a block it should have (its chain moved, or it lags).
         case missing(UInt64, String)
+        /// An upstream was just marked faulty for what it served: ask the others at once.
+        case faultFound
+        /// Fewer upstreams are trusted than the quorum needs.
+        case quorumUnreachable
     }
 
     /// Verifies and writes blocks from the tip up to `target`, fetching `rangesInFlight` ranges ahead. Returns when
-    /// `target` is reached, or early when something needs the main loop (a fault, a reorg, an upstream problem).
+    /// `target` is reached, or early when something needs the main loop (a fault, a reorg, an upstream problem, a
+    /// range the quorum does not vouch for).
     func advance(from tip: Header?, first: UInt64, to target: UInt64, strikes: inout [String: Int]) async throws(SyncError) {
         var parent = tip
         var next = tip.map { $0.number + 1 } ?? first
-        var pending: [Task<[Fetched], Error>] = []
+        var pending: [Task<Vouched, Error>] = []
         defer { pending.forEach { $0.cancel() } }
         func launch() {
             while pending.count < options.rangesInFlight, next <= target {
@@ -147,21 +183,25 @@ public final class Syncer: Sendable {
         }
         launch()
         while !pending.isEmpty {
-            let blocks: [Fetched]
+            let range: Vouched
             do {
-                blocks = try await pending.removeFirst().value
+                range = try await pending.removeFirst().value
             } catch let problem as FetchProblem {
                 switch problem {
                 case .pool(.noneLeft): throw stop(.noUpstreams(pool.faults))
+                case .quorumUnreachable: throw stop(quorumUnreachable())
                 case .pool(let error): pause("\(error); retrying")
                 case .missing(let number, let why): log("block \(number) not available (\(why)); checking the head again")
+                case .faultFound: return
                 }
                 await sleep(options.pollInterval)
                 return
+            } catch let error as SyncError {
+                throw error
             } catch {
                 return  // cancelled
             }
-            for fetched in blocks {
+            for fetched in range.blocks {
                 if Task.isCancelled { return }
                 let header = fetched.full?.block.header ?? fetched.header.header
                 do throws(IngestError) {
@@ -182,24 +222,35 @@ public final class Syncer: Sendable {
                     guard case .verification(let failure) = error else { throw stop(.store(error)) }
                     status.update { $0.verificationFailures[Self.metricName(failure.field), default: 0] += 1 }
                     if failure.field == .parentHash, let parent {
-                        // It does not link: the upstreams' chain moved under us, or this upstream lies.
+                        // It does not link: the quorum's chain moved under us, or (quorum 1) this upstream lies.
                         let suspect = fetched.full?.from ?? fetched.headerFrom
                         try await resolveReorg(tip: parent, suspect: (suspect, failure), strikes: &strikes)
                         return
                     }
                     let culprit = Self.isReceiptField(failure.field) ? fetched.full?.receiptsFrom : fetched.full?.from
-                    markFaulty(culprit ?? fetched.headerFrom, failure)
+                    markFaulty(culprit ?? fetched.headerFrom, .verification(failure))
                     return
                 }
             }
+            if let served = range.blocks.first?.headerFrom, let count = strikes[served.label], count > 0 {
+                strikes[served.label] = count - 1  // it served correctly again
+            }
+            if let wait = range.wait {
+                pause(wait)
+                status.update { $0.quorumWait = wait }
+                await sleep(options.pollInterval)
+                return
+            }
+            status.update { $0.quorumWait = nil }
             launch()
         }
     }
 
-    /// Headers of `range` from one upstream (hash recomputed for each), then full blocks and receipts by hash for
-    /// those whose bloom may hold a watched event. A lying header marks its upstream faulty and the range is asked
-    /// again of another.
-    func fetch(_ range: ClosedRange<UInt64>) async throws -> [Fetched] {
+    /// Headers of `range` from one upstream (hash recomputed for each, parent links checked within the range), the
+    /// part of it the quorum vouches for, then full blocks and receipts by hash for those of that part whose bloom
+    /// may hold a watched event, each bound to the header tested. A lying upstream is marked faulty and the range
+    /// is asked again of another.
+    func fetch(_ range: ClosedRange<UInt64>) async throws -> Vouched {
         let calls = range.map { RPCCall("eth_getBlockByNumber", [.quantity($0), false]) }
         var headers: [RPCBlock] = []
         var headerFrom: Upstream!
@@ -217,29 +268,90 @@ public final class Syncer: Sendable {
                 }
                 if let problem {
                     status.update { $0.verificationFailures[Self.metricName(problem.field), default: 0] += 1 }
-                    markFaulty(from, problem)
+                    markFaulty(from, .verification(problem))
                     lied = true
                     break
+                }
+                // The quorum vouches for the range's last block only: the links bind the rest to it, so they are
+                // checked before any block of the range can be committed.
+                if let previous = headers.last, block.header.parentHash != previous.header.hash {
+                    throw FetchProblem.missing(number, "\(from.label) served a block \(number) that does not link to its block \(number - 1)")
                 }
                 headers.append(block)
             }
             if lied { headers = [] } else { headerFrom = from }
         }
-        var fetched = headers.map { Fetched(header: $0, headerFrom: headerFrom) }
+        let (vouched, wait) = try await vouch(headers, servedBy: headerFrom)
+        var fetched = headers.prefix(vouched).map { Fetched(header: $0, headerFrom: headerFrom) }
         let wanted = fetched.indices.filter { ingestor.mayHaveWatchedEvents(fetched[$0].header.header) }
-        guard !wanted.isEmpty else { return fetched }
+        guard !wanted.isEmpty else { return Vouched(blocks: fetched, wait: wait) }
         let hashes = wanted.map { JSONValue.string(fetched[$0].header.header.hash.hex) }
         async let blocksAnswer = poolBatch(hashes.map { RPCCall("eth_getBlockByHash", [$0, true]) }, as: RPCBlock?.self)
         async let receiptsAnswer = poolBatch(hashes.map { RPCCall("eth_getBlockReceipts", [$0]) }, as: [RPCReceipt]?.self)
         let (blocks, blocksFrom) = try await blocksAnswer
         let (receipts, receiptsFrom) = try await receiptsAnswer
         for (k, i) in wanted.enumerated() {
-            let number = fetched[i].header.header.number
-            guard case .success(let block?) = blocks[k] else { throw FetchProblem.missing(number, Self.describe(blocks[k], blocksFrom)) }
-            guard case .success(let list?) = receipts[k] else { throw FetchProblem.missing(number, Self.describe(receipts[k], receiptsFrom)) }
+            let tested = fetched[i].header.header
+            guard case .success(let block?) = blocks[k] else { throw FetchProblem.missing(tested.number, Self.describe(blocks[k], blocksFrom)) }
+            guard case .success(let list?) = receipts[k] else { throw FetchProblem.missing(tested.number, Self.describe(receipts[k], receiptsFrom)) }
+            // The block asked for by hash must be the very header whose bloom was tested (not, say, a sibling).
+            if block.header.hash != tested.hash {
+                let failure = VerificationError(block: tested.number, field: .blockHash, expected: tested.hash.hex, actual: block.header.hash.hex)
+                status.update { $0.verificationFailures[Self.metricName(failure.field), default: 0] += 1 }
+                markFaulty(blocksFrom, .verification(failure))
+                throw FetchProblem.faultFound
+            }
             fetched[i].full = (block, blocksFrom, list.map(\.receipt), receiptsFrom)
         }
-        return fetched
+        return Vouched(blocks: fetched, wait: wait)
+    }
+
+    /// How many of `headers` (consecutive and linked, from `source`) the quorum vouches for, and why not all when
+    /// it does not. The source vouches for what it served; each other trusted upstream is asked for the last block.
+    /// When another hash has the quorum, the source is outvoted (and faulty below the propagation margin); when no
+    /// hash has it, the range is narrowed to the highest block a quorum does give.
+    func vouch(_ headers: [RPCBlock], servedBy source: Upstream) async throws -> (count: Int, wait: String?) {
+        let quorum = pool.quorum
+        guard quorum > 1 else { return (headers.count, nil) }
+        let others = pool.trusted.filter { $0 !== source }
+        guard others.count + 1 >= quorum else { throw FetchProblem.quorumUnreachable }
+        let last = headers[headers.count - 1].header
+        var votes: [Hash32: [Upstream]] = [last.hash: [source]]
+        var silent: [String] = []
+        for (upstream, header) in await pool.headers(at: .quantity(last.number), from: others) {
+            if let header, header.number == last.number { votes[header.hash, default: []].append(upstream) } else { silent.append(upstream.label) }
+        }
+        if votes[last.hash]!.count >= quorum {
+            try await outvote(votes, quorumHash: last.hash, at: last.number, vouchedChain: headers.map(\.header))
+            return (headers.count, nil)
+        }
+        if let (hash, _) = votes.first(where: { $0.value.count >= quorum }) {
+            try await outvote(votes, quorumHash: hash, at: last.number)
+            if !pool.trusted.contains(where: { $0 === source }) { throw FetchProblem.faultFound }
+            throw FetchProblem.missing(last.number, "\(source.label)'s block is not the one \(quorum) upstreams give")
+        }
+        // No hash has the quorum at the range's end: the highest block of the range that one has, from every
+        // upstream's headers of the whole range.
+        let calls = headers.map { RPCCall("eth_getBlockByNumber", [.quantity($0.header.number), false]) }
+        let answers = await pool.batchEach(calls, as: RPCBlock?.self, from: others)
+        var vouched = 0
+        for i in headers.indices.reversed() {
+            let hash = headers[i].header.hash
+            let agreeing = answers.filter { _, list in
+                guard case .success(let block?)? = list?[i] else { return false }
+                return block.header.number == headers[i].header.number && block.header.hash == hash && block.claimedHash == hash
+            }
+            if agreeing.count + 1 >= quorum {
+                vouched = i + 1
+                break
+            }
+        }
+        let at = last.number - UInt64(headers.count - vouched)
+        var given = votes.map { hash, upstreams in "\(upstreams.map(\.label).joined(separator: ", ")) \(hash.hex.prefix(10))…" }.sorted()
+        if !silent.isEmpty { given.append("\(silent.joined(separator: ", ")) no block") }
+        let why = "no \(quorum) upstreams agree on block \(last.number) (\(given.joined(separator: "; "))) nor on any block from \(at + 1); "
+            + "waiting at block \(at), the last one a quorum vouches for"
+        return (vouched, why)
     }
 
     func poolBatch<T: JSONReadable>(_ calls: [RPCCall], as type: T.Type) async throws -> ([Result<T, RPCError>], Upstream) {
@@ -258,10 +370,11 @@ public final class Syncer: Sendable {
 
     // MARK: Reorgs
 
-    /// The indexed tip does not continue into the upstreams' chain: finds the highest block both share, looking
-    /// back at most the undo window, and undoes everything above it. When the upstreams still hold our tip, the
-    /// block that did not link was stale or a lie: its upstream gets a strike, and is marked faulty after
-    /// `linkStrikes` of them.
+    /// The indexed tip does not continue into the quorum's chain: finds the highest block the quorum's chain shares
+    /// with ours, looking back at most the undo window, and undoes everything above it. Every trusted upstream is
+    /// asked, so no single one decides: where no hash has the quorum, sync waits instead. When the quorum still holds
+    /// our tip, the block that did not link was stale or a lie: its upstream gets a strike, and is marked faulty
+    /// after `linkStrikes` of them.
     func resolveReorg(tip: Header, suspect: (Upstream, VerificationError)?, strikes: inout [String: Int]) async throws(SyncError) {
         let window = ingestor.index.undoWindow
         let lowest = tip.number > window ? tip.number - window : 0
@@ -270,20 +383,25 @@ public final class Syncer: Sendable {
         while ancestor == nil {
             let low = high > lowest + 31 ? high - 31 : lowest
             let calls = (low...high).map { RPCCall("eth_getBlockByNumber", [.quantity($0), false]) }
-            let answers: [Result<RPCBlock?, RPCError>]
-            do throws(PoolError) {
-                (answers, _) = try await pool.batch(calls, as: RPCBlock?.self)
-            } catch {
-                if case .noneLeft = error { throw stop(.noUpstreams(pool.faults)) }
-                pause("\(error) while looking for a reorg's common ancestor; retrying")
-                await sleep(options.pollInterval)
-                return
-            }
-            for (number, answer) in zip(low...high, answers).reversed() {
-                guard case .success(let block?) = answer, block.header.hash == block.claimedHash, block.header.number == number else { continue }
-                if try isStored(block.header.hash, at: number) {
+            let candidates = pool.trusted
+            guard candidates.count >= pool.quorum else { throw stop(quorumUnreachable()) }
+            let answers = await pool.batchEach(calls, as: RPCBlock?.self, from: candidates)
+            for (offset, number) in (low...high).enumerated().reversed() {
+                var votes: [Hash32: [Upstream]] = [:]
+                for case let (upstream, list?) in answers {
+                    guard case .success(let block?) = list[offset], block.header.hash == block.claimedHash, block.header.number == number else { continue }
+                    votes[block.header.hash, default: []].append(upstream)
+                }
+                let held = votes.filter { $0.value.count >= pool.quorum }.keys
+                for hash in held where try isStored(hash, at: number) {
+                    try await outvote(votes, quorumHash: hash, at: number)
                     ancestor = number
-                    break
+                }
+                if ancestor != nil { break }
+                if held.isEmpty {
+                    pause("looking for a reorg's common ancestor, no \(pool.quorum) upstreams agree on block \(number); waiting")
+                    await sleep(options.pollInterval)
+                    return
                 }
             }
             if ancestor == nil {
@@ -294,7 +412,7 @@ public final class Syncer: Sendable {
         guard let ancestor, ancestor < tip.number else {
             if let (upstream, failure) = suspect {
                 strikes[upstream.label, default: 0] += 1
-                if strikes[upstream.label]! >= options.linkStrikes { markFaulty(upstream, failure) }
+                if strikes[upstream.label]! >= options.linkStrikes { markFaulty(upstream, .verification(failure)) }
             }
             return
         }
@@ -311,6 +429,36 @@ public final class Syncer: Sendable {
             s.indexed = ancestor
         }
         log("reorg: undid blocks \(ancestor + 1)…\(tip.number) (depth \(depth)); continuing from block \(ancestor) \(tip.hash.hex.prefix(10))…")
+    }
+
+    /// Marks faulty, with the evidence, each upstream that gave another hash than the quorum's for a block below the
+    /// propagation margin. Within the margin, a different hash is blamed only when the upstream's chain already
+    /// differs at the margin's edge (`head - propagationMargin`), compared with the quorum's chain there: the
+    /// `vouchedChain` ending at `number`, or the store. With a quorum of 1 there is no minority.
+    func outvote(_ votes: [Hash32: [Upstream]], quorumHash: Hash32, at number: UInt64, vouchedChain: [Header] = []) async throws(SyncError) {
+        guard pool.quorum > 1, let head = status.snapshot.head else { return }
+        let voters = votes[quorumHash]?.count ?? 0
+        let minority = votes.filter { $0.key != quorumHash }
+        guard !minority.isEmpty else { return }
+        if number + options.propagationMargin <= head {
+            for (hash, upstreams) in minority {
+                for upstream in upstreams { markFaulty(upstream, .outvoted(block: number, quorumHash: quorumHash, voters: voters, itsHash: hash)) }
+            }
+            return
+        }
+        guard head >= options.propagationMargin else { return }
+        let edge = head - options.propagationMargin
+        let known: Hash32?
+        if let first = vouchedChain.first?.number, edge >= first, edge - first < vouchedChain.count {
+            known = vouchedChain[Int(edge - first)].hash
+        } else {
+            do throws(IngestError) { known = try ingestor.header(at: edge)?.hash } catch { throw stop(.store(error)) }
+        }
+        guard let known else { return }
+        for (upstream, header) in await pool.headers(at: .quantity(edge), from: minority.values.flatMap { $0 }) {
+            guard let header, header.number == edge, header.hash != known else { continue }
+            markFaulty(upstream, .outvoted(block: edge, quorumHash: known, voters: voters, itsHash: header.hash))
+        }
     }
 
     // MARK: Helpers
@@ -352,10 +500,20 @@ public final class Syncer: Sendable {
         }
     }
 
-    func markFaulty(_ upstream: Upstream, _ failure: VerificationError) {
-        guard pool.markFaulty(upstream, evidence: .verification(failure)) else { return }
+    func markFaulty(_ upstream: Upstream, _ evidence: FaultEvidence) {
+        guard pool.markFaulty(upstream, evidence: evidence) else { return }
         status.update { $0.faults = pool.faults }
-        log("upstream \(upstream.label) marked faulty: \(failure); \(pool.trusted.count) trusted upstream(s) left")
+        log("upstream \(upstream.label) marked faulty: \(evidence); \(pool.trusted.count) trusted upstream(s) left")
+    }
+
+    /// Sync cannot go on in this run once fewer upstreams are trusted than the quorum needs (faults are permanent).
+    func checkQuorumReachable() throws(SyncError) {
+        if pool.trusted.isEmpty { throw stop(.noUpstreams(pool.faults)) }
+        if pool.trusted.count < pool.quorum { throw stop(quorumUnreachable()) }
+    }
+
+    func quorumUnreachable() -> SyncError {
+        .quorumUnreachable(trusted: pool.trusted.count, quorum: pool.quorum, faults: pool.faults)
     }
 
     func pause(_ message: String) {

@@ -11,15 +11,16 @@ import ProofVerify
 import Server
 import Synchronization
 
-/// `provenant demo`: the dev chain served over HTTP by two upstreams, one of them lying, and a node syncing from
-/// both into a temporary data directory, then serving queries.
+/// `provenant demo`: the dev chain served over HTTP by three upstreams, one of them lying, and a node syncing from
+/// them with a quorum of two into a temporary data directory, then serving queries.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the dev chain and a node in one process: sync, verify, index, then serve queries.",
         discussion: """
-            Starts the built-in dev chain as two JSON-RPC upstreams on loopback: an honest one, and one that \
+            Starts the built-in dev chain as three JSON-RPC upstreams on loopback: two honest ones, and one that \
             tampers with a share of its answers (header fields, receipts, senders) while still claiming the \
-            original hashes. A node syncs from both into a temporary LevelDB directory, verifying every block, \
+            original hashes. A node syncs from them into a temporary LevelDB directory, committing a range of \
+            blocks only once two of the three give its last block's hash, verifying every block, \
             names the liar with its evidence, indexes the AI-asset contracts (ERC-721 with ERC-4907 rentals and \
             ERC-7007 provenance, ERC-1155, ERC-20 shares), and then serves JSON-RPC. It prints example queries as \
             curl commands with the answers the server gave, and a token's proof bundle (asset_proof) checked as \
@@ -49,29 +50,34 @@ struct Demo: AsyncParsableCommand {
         lies.tamperRate = lieRate
         let interval = Duration.milliseconds(Int64(blockTimeMs))
         let honest = DevNet(seed: seed, blocks: blocks)
-        let liar = DevNet(seed: seed, blocks: blocks, faults: lies)
-        let honestPort = Shared<Int?>(nil), liarPort = Shared<Int?>(nil)
+        // Each upstream serves the same chain and grows it on its own clock, as separate nodes would.
+        let nets: [(net: DevNet, role: String)] = [
+            (honest, "honest"), (DevNet(seed: seed, blocks: blocks), "honest"),
+            (DevNet(seed: seed, blocks: blocks, faults: lies), "tampers with \(Int(lieRate * 100))% of its answers, still claiming the original hashes"),
+        ]
+        let ports = Shared<[Int: Int]>([:])
         let devnets = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await honest.run(port: 0, blockInterval: interval) { p in honestPort.value.withLock { $0 = p } } }
-                // The liar serves the same chain; it grows on its own clock, as a real second node would.
-                group.addTask { try await liar.run(port: 0, blockInterval: interval) { p in liarPort.value.withLock { $0 = p } } }
+                for (i, served) in nets.enumerated() {
+                    group.addTask { try await served.net.run(port: 0, blockInterval: interval) { p in ports.value.withLock { $0[i] = p } } }
+                }
                 try await group.waitForAll()
             }
         }
         defer { devnets.cancel() }
-        while honestPort.value.withLock({ $0 }) == nil || liarPort.value.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
-        let honestURL = "http://127.0.0.1:\(honestPort.value.withLock { $0! })/", liarURL = "http://127.0.0.1:\(liarPort.value.withLock { $0! })/"
+        while ports.value.withLock({ $0.count }) < nets.count { try await Task.sleep(for: .milliseconds(10)) }
+        let urls = ports.value.withLock { p in nets.indices.map { "http://127.0.0.1:\(p[$0]!)/" } }
 
-        print("Provenant demo: dev chain seed \(seed), \(blocks) blocks, served by two upstreams on loopback:")
-        print("  \(honestURL)   honest")
-        print("  \(liarURL)   tampers with \(Int(lieRate * 100))% of its answers, still claiming the original hashes")
-        print("A node syncs from both into \(directory), verifying every block against the genesis checkpoint.")
+        print("Provenant demo: dev chain seed \(seed), \(blocks) blocks, served by three upstreams on loopback:")
+        for (url, served) in zip(urls, nets) { print("  \(url)   \(served.role)") }
+        print("A node syncs from them into \(directory), verifying every block against the genesis checkpoint and committing")
+        print("a range only once two of the three upstreams give its last block's hash.")
         fflush(nil)
 
         let contracts = DevChain.Contract.allCases.map { NodeConfig.Contract(name: $0.name, address: $0.address, startBlock: 0) }
+        // The liar first, so that it is asked early and caught.
         let config = NodeConfig(
-            chain: "provenant-dev", upstreams: [try UpstreamEndpoint(liarURL), try UpstreamEndpoint(honestURL)], dataDir: directory, contracts: contracts)
+            chain: "provenant-dev", upstreams: try [urls[2], urls[0], urls[1]].map { try UpstreamEndpoint($0) }, dataDir: directory, contracts: contracts)
         let logged = Shared<[String]>([])
         let node = try Node(config: config, log: { line in logged.value.withLock { $0.append(line) } })
         let bound = Shared<Int?>(nil)

@@ -13,7 +13,7 @@ struct Devnet: AsyncParsableCommand {
             eth_getBlockReceipts, eth_getTransactionReceipt, eth_getLogs and batches, from a chain whose blocks \
             carry real signatures, roots and blooms (chainspec provenant-dev). Faults make it an untrusted \
             upstream: tampered data with the original hashes still claimed, dropped connections, delays, rate \
-            limits, and a reorg. Rates are per request, 0 to 1.
+            limits, a reorg, or a consistent fork. Rates are per request, 0 to 1.
             """)
 
     @Option(help: "Seed of the chain.") var seed: UInt64 = 1
@@ -33,6 +33,8 @@ struct Devnet: AsyncParsableCommand {
     var itemRateLimitRate: Double = 0
     @Option(help: "Reorganise when the head reaches this block (needs --block-time-ms).") var reorgAt: UInt64?
     @Option(help: "Blocks the reorg replaces.") var reorgDepth: UInt64 = 3
+    @Option(help: "Serve a consistent fork of the chain from this block on: valid blocks, hashes and links, other events (a liar a quorum must outvote).")
+    var forkFrom: UInt64?
 
     func validate() throws {
         for (name, rate) in [("tamper-rate", tamperRate), ("drop-rate", dropRate), ("delay-rate", delayRate), ("rate-limit-rate", rateLimitRate),
@@ -44,7 +46,9 @@ struct Devnet: AsyncParsableCommand {
         if let reorgAt {
             guard reorgDepth >= 1, reorgDepth < reorgAt else { throw ValidationError("--reorg-depth must be between 1 and --reorg-at - 1") }
             guard blockTimeMs > 0 || blocks > reorgAt else { throw ValidationError("--reorg-at above --blocks needs --block-time-ms to grow the chain to it") }
+            guard forkFrom == nil else { throw ValidationError("--fork-from and --reorg-at cannot be combined") }
         }
+        if forkFrom == 0 { throw ValidationError("--fork-from must be 1 or more: genesis is shared") }
         _ = try tampering()
     }
 
@@ -72,7 +76,8 @@ struct Devnet: AsyncParsableCommand {
         faults.rateLimitRate = rateLimitRate
         faults.itemRateLimitRate = itemRateLimitRate
         let devnet = DevNet(
-            seed: seed, blocks: blocks, faults: faults, reorg: reorgAt.map { DevNetReorg(at: $0, depth: reorgDepth) }, maxHead: maxHead,
+            seed: seed, blocks: blocks, faults: faults, reorg: reorgAt.map { DevNetReorg(at: $0, depth: reorgDepth) },
+            fork: forkFrom.map { DevChain.Branch(block: $0, salt: 0xF02C) }, maxHead: maxHead,
             eventBlockShare: eventBlockShare)
         let host = self.host, blocks = self.blocks, seed = self.seed
         try await Lifecycle.runUntilSignalled {

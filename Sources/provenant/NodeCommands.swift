@@ -31,7 +31,7 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let node = try Node(config: config)
-        Log.line("provenant run: chain \(node.spec.name), \(config.upstreams.count) upstream(s) (quorum \(config.quorum)), \(config.contracts.count) contract(s), data in \(config.dataDir)")
+        Log.line("provenant run: chain \(node.spec.name), \(config.upstreams.count) upstream(s) (quorum \(node.pool.quorum)), \(config.contracts.count) contract(s), data in \(config.dataDir)")
         try await node.services { port in Log.line("serving JSON-RPC on http://\(config.serverHost):\(port)/") }.run()
         Log.line("stopped cleanly; the next run resumes after block \((try? node.directory.index.cursor())?.number.description ?? "-")")
     }

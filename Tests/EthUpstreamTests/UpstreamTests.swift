@@ -207,18 +207,16 @@ struct QuorumTests {
         let (b, _) = try upstream("b", [.answer(a12), .answer(a12)])
         let (c, _) = try upstream("c", [.answer(c13), .answer(c12)])
         let head = try await UpstreamPool(upstreams: [a, b, c], quorum: 2).head()
-        #expect(head.number == 12 && head.hash.hex == hash12)
+        #expect(head.number == 12 && head.hash?.hex == hash12)
     }
 
-    @Test func noQuorumWhenTheyDisagree() async throws {
+    @Test func aHeadTheyDisagreeOnHasAHeightButNoHash() async throws {
         let (x, _) = try Self.header(number: 5, extra: "x")
         let (y, _) = try Self.header(number: 5, extra: "y")
         let (a, _) = try upstream("a", [.answer(x), .answer(x)])
         let (b, _) = try upstream("b", [.answer(y), .answer(y)])
-        await #expect { try await UpstreamPool(upstreams: [a, b], quorum: 2).head() } throws: { error in
-            guard case PoolError.noQuorum(let why) = error else { return false }
-            return why.contains("block 5")
-        }
+        let head = try await UpstreamPool(upstreams: [a, b], quorum: 2).head()
+        #expect(head.number == 5 && head.hash == nil)
     }
 
     @Test func aHeadThatDoesNotHashToItsClaimIsAFault() async throws {
@@ -228,7 +226,7 @@ struct QuorumTests {
         let (liar, _) = try upstream("liar", [.answer(lie)])
         let pool = UpstreamPool(upstreams: [liar, a], quorum: 1)
         let head = try await pool.head()
-        #expect(head.number == 9 && head.hash.hex == hash)
+        #expect(head.number == 9 && head.hash?.hex == hash)
         #expect(pool.faults.map(\.upstream) == ["http://liar.test/"])
         // The evidence is the check's own error: the hash recomputed from the header, and the one claimed for it.
         guard case .verification(let error)? = pool.faults.first?.evidence else { Issue.record("evidence: \(pool.faults)"); return }

@@ -49,7 +49,7 @@ struct NodeConfigTests {
             contracts:
               - {name: a, address: "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", startBlock: 0}
             """, relativeTo: "/srv", environment: [:])
-        #expect(config.quorum == 1 && config.reorgWindow == 128 && config.checkpoint == nil)
+        #expect(config.quorum == nil && config.reorgWindow == 128 && config.checkpoint == nil)
         #expect(config.serverHost == "127.0.0.1" && config.serverPort == 8547)
         #expect(config.dataDir == "/srv/provenant-data")
     }

@@ -27,14 +27,20 @@ enum Fixtures {
         try chain.index(watched: watched, upTo: last)
     }
 
-    static func syncer(_ upstreams: [Upstream], index: AssetIndex, options: SyncOptions, log: LogLines = LogLines()) -> Syncer {
+    /// A syncer of the dev chain's contracts; `quorum` nil: a majority of `upstreams`.
+    static func syncer(_ upstreams: [Upstream], quorum: Int? = nil, index: AssetIndex, options: SyncOptions, log: LogLines = LogLines()) -> Syncer {
         Syncer(
-            pool: UpstreamPool(upstreams: upstreams), ingestor: Ingestor(index: index, spec: spec, watched: watched), options: options,
-            log: { line in log.lines.withLock { $0.append(line) } })
+            pool: UpstreamPool(upstreams: upstreams, quorum: quorum), ingestor: Ingestor(index: index, spec: spec, watched: watched), options: options,
+            log: { line in
+                if log.echo { print("sync: \(line)") }
+                log.lines.withLock { $0.append(line) }
+            })
     }
 }
 
 /// What sync logged.
 final class LogLines: Sendable {
     let lines = Mutex<[String]>([])
+    let echo: Bool
+    init(echo: Bool = false) { self.echo = echo }
 }

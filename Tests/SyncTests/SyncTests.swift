@@ -101,6 +101,7 @@ struct SyncTests {
         lies.tamper = .all
         lies.tamperRate = 0.05
         let honest = try await RunningDevNet(DevNet(seed: 22, blocks: 500, faults: honestFaults))
+        let second = try await RunningDevNet(DevNet(seed: 22, blocks: 500))
         let liar = try await RunningDevNet(DevNet(seed: 22, blocks: 500, faults: lies))
         let (db, path) = try Fixtures.levelDB()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -109,7 +110,7 @@ struct SyncTests {
         options.exitWhenCurrent = true
         options.headersPerRequest = 25
         let log = LogLines()
-        let syncer = Fixtures.syncer([try liar.upstream(), try honest.upstream()], index: index, options: options, log: log)
+        let syncer = Fixtures.syncer([try liar.upstream(), try honest.upstream(), try second.upstream()], index: index, options: options, log: log)
         try await syncer.run()
 
         #expect(liar.devnet.tamperedCount > 0)
