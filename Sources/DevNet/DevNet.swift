@@ -138,6 +138,19 @@ public final class DevNet: Sendable {
             let served = state.withLock { s in s.numbers[hash].map { serve(&s, block: $0, full: full) } }
             return served.map { blockJSON($0, full: full) } ?? .null
         }
+        if !faults.lacksBlockReceipts { registerBlockReceipts(&d) }
+        d.register("eth_getTransactionReceipt") { [self] raw throws(RPCError) in
+            let p = try Params(raw, names: ["transactionHash"], required: 1)
+            let hash = try p.hash(0)
+            let served = state.withLock { s in s.transactions[hash].map { (serveReceipts(&s, block: $0.block), $0.index) } }
+            return served.map { receiptsJSON($0.0.0, tamper: $0.0.1, only: $0.1)[0] } ?? .null
+        }
+        d.register("eth_getLogs") { [self] raw throws(RPCError) in try logs(raw) }
+        return d
+    }
+
+    /// `eth_getBlockReceipts`, by hash or by number.
+    func registerBlockReceipts(_ d: inout Dispatcher) {
         d.register("eth_getBlockReceipts") { [self] raw throws(RPCError) in
             let p = try Params(raw, names: ["block"], required: 1)
             if case .string(let text)? = p.optional(0), text.count == 66, let sibling = sibling(of: try p.hash(0)) {
@@ -152,14 +165,6 @@ public final class DevNet: Sendable {
             }
             return served.map { .array(receiptsJSON($0.0, tamper: $0.1, only: nil)) } ?? .null
         }
-        d.register("eth_getTransactionReceipt") { [self] raw throws(RPCError) in
-            let p = try Params(raw, names: ["transactionHash"], required: 1)
-            let hash = try p.hash(0)
-            let served = state.withLock { s in s.transactions[hash].map { (serveReceipts(&s, block: $0.block), $0.index) } }
-            return served.map { receiptsJSON($0.0.0, tamper: $0.0.1, only: $0.1)[0] } ?? .null
-        }
-        d.register("eth_getLogs") { [self] raw throws(RPCError) in try logs(raw) }
-        return d
     }
 
     /// A block parameter resolved against the head: nil when the block does not exist (the answer is null).
@@ -322,12 +327,17 @@ public final class DevNet: Sendable {
         ) { [self] request in
             guard request.method == "POST", request.path == "/" else { return .text(404, "JSON-RPC is POST /\n") }
             guard let body = request.body else { return HTTPReply(status: 413, body: dispatcher.oversizedBody(request.bodyBytes)) }
-            let (drop, delay, limit, turn) = state.withLock { s in
+            let (drop, delay, limit, failing, turn) = state.withLock { s in
                 s.requests += 1
-                return (s.chance(faults.dropRate), s.chance(faults.delayRate), s.chance(faults.rateLimitRate), s.requests)
+                return (s.chance(faults.dropRate), s.chance(faults.delayRate), s.chance(faults.rateLimitRate), s.chance(faults.serverErrorRate), s.requests)
             }
             var reply: HTTPReply
-            if limit {
+            if failing {
+                reply = .text(503, "upstream unavailable\n")
+            } else if let most = faults.maxBatchItems, case .array(let items)? = try? JSONValue(parsing: body), items.count > most {
+                let why = most == 1 ? "batch requests are not supported" : "batch of \(items.count) calls exceeds the limit of \(most)"
+                reply = HTTPReply(status: 200, body: Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"\#(why)"}}"#.utf8))
+            } else if limit {
                 reply = turn % 2 == 0
                     ? .text(429, "rate limited\n", headers: [("retry-after", "0")])
                     : HTTPReply(status: 200, body: Data(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"rate limit exceeded"}}"#.utf8))

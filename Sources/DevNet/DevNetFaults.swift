@@ -36,13 +36,20 @@ public struct DevNetFaults: Sendable, Hashable {
     /// block with the same parent and its own hash, not the one asked for. Chosen by the hash asked, so both calls
     /// agree.
     public var siblingRate = 0.0
+    /// Share of requests answered with HTTP 503.
+    public var serverErrorRate = 0.0
+    /// Batches of more than this many calls are refused as a whole with a JSON-RPC error (1: no batches at all).
+    public var maxBatchItems: Int?
+    /// Whether `eth_getBlockReceipts` is unknown (-32601), as on nodes and providers that lack it.
+    public var lacksBlockReceipts = false
     public static let forgedHistoryDepth: UInt64 = 2
 
     public init() {}
 
     public var isEmpty: Bool {
         tamper.isEmpty && dropRate == 0 && delayRate == 0 && rateLimitRate == 0 && itemRateLimitRate == 0 && forgedHistoryAfter == nil
-            && siblingRate == 0
+            && siblingRate == 0 && serverErrorRate == 0
+            && maxBatchItems == nil && !lacksBlockReceipts
     }
 }
 

@@ -19,6 +19,11 @@ public struct RPCError: Error, Hashable, Sendable {
     public static let notFoundCode = -32001
     /// A limit was exceeded (page size, batch size).
     public static let limitExceededCode = -32005
+    /// EIP-1474's "method not supported", which some providers answer instead of -32601.
+    public static let methodNotSupportedCode = -32004
+
+    /// Whether the answering node does not know the method at all (not: the call failed).
+    public var isUnknownMethod: Bool { code == Self.methodNotFoundCode || code == Self.methodNotSupportedCode }
 
     public static func parseError(_ message: String) -> RPCError { RPCError(code: parseErrorCode, message: "parse error: \(message)") }
     public static func invalidRequest(_ message: String) -> RPCError { RPCError(code: invalidRequestCode, message: "invalid request: \(message)") }

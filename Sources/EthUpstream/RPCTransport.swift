@@ -49,6 +49,8 @@ public enum UpstreamLimits {
     public static let maxResponseBytes = 128 << 20
     /// Default time for one request to complete.
     public static let defaultTimeout: Duration = .seconds(20)
+    /// Most calls sent in one batch request; an upstream that takes fewer gets fewer (`Upstream`).
+    public static let maxBatchItems = 100
 }
 
 /// JSON-RPC over HTTP(S) POST with AsyncHTTPClient's shared client (connection pooling, keep-alive, TLS).

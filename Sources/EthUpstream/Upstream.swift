@@ -57,17 +57,44 @@ public struct RetryPolicy: Sendable {
 /// Counters of one upstream's traffic, for status and metrics.
 public struct UpstreamCounters: Sendable {
     public var requests = 0
-    /// Failures by kind (`timeout`, `connection`, `http_status`, `rate_limited`, `malformed`, …).
+    /// Failures by kind (`timeout`, `connection`, `http_status`, `rate_limited`, `malformed`, `batch_refused`, …).
     public var errors: [String: Int] = [:]
+    /// Calls sent in one request to this upstream now (1: single calls, no batch).
+    public var batchSize = UpstreamLimits.maxBatchItems
 }
 
-/// A JSON-RPC client of one upstream: batches, request timeouts, retries with jittered backoff, rate-limit
-/// patience. It checks the shape of the answers; checking their content is the verifier's job.
+/// How many calls an upstream takes in one request, learnt from its answers: halved when it refuses more than a
+/// quarter of a batch's items as rate-limited (a few refusals say nothing of the size: they are retried alone),
+/// refuses a batch as a whole ("batch too large", "batches not supported"), answers HTTP 413 or times out; grown back
+/// by a quarter after `growAfter` good requests in a row, up to `UpstreamLimits.maxBatchItems`.
+struct BatchSizing {
+    static let growAfter = 16
+    var current = UpstreamLimits.maxBatchItems
+    var clean = 0
+
+    mutating func shrink() {
+        current = max(1, current / 2)
+        clean = 0
+    }
+
+    mutating func succeeded() {
+        clean += 1
+        guard clean >= Self.growAfter, current < UpstreamLimits.maxBatchItems else { return }
+        current = min(UpstreamLimits.maxBatchItems, current + max(1, current / 4))
+        clean = 0
+    }
+}
+
+/// A JSON-RPC client of one upstream: batches sized to what it accepts, request timeouts, retries with jittered
+/// backoff, rate-limit patience. It checks the shape of the answers; checking their content is the verifier's job.
 public final class Upstream: Sendable {
     public let endpoint: UpstreamEndpoint
     let transport: any RPCTransport
     public let policy: RetryPolicy
     private let counters = Mutex(UpstreamCounters())
+    private let sizing = Mutex(BatchSizing())
+    /// Methods this upstream answered as unknown: callers that have another way ask it that way instead.
+    private let lacking = Mutex<Set<String>>([])
 
     public init(endpoint: UpstreamEndpoint, transport: (any RPCTransport)? = nil, policy: RetryPolicy = RetryPolicy()) {
         self.endpoint = endpoint
@@ -76,48 +103,80 @@ public final class Upstream: Sendable {
     }
 
     public var label: String { endpoint.label }
-    public var stats: UpstreamCounters { counters.withLock { $0 } }
+    public var stats: UpstreamCounters {
+        var stats = counters.withLock { $0 }
+        stats.batchSize = sizing.withLock { $0.current }
+        return stats
+    }
+
+    /// Whether this upstream answered `method` as unknown before.
+    public func lacks(_ method: String) -> Bool { lacking.withLock { $0.contains(method) } }
+
+    /// Remembers that this upstream does not know `method`.
+    public func noteLacking(_ method: String) { _ = lacking.withLock { $0.insert(method) } }
 
     /// One call; a JSON-RPC error from the upstream is returned, not thrown (it is an answer).
     public func call<T: JSONReadable>(_ method: String, _ params: [JSONValue] = [], as type: T.Type) async throws(UpstreamError) -> Result<T, RPCError> {
         try await batch([RPCCall(method, params)], as: type)[0]
     }
 
-    /// The calls as one JSON-RPC batch, each result decoded as `T`; the answers in the order of `calls`. Retries the
-    /// whole batch on transport failures and malformed answers (including a result that does not decode as `T`),
-    /// and after a rate limit: an HTTP 429 retries the whole batch, while items refused with -32005 inside an
-    /// otherwise good answer are retried alone, the good answers kept (hosted providers limit per item).
+    /// The calls' answers in the order of `calls`, each result decoded as `T`, sent in requests of at most the
+    /// upstream's current batch size (one call alone goes as a single JSON-RPC object, not a batch). Retries on
+    /// transport failures and malformed answers (including a result that does not decode as `T`), and after rate
+    /// limits: an HTTP 429 or a whole-body -32005 retries what was sent, while items refused with -32005 inside an
+    /// otherwise good answer are retried alone, the good answers kept (hosted providers limit per item). A batch
+    /// refused as a whole is split, down to single calls.
     public func batch<T: JSONReadable>(_ calls: [RPCCall], as type: T.Type) async throws(UpstreamError) -> [Result<T, RPCError>] {
         precondition(!calls.isEmpty, "an empty batch is not a valid JSON-RPC request")
         var results = [Result<T, RPCError>?](repeating: nil, count: calls.count)
         // Indices into `calls` still without an answer; each request numbers its items from 0.
         var pending = Array(calls.indices)
         var failures = 0, rateLimits = 0
-        while true {
+        while !pending.isEmpty {
+            let sent = Array(pending.prefix(sizing.withLock { $0.current }))
             let problem: UpstreamError.Kind
             var wait: Duration?
             counters.withLock { $0.requests += 1 }
             do throws(TransportError) {
-                let answer = try await transport.post(Self.encode(pending.map { calls[$0] }), timeout: policy.timeout)
-                switch Self.decode(answer, count: pending.count, as: T.self) {
-                case .success(let answers):
+                let answer = try await transport.post(Self.encode(sent.map { calls[$0] }), timeout: policy.timeout)
+                switch Self.decode(answer, count: sent.count, as: T.self) {
+                case .success(.refused(let error)) where sent.count > 1 && error.code != RPCError.limitExceededCode:
+                    // The batch as a whole is refused (too large, or batches not served): smaller, at once.
+                    sizing.withLock { $0.shrink() }
+                    count(label: "batch_refused")
+                    continue
+                case .success(let decoded):
+                    let answers = decoded.answers(count: sent.count)
                     var limited: [Int] = []
-                    for (slot, answer) in zip(pending, answers) {
+                    for (slot, answer) in zip(sent, answers) {
                         if case .failure(let e) = answer, e.code == RPCError.limitExceededCode { limited.append(slot) } else { results[slot] = answer }
                     }
-                    guard !limited.isEmpty else { return results.compactMap { $0 } }
+                    pending = limited + pending.dropFirst(sent.count)
+                    if limited.count * 4 > sent.count, limited.count < sent.count {
+                        sizing.withLock { $0.shrink() }
+                    } else {
+                        sizing.withLock { $0.succeeded() }
+                    }
+                    if limited.isEmpty { continue }
                     // The longest wait the refusals ask for, if any names one.
-                    wait = zip(pending, answers).compactMap { _, answer in
+                    wait = answers.compactMap { answer in
                         if case .failure(let e) = answer { Self.requestedWait(e) } else { nil }
                     }.max()
-                    pending = limited
                     problem = .transport(.rateLimited(retryAfter: wait))
                 case .failure(let malformed):
                     problem = .malformed(malformed.why)
                 }
             } catch {
                 problem = .transport(error)
-                if case .rateLimited(let after) = error { wait = after }
+                switch error {
+                case .rateLimited(let after): wait = after
+                case .status(413) where sent.count > 1:
+                    sizing.withLock { $0.shrink() }
+                    count(problem)
+                    continue
+                case .timeout where sent.count > 1: sizing.withLock { $0.shrink() }
+                default: break
+                }
             }
             count(problem)
             if case .transport(.rateLimited) = problem {
@@ -131,6 +190,7 @@ public final class Upstream: Sendable {
             }
             do { try await Task.sleep(for: wait ?? .zero) } catch { throw UpstreamError(upstream: label, kind: .transport(.connection("cancelled"))) }
         }
+        return results.compactMap { $0 }
     }
 
     /// The longest a rate-limit answer may make the client wait, whatever it asks for.
@@ -154,26 +214,42 @@ public final class Upstream: Sendable {
     }
 
     private func count(_ kind: UpstreamError.Kind) {
-        let label: String
         switch kind {
-        case .transport(let error): label = error.kind
-        case .malformed: label = "malformed"
+        case .transport(let error): count(label: error.kind)
+        case .malformed: count(label: "malformed")
         }
+    }
+
+    private func count(label: String) {
         counters.withLock { $0.errors[label, default: 0] += 1 }
     }
 
+    /// One call as a single JSON-RPC object, several as a batch; ids number the calls from 0.
     static func encode(_ calls: [RPCCall]) -> [UInt8] {
         let requests: [JSONValue] = calls.enumerated().map { i, call in
             ["jsonrpc": "2.0", "id": .int(Int64(i)), "method": .string(call.method), "params": .array(call.params)]
         }
-        return JSONValue.array(requests).serialized()
+        return (requests.count == 1 ? requests[0] : JSONValue.array(requests)).serialized()
+    }
+
+    /// A decoded answer body: an answer per call, or one error object with no id answering the whole body.
+    enum Decoded<T: Sendable>: Sendable {
+        case each([Result<T, RPCError>])
+        case refused(RPCError)
+
+        func answers(count: Int) -> [Result<T, RPCError>] {
+            switch self {
+            case .each(let answers): return answers
+            case .refused(let error): return Array(repeating: .failure(error), count: count)
+            }
+        }
     }
 
     struct Malformed: Error { let why: String }
 
     /// Matches answers to calls by id, each result read as `T`; any answer missing, repeated, foreign or of the
     /// wrong shape makes the whole body malformed. A body is one answer object or a list of them.
-    static func decode<T: JSONReadable>(_ body: [UInt8], count: Int, as: T.Type) -> Result<[Result<T, RPCError>], Malformed> {
+    static func decode<T: JSONReadable>(_ body: [UInt8], count: Int, as: T.Type) -> Result<Decoded<T>, Malformed> {
         let value: JSONValue
         do throws(JSONParseError) { value = try JSONValue(parsing: body) } catch {
             return .failure(Malformed(why: "not JSON (\(body.count) bytes): \(error)"))
@@ -192,7 +268,7 @@ public final class Upstream: Sendable {
             let error = Self.error(errorValue)
             guard case .int(let id)? = members["id"], id >= 0, id < count, results[Int(id)] == nil else {
                 // A single error object with a null id answers the whole body (e.g. a batch refused as too large).
-                if answers.count == 1, let error { return .success(Array(repeating: Result<T, RPCError>.failure(error), count: count)) }
+                if answers.count == 1, let error { return .success(.refused(error)) }
                 return .failure(Malformed(why: "an answer with a missing, repeated or unknown id"))
             }
             if let error {
@@ -207,7 +283,7 @@ public final class Upstream: Sendable {
             }
         }
         guard results.allSatisfy({ $0 != nil }) else { return .failure(Malformed(why: "\(results.filter { $0 == nil }.count) of \(count) answers missing")) }
-        return .success(results.compactMap { $0 })
+        return .success(.each(results.compactMap { $0 }))
     }
 
     static func error(_ value: JSONValue?) -> RPCError? {

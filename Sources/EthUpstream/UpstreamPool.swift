@@ -39,6 +39,15 @@ public enum FaultEvidence: Sendable, Equatable, CustomStringConvertible {
     /// `voters` upstreams that formed the quorum.
     case outvoted(block: UInt64, quorumHash: Hash32, voters: Int, itsHash: Hash32)
 
+    /// A short label for metrics.
+    public var kind: String {
+        switch self {
+        case .verification: return "verification"
+        case .wrongChain: return "wrong_chain"
+        case .outvoted: return "outvoted"
+        }
+    }
+
     public var description: String {
         switch self {
         case .verification(let error): return error.description
@@ -102,6 +111,11 @@ public final class UpstreamPool: Sendable {
     /// The batch from the next trusted upstream in turn, failing over to the others; also says who answered, so a
     /// verification failure can be blamed on it.
     public func batch<T: JSONReadable>(_ calls: [RPCCall], as type: T.Type) async throws(PoolError) -> (answers: [Result<T, RPCError>], from: Upstream) {
+        try await withUpstream { upstream throws(UpstreamError) in try await upstream.batch(calls, as: type) }
+    }
+
+    /// `body` with the next trusted upstream in turn, failing over to the others while it throws; says who answered.
+    public func withUpstream<R: Sendable>(_ body: (Upstream) async throws(UpstreamError) -> R) async throws(PoolError) -> (answers: R, from: Upstream) {
         let candidates = trusted
         guard !candidates.isEmpty else { throw .noneLeft }
         let first = state.withLock { s in
@@ -112,7 +126,7 @@ public final class UpstreamPool: Sendable {
         for k in 0..<candidates.count {
             let upstream = candidates[(first + k) % candidates.count]
             do throws(UpstreamError) {
-                return (try await upstream.batch(calls, as: type), upstream)
+                return (try await body(upstream), upstream)
             } catch {
                 errors.append(error)
             }

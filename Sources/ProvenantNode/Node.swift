@@ -34,13 +34,16 @@ public struct Node: Sendable {
     /// Sync's state as the server reports it.
     public func report() -> SyncReport {
         let status = syncer.status.snapshot
-        let faults = Dictionary(pool.faults.map { ($0.upstream, $0.evidence.description) }, uniquingKeysWith: { a, _ in a })
+        let faults = Dictionary(pool.faults.map { ($0.upstream, $0.evidence) }, uniquingKeysWith: { a, _ in a })
         return SyncReport(
             phase: status.phase.rawValue, head: status.head, indexed: (try? directory.index.cursor())?.number, isCurrent: status.isCurrent,
             message: status.message,
             upstreams: pool.upstreams.map { u in
                 let stats = u.stats
-                return SyncReport.UpstreamState(label: u.label, trusted: faults[u.label] == nil, evidence: faults[u.label], requests: stats.requests, errors: stats.errors)
+                let fault = faults[u.label]
+                return SyncReport.UpstreamState(
+                    label: u.label, trusted: fault == nil, evidence: fault?.description, faultKind: fault?.kind, requests: stats.requests, errors: stats.errors,
+                    batchSize: stats.batchSize)
             },
             verificationFailures: status.verificationFailures, reorgs: status.reorgs, quorum: pool.quorum, quorumWait: status.quorumWait)
     }

@@ -11,15 +11,21 @@ public struct SyncReport: Sendable {
         public var trusted: Bool
         /// Why it is not trusted: block, field, expected and actual.
         public var evidence: String?
+        /// The evidence's kind (`verification`, `outvoted`, `wrong_chain`), for metrics.
+        public var faultKind: String?
         public var requests: Int
         public var errors: [String: Int]
+        /// Calls it is sent in one request now.
+        public var batchSize: Int
 
-        public init(label: String, trusted: Bool, evidence: String?, requests: Int, errors: [String: Int]) {
+        public init(label: String, trusted: Bool, evidence: String?, faultKind: String?, requests: Int, errors: [String: Int], batchSize: Int) {
             self.label = label
             self.trusted = trusted
             self.evidence = evidence
+            self.faultKind = faultKind
             self.requests = requests
             self.errors = errors
+            self.batchSize = batchSize
         }
     }
 
@@ -103,6 +109,13 @@ public struct SyncReport: Sendable {
         families.append(MetricFamily(
             name: "provenant_upstream_trusted", help: "1 while an upstream is trusted, 0 once it served data that failed verification.", type: .gauge,
             samples: upstreams.map { ([("upstream", $0.label)], $0.trusted ? 1 : 0) }))
+        families.append(MetricFamily(
+            name: "provenant_upstream_batch_size", help: "Calls sent to each upstream in one request now (it shrinks on refusals, grows back slowly).",
+            type: .gauge, samples: upstreams.map { ([("upstream", $0.label)], Double($0.batchSize)) }))
+        let faultKinds = Dictionary(grouping: upstreams.compactMap(\.faultKind), by: { $0 })
+        families.append(MetricFamily(
+            name: "provenant_upstream_faults", help: "Upstreams marked faulty, by the kind of evidence (verification, outvoted, wrong_chain).", type: .gauge,
+            samples: faultKinds.keys.sorted().map { ([("kind", $0)], Double(faultKinds[$0]!.count)) }))
         families.append(MetricFamily(
             name: "provenant_verification_failures_total", help: "Upstream data refused by verification, by field.", type: .counter,
             samples: verificationFailures.sorted { $0.key < $1.key }.map { ([("field", $0.key)], Double($0.value)) }))

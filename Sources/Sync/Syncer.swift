@@ -287,9 +287,14 @@ public final class Syncer: Sendable {
         guard !wanted.isEmpty else { return Vouched(blocks: fetched, wait: wait) }
         let hashes = wanted.map { JSONValue.string(fetched[$0].header.header.hash.hex) }
         async let blocksAnswer = poolBatch(hashes.map { RPCCall("eth_getBlockByHash", [$0, true]) }, as: RPCBlock?.self)
-        async let receiptsAnswer = poolBatch(hashes.map { RPCCall("eth_getBlockReceipts", [$0]) }, as: [RPCReceipt]?.self)
+        async let receiptsAnswer = blockReceipts(hashes)
         let (blocks, blocksFrom) = try await blocksAnswer
-        let (receipts, receiptsFrom) = try await receiptsAnswer
+        let receipts: [Result<[RPCReceipt]?, RPCError>], receiptsFrom: Upstream
+        if let answer = try await receiptsAnswer {
+            (receipts, receiptsFrom) = answer
+        } else {
+            (receipts, receiptsFrom) = try await transactionReceipts(blocks, blocksFrom: blocksFrom)
+        }
         for (k, i) in wanted.enumerated() {
             let tested = fetched[i].header.header
             guard case .success(let block?) = blocks[k] else { throw FetchProblem.missing(tested.number, Self.describe(blocks[k], blocksFrom)) }
@@ -352,6 +357,58 @@ public final class Syncer: Sendable {
         let why = "no \(quorum) upstreams agree on block \(last.number) (\(given.joined(separator: "; "))) nor on any block from \(at + 1); "
             + "waiting at block \(at), the last one a quorum vouches for"
         return (vouched, why)
+    }
+
+    /// `eth_getBlockReceipts` of each block hash, from the next upstream that has the method; nil when that upstream
+    /// lacks it (it is remembered, and not asked again).
+    func blockReceipts(_ hashes: [JSONValue]) async throws -> ([Result<[RPCReceipt]?, RPCError>], Upstream)? {
+        let calls = hashes.map { RPCCall("eth_getBlockReceipts", [$0]) }
+        do throws(PoolError) {
+            let (answers, from) = try await pool.withUpstream { upstream throws(UpstreamError) -> [Result<[RPCReceipt]?, RPCError>]? in
+                if upstream.lacks("eth_getBlockReceipts") { return nil }
+                let answers = try await upstream.batch(calls, as: [RPCReceipt]?.self)
+                let unknown = answers.contains { if case .failure(let e) = $0 { e.isUnknownMethod } else { false } }
+                if unknown {
+                    upstream.noteLacking("eth_getBlockReceipts")
+                    return nil
+                }
+                return answers
+            }
+            if answers == nil { log("\(from.label) lacks eth_getBlockReceipts; asking it for each transaction's receipt instead") }
+            return answers.map { ($0, from) }
+        } catch {
+            throw FetchProblem.pool(error)
+        }
+    }
+
+    /// The receipts of each of `blocks` by `eth_getTransactionReceipt`, one call per transaction, for upstreams
+    /// without `eth_getBlockReceipts`; a block with a receipt missing answers null. The lists are checked against the
+    /// receipts root at ingest, as a block's list is. Blocks without transactions need no call (nor blame: `blocksFrom`).
+    func transactionReceipts(_ blocks: [Result<RPCBlock?, RPCError>], blocksFrom: Upstream) async throws -> ([Result<[RPCReceipt]?, RPCError>], Upstream) {
+        let hashes: [[Hash32]] = blocks.map { answer in
+            guard case .success(let block?) = answer, case .full(let txs) = block.transactions else { return [] }
+            return txs.map(\.transaction.hash)
+        }
+        let calls = hashes.joined().map { RPCCall("eth_getTransactionReceipt", [.string($0.hex)]) }
+        guard !calls.isEmpty else { return (hashes.map { _ in .success([]) }, blocksFrom) }
+        let (answers, from) = try await poolBatch(calls, as: RPCReceipt?.self)
+        var lists: [Result<[RPCReceipt]?, RPCError>] = []
+        var next = 0
+        for block in hashes {
+            let slice = answers[next..<next + block.count]
+            next += block.count
+            var list: [RPCReceipt]? = []
+            var failure: RPCError?
+            for answer in slice {
+                switch answer {
+                case .success(let receipt?): list?.append(receipt)
+                case .success(nil): list = nil
+                case .failure(let error): failure = failure ?? error
+                }
+            }
+            lists.append(failure.map { .failure($0) } ?? .success(list))
+        }
+        return (lists, from)
     }
 
     func poolBatch<T: JSONReadable>(_ calls: [RPCCall], as type: T.Type) async throws -> ([Result<T, RPCError>], Upstream) {

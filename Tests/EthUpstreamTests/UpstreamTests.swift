@@ -32,6 +32,33 @@ final class ScriptedTransport: RPCTransport {
     }
 }
 
+/// A transport that takes at most `limit` calls a request and answers each call with its method's name; a larger
+/// batch is refused as a whole, with a JSON-RPC error or HTTP 413.
+final class SizeLimitedTransport: RPCTransport {
+    let limit: Mutex<Int>
+    let with413: Bool
+    let bodies = Mutex<[String]>([])
+
+    init(limit: Int, with413: Bool) {
+        self.limit = Mutex(limit)
+        self.with413 = with413
+    }
+
+    func post(_ body: [UInt8], timeout: Duration) async throws(TransportError) -> [UInt8] {
+        bodies.withLock { $0.append(String(decoding: body, as: UTF8.self)) }
+        guard let request = try? JSONValue(parsing: body) else { throw .status(400) }
+        let calls: [JSONValue]
+        if case .array(let items) = request { calls = items } else { calls = [request] }
+        if calls.count > 1 && calls.count > limit.withLock({ $0 }) {
+            if with413 { throw .status(413) }
+            return Array(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch too large"}}"#.utf8)
+        }
+        let answers: [JSONValue] = calls.map { ["jsonrpc": "2.0", "id": $0["id"] ?? .null, "result": $0["method"] ?? .null] }
+        if case .array = request { return JSONValue.array(answers).serialized() }
+        return answers[0].serialized()
+    }
+}
+
 func upstream(_ name: String, _ steps: [ScriptedTransport.Step]) throws -> (Upstream, ScriptedTransport) {
     let transport = ScriptedTransport(steps)
     var policy = RetryPolicy()
@@ -108,6 +135,7 @@ struct UpstreamTests {
         let retried = try JSONValue(parsing: Array(transport.sent.withLock { $0[1] }.utf8))
         #expect(retried == [["jsonrpc": "2.0", "id": 0, "method": "b", "params": []], ["jsonrpc": "2.0", "id": 1, "method": "d", "params": []]])
         #expect(client.stats.errors == ["rate_limited": 1] && client.stats.requests == 2)
+        #expect(client.stats.batchSize == UpstreamLimits.maxBatchItems / 2, "half the items refused: smaller batches")
     }
 
     /// A -32005 answer that names its wait (`data.retryAfterMs`, or Infura's `data.backoff_seconds`) is waited for,
@@ -134,6 +162,31 @@ struct UpstreamTests {
         let start = ContinuousClock.now
         #expect(try await client.call("eth_chainId", as: String.self).get() == "0x1")
         #expect(ContinuousClock.now - start >= .milliseconds(200))
+    }
+
+    /// An upstream that takes at most `limit` calls a request, refusing larger batches as a whole (with a JSON-RPC
+    /// error, as "batch too large" answers come, or with HTTP 413): the client halves its batches until they pass,
+    /// sends single calls as plain objects once at 1, answers every call, and grows back slowly once allowed.
+    @Test(arguments: [(1, false), (10, false), (30, true)])
+    func batchesShrinkToWhatTheUpstreamTakes(limit: Int, with413: Bool) async throws {
+        let transport = SizeLimitedTransport(limit: limit, with413: with413)
+        var policy = RetryPolicy()
+        policy.baseDelay = .milliseconds(1)
+        let client = Upstream(endpoint: try UpstreamEndpoint("http://small.test/"), transport: transport, policy: policy)
+        // Fewer than 16 requests, so that no growth probe happens yet.
+        let calls = (0..<(limit == 1 ? 12 : 40)).map { RPCCall("m\($0)") }
+        let answers = try await client.batch(calls, as: String.self)
+        #expect(try answers.map { try $0.get() } == calls.map(\.method))
+        // 100, 50, 25, 12, 6, 3, 1: the first size at or below the limit.
+        let expected = [100, 50, 25, 12, 6, 3, 1].first { $0 <= limit }!
+        #expect(client.stats.batchSize == expected)
+        #expect(client.stats.errors == [with413 ? "http_status" : "batch_refused": [100, 50, 25, 12, 6, 3, 1].firstIndex(of: expected)!])
+        let batches = transport.bodies.withLock { $0.filter { $0.hasPrefix("[") }.count }
+        #expect(batches == client.stats.errors.values.reduce(0, +) + (limit == 1 ? 0 : 40 / expected + (40 % expected == 0 ? 0 : 1)))
+        // Clean requests grow the size back by a quarter every 16, never past what is refused for long.
+        transport.limit.withLock { $0 = 1000 }
+        for _ in 0..<16 { _ = try await client.batch([RPCCall("x"), RPCCall("y")], as: String.self) }
+        #expect(client.stats.batchSize == expected + max(1, expected / 4))
     }
 
     @Test func rateLimitsSlowDownInsteadOfFailing() async throws {

@@ -37,7 +37,7 @@ struct QuorumTests {
     /// One upstream of three serves its own consistent branch from `forkFrom`; quorum 2. Nothing of the branch is
     /// ever committed (so nothing is ever undone), the index is the honest chain's, and the forking upstream is
     /// named with the block and both hashes.
-    @Test(arguments: [
+    @Test(.timeLimit(.minutes(1)), arguments: [
         ForkCase(forkFrom: 101, blocks: 400, stopAt: nil),
         ForkCase(forkFrom: 392, blocks: 400, stopAt: nil),  // only in the last range
         ForkCase(forkFrom: 101, blocks: 400, stopAt: 250),  // --stop-at below the head
