@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "ProofsTests", dependencies: ["Proofs", "ProofVerify", "Ingest", "DevChain", "EthRPC", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "HTTPTransport", "Ingest", "DevChain", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
+            dependencies: ["Server", "HTTPTransport", "Ingest", "DevChain", "TokenEvents", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "EthRPCTests", dependencies: ["EthRPC", "TestSupport"]),
         .testTarget(name: "NodeConfigTests", dependencies: ["NodeConfig", "EthPrimitives"]),
         .testTarget(name: "EthUpstreamTests", dependencies: ["EthUpstream", "EthRPC", "EthTypes", "EthVerify", "EthPrimitives"]),

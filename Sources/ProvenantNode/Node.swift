@@ -52,7 +52,7 @@ public struct Node: Sendable {
     public func server(host: String? = nil, port: Int? = nil, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) -> any Service {
         let node = self
         let methods = AssetMethods(
-            index: directory.index, chainId: spec.chainId, watched: ingestor.watched, checkpoint: ingestor.startCheckpoint,
+            index: directory.index, chainId: spec.chainId, watched: ingestor.watched, startBlocks: ingestor.startBlocks, checkpoint: ingestor.startCheckpoint,
             sync: { node.report() })
         let index = directory.index
         let server = HTTPServer(

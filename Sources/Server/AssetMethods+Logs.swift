@@ -3,11 +3,13 @@ internal import EthPrimitives
 internal import EthRPC
 internal import EthTypes
 internal import Store
+internal import TokenEvents
 
 extension AssetMethods {
-    /// `eth_getLogs(filter)` from the verified blocks in the store, for the watched contracts:
-    /// `{fromBlock?, toBlock?, address?, topics?, blockHash?}` as the execution APIs define it. A block whose
-    /// verified bloom showed no watched event has no stored body and provably holds no watched log.
+    /// `eth_getLogs(filter)` from the verified blocks in the store: `{fromBlock?, toBlock?, address?, topics?,
+    /// blockHash?}` as the execution APIs define it, for the filters whose answer the node can prove complete (see
+    /// `requireProvable`). A block whose verified bloom showed no watched event has no stored body and provably holds
+    /// no log of an indexed event of a watched contract.
     func getLogs(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
         let p = try Params(raw, names: ["filter"], required: 1)
         let filter = try p.options(0, allowed: ["fromBlock", "toBlock", "address", "topics", "blockHash"])
@@ -33,6 +35,7 @@ extension AssetMethods {
         guard to <= tip.number else { throw .notFound("filter.toBlock: block \(to) is beyond the indexed head \(tip.number)") }
 
         let conditions = try LogFilter(filter)
+        try requireProvable(conditions, from: from)
 
         let rows = try blocks { store throws(StoreError) in try store.bodyBlobs(from: from, through: to) }
         var logs: [JSONValue] = []
@@ -55,6 +58,32 @@ extension AssetMethods {
             }
         }
         return .array(logs)
+    }
+
+    /// Refuses a filter whose complete answer the store cannot hold: bodies are kept only for blocks whose bloom may
+    /// hold an indexed event of a watched contract, from that contract's start block. So the filter must name
+    /// watched contracts (`address`) and indexed events (`topics[0]`), over blocks from their start; any other
+    /// answer would be silently partial.
+    func requireProvable(_ filter: LogFilter, from: UInt64) throws(RPCError) {
+        let incomplete = "the answer could not be proven complete: this node keeps only the indexed events of the contracts it watches"
+        guard let addresses = filter.addresses, !addresses.isEmpty else {
+            throw .invalidParams("filter.address", "required: \(incomplete) (\(watched.map(\.hex).sorted().joined(separator: ", ")))")
+        }
+        if let other = addresses.first(where: { !watched.contains($0) }) {
+            throw .invalidParams("filter.address", "\(other.hex) is not watched by this node; \(incomplete)")
+        }
+        guard let events = filter.topics.first ?? nil, !events.isEmpty else {
+            throw .invalidParams("filter.topics[0]", "required, the topic0 of one or more indexed events (Transfer, TransferSingle, UpdateUser, AigcData, …): \(incomplete)")
+        }
+        if let other = events.first(where: { !TokenEvent.Topic.all.contains($0) }) {
+            throw .invalidParams("filter.topics[0]", "\(other.hex) is not an indexed event; \(incomplete)")
+        }
+        for address in addresses.sorted(by: { $0.hex < $1.hex }) {
+            let start = startBlocks[address, default: 0]
+            if from < start {
+                throw .invalidParams("filter.fromBlock", "block \(from) is before block \(start), where \(address.hex) is indexed from; \(incomplete)")
+            }
+        }
     }
 
     /// Reads the verified block store; a store failure is an internal error.

@@ -16,6 +16,8 @@ public struct AssetMethods: Sendable {
     public let chainId: UInt64
     /// The contracts whose logs are indexed: `eth_getLogs` answers for these only.
     public let watched: Set<Address>
+    /// The first block indexed for each watched contract (0 when absent): `eth_getLogs` answers from there on.
+    public let startBlocks: [Address: UInt64]
     /// The trusted checkpoint the indexed chain descends from.
     public let checkpoint: Chainspec.Checkpoint?
     public let clientVersion: String
@@ -31,12 +33,13 @@ public struct AssetMethods: Sendable {
     /// Most logs one `eth_getLogs` call returns.
     public static let maxLogs = 10_000
 
-    public init(index: AssetIndex, chainId: UInt64, watched: Set<Address>, checkpoint: Chainspec.Checkpoint? = nil,
+    public init(index: AssetIndex, chainId: UInt64, watched: Set<Address>, startBlocks: [Address: UInt64] = [:], checkpoint: Chainspec.Checkpoint? = nil,
                 clientVersion: String = "provenant/0.1", sync: (@Sendable () -> SyncReport)? = nil) {
         self.sync = sync
         self.index = index
         self.chainId = chainId
         self.watched = watched
+        self.startBlocks = startBlocks
         self.checkpoint = checkpoint
         self.clientVersion = clientVersion
     }

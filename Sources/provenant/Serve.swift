@@ -21,7 +21,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let directory = try dataDir.open()
         let (spec, ingestor) = try directory.ingestor()
-        let methods = AssetMethods(index: directory.index, chainId: spec.chainId, watched: ingestor.watched, checkpoint: ingestor.startCheckpoint)
+        let methods = AssetMethods(index: directory.index, chainId: spec.chainId, watched: ingestor.watched, startBlocks: ingestor.startBlocks,
+            checkpoint: ingestor.startCheckpoint)
         let index = directory.index, host = rpcAddr.host, path = dataDir.path
         let server = HTTPServer(dispatcher: methods.dispatcher(), host: host, port: rpcAddr.port, metrics: { IndexFigures.families(index) })
         // SIGINT or SIGTERM: stop accepting, answer the requests in flight, then exit.

@@ -5,6 +5,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+import TokenEvents
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,7 +87,7 @@ struct HTTPTests {
             "asset_provenance": #"["\#(ServerTests.visions)","0x1"]"#, "asset_proof": #"["\#(ServerTests.visions)","0x1"]"#,
             "asset_status": "[]", "eth_chainId": "[]",
             "eth_blockNumber": "[]", "net_version": "[]", "web3_clientVersion": "[]",
-            "eth_getLogs": #"[{"fromBlock":"0x0","toBlock":"0x10"}]"#, "eth_getBlockByNumber": #"["0x5",true]"#,
+            "eth_getLogs": #"[{"fromBlock":"0x0","toBlock":"0x10","address":"\#(ServerTests.visions)","topics":["\#(TokenEvent.Topic.transfer.hex)"]}]"#, "eth_getBlockByNumber": #"["0x5",true]"#,
             "eth_getBlockByHash": #"["\#(fixture.chain.blocks[5].header.hash.hex)",false]"#,
         ]
         #expect(Set(valid.keys) == Set(dispatcher.methods), "a method without an HTTP test, or a test without a method")

@@ -7,6 +7,7 @@ import Foundation
 import Ingest
 import Store
 import Testing
+import TokenEvents
 import TestSupport
 
 @testable import Server
@@ -113,12 +114,41 @@ struct ServerTests {
         #expect(logs.map { $0["blockNumber"] } == expected.map { .string(Hex.quantity($0.0)) })
         let tokenTopics: [JSONValue] = logs.compactMap { if case .array(let t)? = $0["topics"] { return t[3] } else { return nil } }
         #expect(tokenTopics == expected.map { JSONValue.string($0.1) })
-        // A single block by hash, and a contract that is not watched.
+        // A single block by hash.
         let hash = Self.fixture.chain.blocks[7].header.hash.hex
-        let one = try #require(try Self.call(Self.request("eth_getLogs", #"[{"blockHash":"\#(hash)"}]"#))?["result"])
+        let one = try #require(try Self.call(Self.request("eth_getLogs", #"[{"blockHash":"\#(hash)","address":"\#(Self.visions)","topics":["\#(transfer)"]}]"#))?["result"])
         if case .array(let list) = one { #expect(list.allSatisfy { $0["blockHash"] == .string(hash) }) }
-        let other = try #require(try Self.call(Self.request("eth_getLogs", #"[{"fromBlock":"0x0","address":"0x\#(String(repeating: "12", count: 20))"}]"#))?["result"])
-        #expect(other == .array([]))
+    }
+
+    /// eth_getLogs answers only what it can prove complete: the indexed events of watched contracts from their start
+    /// blocks. Every other filter is refused, naming the member and why, instead of a silently partial list.
+    @Test func getLogsRefusesWhatItCannotProveComplete() throws {
+        let transfer = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+        let other = "0x" + String(repeating: "ab", count: 32), stranger = "0x" + String(repeating: "12", count: 20)
+        let visions = DevChain.Contract.visions.address
+        let starts = AssetMethods(
+            index: Self.fixture.index, chainId: DevChain.chainId, watched: DevChain.allContracts, startBlocks: [visions: 40]).dispatcher()
+        let cases: [(String, String, String)] = [
+            (#"{"fromBlock":"0x0","toBlock":"0x10"}"#, "filter.address", "required"),
+            (#"{"address":"\#(stranger)","topics":["\#(transfer)"]}"#, "filter.address", "not watched"),
+            (#"{"address":["\#(Self.visions)","\#(stranger)"],"topics":["\#(transfer)"]}"#, "filter.address", "not watched"),
+            (#"{"address":"\#(Self.visions)"}"#, "filter.topics[0]", "required"),
+            (#"{"address":"\#(Self.visions)","topics":[null,"\#(transfer)"]}"#, "filter.topics[0]", "required"),
+            (#"{"address":"\#(Self.visions)","topics":[["\#(transfer)","\#(other)"]]}"#, "filter.topics[0]", "not an indexed event"),
+            (#"{"fromBlock":"0x27","address":"\#(Self.visions)","topics":["\#(transfer)"]}"#, "filter.fromBlock", "before block 40"),
+        ]
+        for (filter, member, why) in cases {
+            let answer = try JSONDecoder().decode(JSONValue.self, from: try #require(starts.handle(Data(Self.request("eth_getLogs", "[\(filter)]").utf8))))
+            guard case .string(let message)? = answer["error"]?["message"], answer["error"]?["code"] == .int(-32602) else {
+                Issue.record("\(filter): \(answer)")
+                continue
+            }
+            #expect(message.contains(member) && message.contains(why), "\(filter): \(message)")
+        }
+        let fine = try JSONDecoder().decode(JSONValue.self, from: try #require(starts.handle(Data(Self.request(
+            "eth_getLogs", #"[{"fromBlock":"0x28","address":"\#(Self.visions)","topics":["\#(transfer)"]}]"#).utf8))))
+        guard case .array(let logs)? = fine["result"] else { Issue.record("\(fine)"); return }
+        #expect(!logs.isEmpty)
     }
 
     /// A node watching one contract keeps partial bodies where that is smaller: its eth_getLogs answers equal those
@@ -132,7 +162,8 @@ struct ServerTests {
         func call(_ d: Dispatcher, _ method: String, _ params: String) throws -> JSONValue? {
             try JSONDecoder().decode(JSONValue.self, from: try #require(d.handle(Data(Self.request(method, params).utf8))))["result"]
         }
-        let filter = #"[{"fromBlock":"earliest","toBlock":"latest","address":"\#(Self.visions)"}]"#
+        let events = TokenEvent.Topic.all.map { "\"\($0.hex)\"" }.joined(separator: ",")
+        let filter = #"[{"fromBlock":"earliest","toBlock":"latest","address":"\#(Self.visions)","topics":[[\#(events)]]}]"#
         let ours = try #require(try call(narrow, "eth_getLogs", filter))
         #expect(ours == (try call(Self.fixture.dispatcher, "eth_getLogs", filter)))
         if case .array(let logs) = ours { #expect(logs.count > 50) } else { Issue.record("eth_getLogs: \(ours)") }
