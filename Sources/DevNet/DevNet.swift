@@ -15,6 +15,10 @@ public final class DevNet: Sendable {
     public let reorg: DevNetReorg?
     /// The branch served from the start instead of the seed's own chain: a consistent fork, every block valid.
     public let fork: DevChain.Branch?
+    /// How far below the head the `finalized` block tag is; nil: the chain has no finality.
+    public let finalityDepth: UInt64?
+    /// The default finality depth: two epochs of 32 slots, as on the beacon chain.
+    public static let defaultFinalityDepth: UInt64 = 64
     /// Growth stops at this height (nil: it never stops).
     public let maxHead: UInt64?
     public let eventBlockShare: Double?
@@ -59,7 +63,7 @@ public final class DevNet: Sendable {
     /// throughout (no `reorg` then).
     public init(
         seed: UInt64, blocks: UInt64, faults: DevNetFaults = DevNetFaults(), reorg: DevNetReorg? = nil, fork: DevChain.Branch? = nil,
-        maxHead: UInt64? = nil, eventBlockShare: Double? = nil
+        maxHead: UInt64? = nil, eventBlockShare: Double? = nil, finalityDepth: UInt64? = DevNet.defaultFinalityDepth
     ) {
         precondition(reorg == nil || fork == nil, "a forked dev net does not reorganise")
         self.seed = seed
@@ -67,6 +71,7 @@ public final class DevNet: Sendable {
         self.faults = faults
         self.reorg = reorg
         self.fork = fork
+        self.finalityDepth = finalityDepth
         self.maxHead = maxHead
         let reorged = reorg.map { blocks > $0.at } ?? false
         var chain = DevChain(seed: seed, branch: reorged ? reorg!.branch : fork, eventBlockShare: eventBlockShare)
@@ -123,7 +128,7 @@ public final class DevNet: Sendable {
             let full = try p.bool(1)
             let (number, forgedAsked) = try state.withLock { s throws(RPCError) in
                 let head = s.chain.head.header.number
-                let number = try Self.blockNumber(p, 0, head: head)
+                let number = try blockNumber(p, 0, head: head)
                 let forge = faults.forgedHistoryAfter.map { head >= $0 } ?? false
                 return (number, forge ? number.flatMap { $0 + DevNetFaults.forgedHistoryDepth < head ? $0 : nil } : nil)
             }
@@ -159,7 +164,7 @@ public final class DevNet: Sendable {
             let served = try state.withLock { s throws(RPCError) -> (DevChain.Block, Bool)? in
                 let number: UInt64?
                 if case .string(let text)? = p.optional(0), text.count == 66 { number = s.numbers[try p.hash(0)] } else {
-                    number = try Self.blockNumber(p, 0, head: s.chain.head.header.number)
+                    number = try blockNumber(p, 0, head: s.chain.head.header.number)
                 }
                 return number.map { serveReceipts(&s, block: $0) }
             }
@@ -168,8 +173,14 @@ public final class DevNet: Sendable {
     }
 
     /// A block parameter resolved against the head: nil when the block does not exist (the answer is null).
-    static func blockNumber(_ p: Params, _ index: Int, head: UInt64) throws(RPCError) -> UInt64? {
-        if case .string(let tag)? = p.optional(index), ["safe", "finalized", "pending"].contains(tag) { return head }
+    /// `finalized` and `safe` are `finalityDepth` below the head; without finality they are an error, as on a node
+    /// that has none.
+    func blockNumber(_ p: Params, _ index: Int, head: UInt64) throws(RPCError) -> UInt64? {
+        if case .string(let tag)? = p.optional(index), ["safe", "finalized"].contains(tag) {
+            guard let finalityDepth else { throw RPCError(code: -39001, message: "\(tag) block not found") }
+            return head > finalityDepth ? head - finalityDepth : 0
+        }
+        if case .string("pending")? = p.optional(index) { return head }
         let number = try p.block(index) ?? head
         return number <= head ? number : nil
     }
@@ -274,7 +285,7 @@ public final class DevNet: Sendable {
         let head = chain.head.header.number
         func bound(_ key: String) throws(RPCError) -> UInt64 {
             guard let value = filter[key] else { return head }
-            return try Self.blockNumber(Params([value], names: ["filter.\(key)"], required: 1), 0, head: head) ?? head
+            return try blockNumber(Params([value], names: ["filter.\(key)"], required: 1), 0, head: head) ?? head
         }
         let from = try bound("fromBlock"), to = try bound("toBlock")
         let conditions = try LogFilter(filter)

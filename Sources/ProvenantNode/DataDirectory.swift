@@ -57,6 +57,23 @@ public struct DataDirectory: Sendable {
         return (spec, Ingestor(index: index, spec: spec, watched: Set(record.startBlocks.keys), startBlocks: record.startBlocks))
     }
 
+    /// The highest indexed block that no reorg can undo: the block a quorum of upstreams reported finalized, or,
+    /// where none was (a chain without finality), the indexed tip minus the undo window. Nil when none is yet.
+    public func finalBlock() throws(NodeError) -> UInt64? {
+        do throws(StoreError) {
+            if let finalized = try BlockStore(store: store).finalized() { return finalized.number }
+        } catch {
+            throw .store(path: path, error)
+        }
+        let tip: UInt64?
+        do throws(IndexError) { tip = try index.cursor()?.number } catch {
+            guard case .store(let cause) = error else { throw .store(path: path, .corrupt("\(error)")) }
+            throw .store(path: path, cause)
+        }
+        guard let tip, tip >= index.undoWindow else { return nil }
+        return tip - index.undoWindow
+    }
+
     /// Refuses a directory whose reindex was interrupted: its index is incomplete until one runs to the end.
     public func requireNoInterruptedReindex() throws(NodeError) {
         let interrupted: Bool

@@ -232,12 +232,15 @@ public struct AssetMethods: Sendable {
             indexed = .null
         }
         let events = try run { () throws(IndexError) in try index.eventCount() }
+        let finalized = try blocks { store throws(StoreError) in try store.finalized() }
         var result: [String: JSONValue] = [
             "chainId": .quantity(chainId),
             "checkpoint": checkpoint.map { ["number": .quantity($0.number), "hash": .string($0.hash.hex)] } ?? .null,
             // Without sync, the verified head is the indexed block.
             "head": indexed, "indexed": indexed, "upstreams": [],
             "contracts": .array(watched.sorted().map { .string($0.hex) }), "events": .quantity(events),
+            // The highest indexed block a quorum of upstreams reported finalized: never undone, anchors stop there.
+            "finalized": finalized.map { ["number": .quantity($0.number), "hash": .string($0.hash.hex)] } ?? .null,
         ]
         if let report = sync?() {
             // The agreed head is known by number; its hash once the block is verified and stored.

@@ -240,6 +240,18 @@ public struct BlockStore: Sendable {
             .map { (KeyCoding.readBE64($0.key.dropFirst()), $0.value) }
     }
 
+    /// The highest stored block known final (`Schema.Meta.finalized`), if any.
+    public func finalized() throws(StoreError) -> (number: UInt64, hash: Hash32)? {
+        guard let bytes = try store.get(Schema.Meta.finalized.key) else { return nil }
+        guard bytes.count == 40, let hash = Hash32(bytes: bytes[8...]) else { throw .corrupt("the finalized block record is \(bytes.count) bytes") }
+        return (KeyCoding.readBE64(bytes), hash)
+    }
+
+    /// Records block `number`, stored with `hash`, as final.
+    public func recordFinalized(number: UInt64, hash: Hash32) throws(StoreError) {
+        try store.put(Schema.Meta.finalized.key, KeyCoding.be64(number) + hash.bytes)
+    }
+
     /// The highest block with a stored header.
     public func lastHeaderNumber() throws(StoreError) -> UInt64? {
         try store.last(in: Schema.header.range).map { KeyCoding.readBE64($0.key.dropFirst()) }

@@ -69,6 +69,9 @@ public enum Schema: UInt8, CaseIterable, Sendable {
         case watched
         /// The chainspec the directory was filled with, as given (a name from chainspec/ or an absolute path).
         case chain
+        /// be64(number) ‖ hash of the highest stored block that a quorum of upstreams reported finalized (or, for a
+        /// chain generated in process, its tip): reorgs never undo it, and anchors are exported up to it.
+        case finalized
 
         /// The key: `meta` ‖ UTF-8 name.
         public var key: [UInt8] { Schema.meta.key(Array(rawValue.utf8)) }

@@ -16,6 +16,8 @@ public final class SyncStatus: Sendable {
         public var head: UInt64?
         /// The last verified and indexed block.
         public var indexed: UInt64?
+        /// The highest indexed block a quorum of upstreams reported finalized.
+        public var finalized: UInt64?
         /// Blocks indexed and events applied since this process started.
         public var blocksThisRun: UInt64 = 0
         public var eventsThisRun: UInt64 = 0

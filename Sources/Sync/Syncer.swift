@@ -36,6 +36,9 @@ public enum SyncError: Error, CustomStringConvertible, Sendable {
     case reorgTooDeep(tip: UInt64, oldestUndoable: UInt64)
     /// No trusted upstream is left (every one served data that failed verification).
     case noUpstreams([UpstreamFault])
+    /// The quorum's chain no longer holds a block that a quorum of upstreams reported finalized: the upstreams
+    /// contradict their own finality. Nothing is undone; the store still serves.
+    case reorgBelowFinalized(finalized: UInt64, tip: UInt64)
     /// Fewer upstreams are trusted than the quorum needs, so no block can be vouched for again in this run.
     case quorumUnreachable(trusted: Int, quorum: Int, faults: [UpstreamFault])
     /// No checkpoint at or below the first block to index, so no block can be linked to a trust root.
@@ -50,6 +53,9 @@ public enum SyncError: Error, CustomStringConvertible, Sendable {
                 + "(indexed tip \(tip)); sync stopped and the store is unchanged. Resync into a new data directory, or check the upstreams"
         case .noUpstreams(let faults):
             return "no trusted upstream left: " + faults.map(\.description).joined(separator: "; ")
+        case .reorgBelowFinalized(let finalized, let tip):
+            return "the upstreams' chain leaves block \(finalized), which a quorum of them reported finalized (indexed tip \(tip)); "
+                + "sync stopped and the store is unchanged: the upstreams contradict their own finality"
         case .quorumUnreachable(let trusted, let quorum, let faults):
             return "\(trusted) trusted upstream(s) left, fewer than the quorum of \(quorum); sync stopped at the last vouched block. "
                 + faults.map(\.description).joined(separator: "; ")
@@ -105,6 +111,7 @@ public final class Syncer: Sendable {
                 $0.head = head.number
                 $0.indexed = tip?.number
             }
+            if let tip { try await recordFinality(tip: tip) }
             let target = min(head.number, options.stopAt ?? .max)
             if let tip, tip.number >= target {
                 if tip.number >= head.number {
@@ -434,7 +441,9 @@ public final class Syncer: Sendable {
     /// after `linkStrikes` of them.
     func resolveReorg(tip: Header, suspect: (Upstream, VerificationError)?, strikes: inout [String: Int]) async throws(SyncError) {
         let window = ingestor.index.undoWindow
-        let lowest = tip.number > window ? tip.number - window : 0
+        let final = try finalized()
+        // A finalized block is never undone: the search stops there.
+        let lowest = max(tip.number > window ? tip.number - window : 0, final?.number ?? 0)
         var high = tip.number
         var ancestor: UInt64?
         while ancestor == nil {
@@ -462,7 +471,10 @@ public final class Syncer: Sendable {
                 }
             }
             if ancestor == nil {
-                guard low > lowest else { throw stop(.reorgTooDeep(tip: tip.number, oldestUndoable: lowest)) }
+                guard low > lowest else {
+                    if let final, final.number == lowest { throw stop(.reorgBelowFinalized(finalized: final.number, tip: tip.number)) }
+                    throw stop(.reorgTooDeep(tip: tip.number, oldestUndoable: lowest))
+                }
                 high = low - 1
             }
         }
@@ -516,6 +528,27 @@ public final class Syncer: Sendable {
             guard let header, header.number == edge, header.hash != known else { continue }
             markFaulty(upstream, .outvoted(block: edge, quorumHash: known, voters: voters, itsHash: header.hash))
         }
+    }
+
+    // MARK: Finality
+
+    /// Records the block a quorum of upstreams reports `finalized`, once it is stored with that hash (so it is
+    /// verified, and linked to the checkpoint): reorgs stop there, and anchors are exported up to it. Upstreams that
+    /// serve no finality (the tag is an error) leave it unset.
+    func recordFinality(tip: Header) async throws(SyncError) {
+        var votes: [Hash32: (number: UInt64, count: Int)] = [:]
+        for case let (_, header?) in await pool.headers(at: .string("finalized"), from: pool.trusted) {
+            votes[header.hash, default: (header.number, 0)].count += 1
+        }
+        guard let (hash, vote) = votes.first(where: { $0.value.count >= pool.quorum }), vote.number <= tip.number else { return }
+        if let known = try finalized(), known.number >= vote.number { return }
+        guard try isStored(hash, at: vote.number) else { return }
+        do throws(StoreError) { try ingestor.blocks.recordFinalized(number: vote.number, hash: hash) } catch { throw stop(.store(.store(error))) }
+        status.update { $0.finalized = vote.number }
+    }
+
+    func finalized() throws(SyncError) -> (number: UInt64, hash: Hash32)? {
+        do throws(StoreError) { return try ingestor.blocks.finalized() } catch { throw stop(.store(.store(error))) }
     }
 
     // MARK: Helpers

@@ -65,7 +65,9 @@ struct Anchors: ParsableCommand {
             discussion: """
                 Run it on a node you trust and keep the file: provenant verify --anchors FILE then accepts any \
                 bundle anchored at one of these blocks (asset_proof with {"anchor":"nearest"} anchors there), \
-                whoever built the bundle.
+                whoever built the bundle. Only final blocks are listed, which no reorg can replace: up to the block \
+                a quorum of upstreams reported finalized (asset_status shows it), or, on a chain without finality, \
+                up to the indexed tip minus the undo window.
                 """)
 
         @Option(help: "Spacing in blocks.") var every: UInt64 = AnchorSet.defaultEvery
@@ -78,9 +80,12 @@ struct Anchors: ParsableCommand {
         func run() throws {
             let directory = try dataDir.open()
             let spec = try directory.chainspec()
-            guard let tip = try directory.index.cursor() else { throw CLIError("\(dataDir.path) holds no indexed block") }
+            guard try directory.index.cursor() != nil else { throw CLIError("\(dataDir.path) holds no indexed block") }
+            guard let final = try directory.finalBlock() else {
+                throw CLIError("\(dataDir.path) holds no final block yet: none was reported finalized, and the index is shorter than its undo window")
+            }
             try printJSON { () throws(ProofBuildError) in
-                try AnchorSet.export(from: BlockStore(store: directory.store), through: tip.number, every: every, chainId: spec.chainId).json
+                try AnchorSet.export(from: BlockStore(store: directory.store), through: final, every: every, chainId: spec.chainId).json
             }
         }
     }

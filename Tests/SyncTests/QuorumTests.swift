@@ -2,8 +2,10 @@ import AssetIndex
 import DevChain
 import DevNet
 import EthPrimitives
+import EthRPC
 import EthUpstream
 import Foundation
+import Server
 import Store
 import Sync
 import Testing
@@ -173,5 +175,58 @@ struct BindingTests {
         guard case .verification(let failure)? = faults.first?.evidence else { Issue.record("evidence: \(faults)"); return }
         #expect(failure.field == .blockHash)
         #expect(failure.expected == honest.devnet.chain.blocks[Int(failure.block)].header.hash.hex, "expected: the tested header's hash")
+    }
+}
+
+/// Finality: the block a quorum of upstreams reports finalized is recorded once stored, and no reorg goes below it.
+@Suite("Finality")
+struct FinalityTests {
+    /// With finality 64 blocks deep, the store records block head−64 with its hash and asset_status reports it; a
+    /// chain whose upstreams serve no finality records none.
+    @Test(arguments: [DevNet.defaultFinalityDepth, nil] as [UInt64?])
+    func theQuorumsFinalizedBlockIsRecorded(depth: UInt64?) async throws {
+        let net = try await RunningDevNet(DevNet(seed: 38, blocks: 300, finalityDepth: depth))
+        let index = AssetIndex(store: MemoryStore())
+        var options = SyncOptions()
+        options.exitWhenCurrent = true
+        let syncer = Fixtures.syncer([try net.upstream()], index: index, options: options)
+        try await syncer.run()
+        let recorded = try BlockStore(store: index.store).finalized()
+        let status = try JSONValue(parsing: Array(try #require(AssetMethods(index: index, chainId: DevChain.chainId, watched: Fixtures.watched)
+            .dispatcher().handle(bytes: Array(#"{"jsonrpc":"2.0","id":1,"method":"asset_status","params":[]}"#.utf8)))))
+        guard let depth else {
+            #expect(recorded == nil && syncer.status.snapshot.finalized == nil)
+            #expect(status["result"]?["finalized"] == .null)
+            return
+        }
+        let number = 300 - depth
+        #expect(recorded?.number == number && recorded?.hash == net.devnet.chain.blocks[Int(number)].header.hash)
+        #expect(syncer.status.snapshot.finalized == number)
+        #expect(status["result"]?["finalized"]?["number"] == .string(Hex.quantity(number)))
+    }
+
+    /// Upstreams that finalize block head−8, then reorganise 20 blocks deep: well inside the undo window, but below
+    /// what they finalized. Sync stops and undoes nothing.
+    @Test(.timeLimit(.minutes(1))) func upstreamsThatReorganiseBelowTheirFinalityStopSync() async throws {
+        let reorg = DevNetReorg(at: 60, depth: 20)
+        let net = try await RunningDevNet(DevNet(seed: 39, blocks: 40, reorg: reorg, maxHead: 70, finalityDepth: 8))
+        let index = AssetIndex(store: MemoryStore())
+        var options = SyncOptions()
+        options.pollInterval = .milliseconds(5)
+        options.stopAt = 70
+        let syncer = Fixtures.syncer([try net.upstream()], index: index, options: options)
+        async let growth: Void = SyncTests.grow(net, following: syncer, to: 70)
+        await #expect {
+            try await syncer.run()
+        } throws: { error in
+            guard case SyncError.reorgBelowFinalized(let finalized, let tip) = error else { return false }
+            return finalized > reorg.at - reorg.depth && finalized <= reorg.at - 8 && tip == reorg.at
+        }
+        try await growth
+        var old = DevChain(seed: 39)
+        old.grow(to: 60)
+        #expect(try index.cursor()?.hash == old.head.header.hash)
+        #expect(try index.digest() == Fixtures.directIndex(of: old).digest())
+        #expect(syncer.status.snapshot.reorgs == 0)
     }
 }
