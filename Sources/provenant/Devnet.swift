@@ -13,7 +13,8 @@ struct Devnet: AsyncParsableCommand {
             eth_getBlockReceipts, eth_getTransactionReceipt, eth_getLogs and batches, from a chain whose blocks \
             carry real signatures, roots and blooms (chainspec provenant-dev). Faults make it an untrusted \
             upstream: tampered data with the original hashes still claimed, dropped connections, delays, rate \
-            limits, a reorg, or a consistent fork. Rates are per request, 0 to 1.
+            limits, batch limits, a missing eth_getBlockReceipts, a reorg, or a consistent fork. The finalized \
+            tag is --finality-depth below the head. Rates are per request, 0 to 1.
             """)
 
     @Option(help: "Seed of the chain.") var seed: UInt64 = 1
@@ -35,10 +36,15 @@ struct Devnet: AsyncParsableCommand {
     @Option(help: "Blocks the reorg replaces.") var reorgDepth: UInt64 = 3
     @Option(help: "Serve a consistent fork of the chain from this block on: valid blocks, hashes and links, other events (a liar a quorum must outvote).")
     var forkFrom: UInt64?
+    @Option(help: "Share of requests failed with HTTP 503.") var serverErrorRate: Double = 0
+    @Option(help: "Refuse batches of more than this many calls as a whole (1: no batches at all).") var maxBatchItems: Int?
+    @Flag(help: "Answer eth_getBlockReceipts as an unknown method (-32601), as nodes without it do.") var noBlockReceipts = false
+    @Option(help: "The finalized block tag is this many blocks below the head.") var finalityDepth: UInt64 = DevNet.defaultFinalityDepth
+    @Flag(help: "Serve no finality: the finalized and safe tags are an error, as on a chain without them.") var noFinality = false
 
     func validate() throws {
         for (name, rate) in [("tamper-rate", tamperRate), ("drop-rate", dropRate), ("delay-rate", delayRate), ("rate-limit-rate", rateLimitRate),
-                             ("item-rate-limit-rate", itemRateLimitRate)] {
+                             ("item-rate-limit-rate", itemRateLimitRate), ("server-error-rate", serverErrorRate)] {
             guard (0...1).contains(rate) else { throw ValidationError("--\(name) must be between 0 and 1, got \(rate)") }
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535") }
@@ -49,6 +55,7 @@ struct Devnet: AsyncParsableCommand {
             guard forkFrom == nil else { throw ValidationError("--fork-from and --reorg-at cannot be combined") }
         }
         if forkFrom == 0 { throw ValidationError("--fork-from must be 1 or more: genesis is shared") }
+        if let maxBatchItems, maxBatchItems < 1 { throw ValidationError("--max-batch-items must be at least 1") }
         _ = try tampering()
     }
 
@@ -75,10 +82,13 @@ struct Devnet: AsyncParsableCommand {
         faults.delay = .milliseconds(Int64(delayMs))
         faults.rateLimitRate = rateLimitRate
         faults.itemRateLimitRate = itemRateLimitRate
+        faults.serverErrorRate = serverErrorRate
+        faults.maxBatchItems = maxBatchItems
+        faults.lacksBlockReceipts = noBlockReceipts
         let devnet = DevNet(
             seed: seed, blocks: blocks, faults: faults, reorg: reorgAt.map { DevNetReorg(at: $0, depth: reorgDepth) },
             fork: forkFrom.map { DevChain.Branch(block: $0, salt: 0xF02C) }, maxHead: maxHead,
-            eventBlockShare: eventBlockShare)
+            eventBlockShare: eventBlockShare, finalityDepth: noFinality ? nil : finalityDepth)
         let host = self.host, blocks = self.blocks, seed = self.seed
         try await Lifecycle.runUntilSignalled {
             try await devnet.run(host: host, port: port, blockInterval: blockTimeMs > 0 ? .milliseconds(Int64(blockTimeMs)) : nil) { bound in

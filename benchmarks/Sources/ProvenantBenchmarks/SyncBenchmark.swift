@@ -41,12 +41,74 @@ enum SyncBenchmark {
             var bestSync = Double.infinity, bestRaw = Double.infinity
             for _ in 0..<3 {
                 bestRaw = min(bestRaw, try await seconds { try await raw(url: url, blocks: blocks, matching: matching) })
-                bestSync = min(bestSync, try await seconds { try await sync(url: url, spec: spec, watched: watched) })
+                bestSync = min(bestSync, try await seconds { try await sync(urls: [url], spec: spec, watched: watched) })
             }
             let n = Double(blocks + 1)
             print("| \(Int(share * 100))% (\(matching.count) fetched whole) | \(blocks + 1) | \(String(format: "%.2f s", bestSync)) | \(String(format: "%.2f s", bestRaw)) | "
                 + "\(String(format: "%.0f", n / bestSync)) | \(String(format: "%.0f", n / bestRaw)) | \(String(format: "%.2f×", bestRaw / bestSync)) | \(String(format: "%.0f", Double(events) / bestSync)) |")
         }
+        try await quorum(spec: spec, watched: watched)
+        try await hostile(spec: spec, watched: watched)
+    }
+
+    /// Dev nets on loopback ports, running until the returned task is cancelled.
+    static func serve(_ devnets: [DevNet]) async throws -> (urls: [String], task: Task<Void, Error>) {
+        let ports = Mutex<[Int: Int]>([:])
+        let task = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (i, devnet) in devnets.enumerated() { group.addTask { try await devnet.run(port: 0) { p in ports.withLock { $0[i] = p } } } }
+                try await group.waitForAll()
+            }
+        }
+        while ports.withLock({ $0.count }) < devnets.count { try await Task.sleep(for: .milliseconds(5)) }
+        return (ports.withLock { p in devnets.indices.map { "http://127.0.0.1:\(p[$0]!)/" } }, task)
+    }
+
+    /// The commit rule's cost: three upstreams of the same chain, each range committed once two of them give its
+    /// last block's hash, against the same three with a quorum of 1 (no confirmation calls). Trials interleaved.
+    static func quorum(spec: Chainspec, watched: Set<Address>) async throws {
+        print("")
+        print("## Sync with a quorum of 2 of 3 upstreams vs a quorum of 1 (loopback, same process)")
+        print("")
+        print("| blocks with watched events | blocks | quorum 1 | quorum 2 of 3 | quorum 1 blocks/s | quorum 2 blocks/s | ratio (2/1) |")
+        print("|---|---|---|---|---|---|---|")
+        for (share, blocks) in [(0.01, 4_000 as UInt64), (1.0, 1_000 as UInt64)] {
+            let (urls, server) = try await serve((0..<3).map { _ in DevNet(seed: 5, blocks: blocks, eventBlockShare: share) })
+            defer { server.cancel() }
+            var best1 = Double.infinity, best2 = Double.infinity
+            for _ in 0..<3 {
+                best1 = min(best1, try await seconds { try await sync(urls: urls, quorum: 1, spec: spec, watched: watched) })
+                best2 = min(best2, try await seconds { try await sync(urls: urls, quorum: 2, spec: spec, watched: watched) })
+            }
+            let n = Double(blocks + 1)
+            print("| \(Int(share * 100))% | \(blocks + 1) | \(String(format: "%.2f s", best1)) | \(String(format: "%.2f s", best2)) | "
+                + "\(String(format: "%.0f", n / best1)) | \(String(format: "%.0f", n / best2)) | \(String(format: "%.2f×", best1 / best2)) |")
+        }
+    }
+
+    /// A provider that refuses 5% of batch items with -32005, drops 5% of connections mid-answer and fails 2% of
+    /// requests with HTTP 503, against a clean one serving the same chain. Trials interleaved.
+    static func hostile(spec: Chainspec, watched: Set<Address>) async throws {
+        print("")
+        print("## Sync from a hostile provider vs a clean one (loopback, same process)")
+        print("")
+        print("| blocks | clean | hostile | clean blocks/s | hostile blocks/s | ratio (hostile/clean) |")
+        print("|---|---|---|---|---|---|")
+        var faults = DevNetFaults()
+        faults.itemRateLimitRate = 0.05
+        faults.dropRate = 0.05
+        faults.serverErrorRate = 0.02
+        let blocks: UInt64 = 2_000
+        let (urls, server) = try await serve([DevNet(seed: 5, blocks: blocks, eventBlockShare: 0.1), DevNet(seed: 5, blocks: blocks, faults: faults, eventBlockShare: 0.1)])
+        defer { server.cancel() }
+        var bestClean = Double.infinity, bestHostile = Double.infinity
+        for _ in 0..<3 {
+            bestClean = min(bestClean, try await seconds { try await sync(urls: [urls[0]], spec: spec, watched: watched) })
+            bestHostile = min(bestHostile, try await seconds { try await sync(urls: [urls[1]], spec: spec, watched: watched) })
+        }
+        let n = Double(blocks + 1)
+        print("| \(blocks + 1) | \(String(format: "%.2f s", bestClean)) | \(String(format: "%.2f s", bestHostile)) | \(String(format: "%.0f", n / bestClean)) | "
+            + "\(String(format: "%.0f", n / bestHostile)) | \(String(format: "%.2f×", bestClean / bestHostile)) |")
     }
 
     static func seconds(_ body: () async throws -> Void) async rethrows -> Double {
@@ -56,15 +118,15 @@ enum SyncBenchmark {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    /// A full sync into a fresh LevelDB directory, until the head.
-    static func sync(url: String, spec: Chainspec, watched: Set<Address>) async throws {
+    /// A full sync into a fresh LevelDB directory, until the head; `quorum` nil: a majority of `urls`.
+    static func sync(urls: [String], quorum: Int? = nil, spec: Chainspec, watched: Set<Address>) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bench-sync-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let index = AssetIndex(store: try LevelDB(path: path))
         var options = SyncOptions()
         options.exitWhenCurrent = true
         let syncer = Syncer(
-            pool: UpstreamPool(upstreams: [Upstream(endpoint: try UpstreamEndpoint(url))]),
+            pool: UpstreamPool(upstreams: try urls.map { Upstream(endpoint: try UpstreamEndpoint($0)) }, quorum: quorum),
             ingestor: Ingestor(index: index, spec: spec, watched: watched), options: options, log: { print("  sync: \($0)") })
         try await syncer.run()
     }
