@@ -45,12 +45,11 @@ public struct RetryPolicy: Sendable {
 
     public init() {}
 
-    /// The wait before retry number `attempt` (1-based): base × 2^(attempt-1), capped, then a random half to all
-    /// of it, so that many clients do not retry in step.
+    /// The wait before retry number `attempt` (1-based): a random share of base × 2^(attempt-1), capped ("full
+    /// jitter": many clients do not retry in step, and a one-off failure costs half the base wait on average).
     func delay(attempt: Int) -> Duration {
         let ceiling = min(baseDelay * (1 << min(attempt - 1, 20)), maxDelay)
-        let fraction = Double.random(in: 0.5...1.0)
-        return ceiling * fraction
+        return ceiling * Double.random(in: 0...1)
     }
 }
 

@@ -12,7 +12,7 @@ public struct SyncOptions: Sendable {
     /// Headers asked for in one JSON-RPC batch.
     public var headersPerRequest = 100
     /// Ranges fetched ahead of the one being verified and written, spread over the upstreams.
-    public var rangesInFlight = 4
+    public var rangesInFlight = 8
     /// How often the head is polled once sync has caught up.
     public var pollInterval: Duration = .seconds(2)
     /// Stop once this block is indexed (nil: follow the head until cancelled).

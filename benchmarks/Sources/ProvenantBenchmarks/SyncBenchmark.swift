@@ -53,15 +53,15 @@ enum SyncBenchmark {
 
     /// Dev nets on loopback ports, running until the returned task is cancelled.
     static func serve(_ devnets: [DevNet]) async throws -> (urls: [String], task: Task<Void, Error>) {
-        let ports = Mutex<[Int: Int]>([:])
+        let ports = BoundPorts()
         let task = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for (i, devnet) in devnets.enumerated() { group.addTask { try await devnet.run(port: 0) { p in ports.withLock { $0[i] = p } } } }
+                for (i, devnet) in devnets.enumerated() { group.addTask { try await devnet.run(port: 0) { p in ports.value.withLock { $0[i] = p } } } }
                 try await group.waitForAll()
             }
         }
-        while ports.withLock({ $0.count }) < devnets.count { try await Task.sleep(for: .milliseconds(5)) }
-        return (ports.withLock { p in devnets.indices.map { "http://127.0.0.1:\(p[$0]!)/" } }, task)
+        while ports.value.withLock({ $0.count }) < devnets.count { try await Task.sleep(for: .milliseconds(5)) }
+        return (ports.value.withLock { p in devnets.indices.map { "http://127.0.0.1:\(p[$0]!)/" } }, task)
     }
 
     /// The commit rule's cost: three upstreams of the same chain, each range committed once two of them give its
@@ -162,4 +162,9 @@ enum SyncBenchmark {
             while try await group.next() != nil { launch() }
         }
     }
+}
+
+/// The ports dev nets bound, by their position.
+final class BoundPorts: Sendable {
+    let value = Mutex<[Int: Int]>([:])
 }
