@@ -163,12 +163,16 @@ struct SyncTests {
         #expect(status.deepestReorg == depth)
     }
 
-    @Test func aReorgDeeperThanTheWindowStopsSyncAndKeepsTheStore() async throws {
+    /// A reorg sync must not undo: one deeper than the undo window, and one inside it but below the block the
+    /// upstreams reported finalized (finality 8 blocks deep, a reorg of 20). Sync stops and the store keeps the old
+    /// branch, exactly as a direct import builds it.
+    @Test(arguments: [(8, nil), (AssetIndex.defaultUndoWindow, 8)] as [(UInt64, UInt64?)])
+    func aReorgSyncMustNotUndoStopsSyncAndKeepsTheStore(undoWindow: UInt64, finalityDepth: UInt64?) async throws {
         let reorg = DevNetReorg(at: 60, depth: 20)
-        let net = try await RunningDevNet(DevNet(seed: 24, blocks: 40, reorg: reorg, maxHead: 70))
+        let net = try await RunningDevNet(DevNet(seed: 24, blocks: 40, reorg: reorg, maxHead: 70, finalityDepth: finalityDepth))
         let (db, path) = try Fixtures.levelDB()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let index = AssetIndex(store: db, undoWindow: 8)
+        let index = AssetIndex(store: db, undoWindow: undoWindow)
         var options = SyncOptions()
         options.pollInterval = .milliseconds(5)
         options.stopAt = 70
@@ -177,11 +181,14 @@ struct SyncTests {
         await #expect {
             try await syncer.run()
         } throws: { error in
-            guard case SyncError.reorgTooDeep = error else { return false }
-            return "\(error)".contains("deeper than the undo window")
+            switch error {
+            case SyncError.reorgTooDeep: return finalityDepth == nil && "\(error)".contains("deeper than the undo window")
+            case SyncError.reorgBelowFinalized(let finalized, let tip):
+                return finalityDepth != nil && finalized > reorg.at - reorg.depth && finalized <= reorg.at - 8 && tip == reorg.at
+            default: return false
+            }
         }
         try await growth
-        // What is stored is the old branch up to the reorg, exactly as a direct import builds it.
         let tip = try #require(try index.cursor())
         #expect(tip.number == 60)
         var old = DevChain(seed: 24)
@@ -189,6 +196,7 @@ struct SyncTests {
         #expect(tip.hash == old.head.header.hash)
         #expect(try index.digest() == Fixtures.directIndex(of: old).digest())
         #expect(syncer.status.snapshot.phase == SyncStatus.Phase.stopped)
+        #expect(syncer.status.snapshot.reorgs == 0)
     }
 }
 
