@@ -103,6 +103,7 @@ public final class Syncer: Sendable {
             } catch {
                 if case .noneLeft = error { throw stop(.noUpstreams(pool.faults)) }
                 pause("\(error); retrying")
+                if case .noQuorum(let why) = error { status.update { $0.quorumWait = "no head quorum: \(why)" } }
                 await sleep(options.pollInterval)
                 continue
             }

@@ -114,6 +114,28 @@ struct QuorumTests {
         #expect(syncer.pool.faults.isEmpty, "\(syncer.pool.faults)")
     }
 
+    /// One upstream of three answers; the two others are unreachable. Quorum 2 cannot be met: nothing is indexed on
+    /// the one's word, and sync says why it waits.
+    @Test(.timeLimit(.minutes(1))) func tooFewAnsweringUpstreamsIndexNothing() async throws {
+        let live = try await RunningDevNet(DevNet(seed: 30, blocks: 50))
+        var policy = RetryPolicy.fastForTests
+        policy.maxAttempts = 2
+        // AsyncHTTPClient keeps trying a refused connection until the request's deadline.
+        policy.timeout = .milliseconds(300)
+        let down = try (1...2).map { _ in Upstream(endpoint: try UpstreamEndpoint("http://127.0.0.1:1/"), policy: policy) }
+        let index = AssetIndex(store: MemoryStore())
+        var options = SyncOptions()
+        options.exitWhenCurrent = true
+        options.pollInterval = .milliseconds(10)
+        let syncer = Fixtures.syncer([try live.upstream()] + down, index: index, options: options)
+        let run = Task { try await syncer.run() }
+        defer { run.cancel() }
+        while syncer.status.snapshot.quorumWait == nil { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(syncer.status.snapshot.quorumWait?.contains("only 1 of 3 upstreams gave a head") == true, "\(syncer.status.snapshot)")
+        #expect(syncer.status.snapshot.phase == .paused)
+        #expect(try index.cursor() == nil)
+    }
+
     /// Two honest upstreams reorganise at block 150; a third answers everything honestly until then, and from then
     /// on answers any block more than two below its head from a fabricated history: exactly what the search for
     /// the common ancestor asks. Sync undoes the three replaced blocks, neither halts nor blames an honest upstream.
