@@ -252,7 +252,9 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     static func request(_ head: RequestHead, body: [UInt8]?, bodyBytes: Int) -> HTTPRequest {
         let target = head.target
-        return HTTPRequest(method: head.method, path: String(target[..<(target.firstIndex(of: "?") ?? target.endIndex)]), body: body, bodyBytes: bodyBytes)
+        return HTTPRequest(
+            method: head.method, path: String(target[..<(target.firstIndex(of: "?") ?? target.endIndex)]), body: body, bodyBytes: bodyBytes,
+            host: head.host, contentType: head.contentType, origin: head.origin)
     }
 
     /// Answers now, or, behind a delayed answer, once its turn comes: answers leave in request order.

@@ -10,12 +10,19 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]?
     /// The body's length, counted even past the limit.
     public var bodyBytes: Int
+    /// The `Host`, `Content-Type` and `Origin` header values as sent; nil when absent.
+    public var host: String?
+    public var contentType: String?
+    public var origin: String?
 
-    public init(method: String, path: String, body: [UInt8]?, bodyBytes: Int) {
+    public init(method: String, path: String, body: [UInt8]?, bodyBytes: Int, host: String? = nil, contentType: String? = nil, origin: String? = nil) {
         self.method = method
         self.path = path
         self.body = body
         self.bodyBytes = bodyBytes
+        self.host = host
+        self.contentType = contentType
+        self.origin = origin
     }
 }
 

@@ -21,6 +21,10 @@ struct RequestHead: Equatable {
     /// `Expect: 100-continue` on an HTTP/1.1 request: the client waits for an interim answer before its body.
     var expectsContinue: Bool
     var framing: Framing
+    /// The `Host`, `Content-Type` and `Origin` values as sent (nil when absent), for the application's checks.
+    var host: String? = nil
+    var contentType: String? = nil
+    var origin: String? = nil
 }
 
 /// Why bytes are not a request this server takes; the connection answers with `status` and `reason`, then closes,
@@ -249,6 +253,7 @@ struct RequestParser {
 
         var contentLength: Int?
         var chunked = false, transferEncoding = false, close = false, keepAlive = false, expectsContinue = false
+        var host: String?, contentType: String?, origin: String?
         var fields = 0
         // field-line = field-name ":" OWS field-value OWS CRLF, until the empty line.
         while !(bytes[i] == 0x0d && bytes[i + 1] == 0x0a) {
@@ -295,6 +300,14 @@ struct RequestParser {
                 }
             } else if equalsIgnoringCase(name, "expect") {
                 expectsContinue = equalsIgnoringCase(value, "100-continue")
+            } else if equalsIgnoringCase(name, "host") {
+                // Two Host lines leave the target's authority ambiguous (RFC 9112 §3.2).
+                guard host == nil else { throw .bad("more than one Host header") }
+                host = String(decoding: value, as: UTF8.self)
+            } else if equalsIgnoringCase(name, "content-type") {
+                contentType = String(decoding: value, as: UTF8.self)
+            } else if equalsIgnoringCase(name, "origin") {
+                origin = String(decoding: value, as: UTF8.self)
             }
         }
         guard i + 2 == bytes.count else { throw .bad("a request head must end in an empty line") }
@@ -311,7 +324,7 @@ struct RequestParser {
         }
         return RequestHead(
             method: method, target: target, minorVersion: minor, keepAlive: !close && (minor >= 1 || keepAlive),
-            expectsContinue: expectsContinue && minor >= 1, framing: framing)
+            expectsContinue: expectsContinue && minor >= 1, framing: framing, host: host, contentType: contentType, origin: origin)
     }
 
     static func digit(_ c: UInt8) -> Int? {

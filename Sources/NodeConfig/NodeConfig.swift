@@ -13,7 +13,7 @@ internal import Yams
 ///     checkpoint: {number, hash}     # optional; overrides the chainspec's trust root
 ///     dataDir: ./provenant-data      # relative paths are relative to the config file
 ///     reorgWindow: 128
-///     server: {address: 127.0.0.1:8547}
+///     server: {address: 127.0.0.1:8547, hosts: [localhost, …], corsOrigins: [https://…]}
 ///     contracts: [{name, address, startBlock, standards?}]
 public struct NodeConfig: Sendable {
     /// A watched contract.
@@ -41,6 +41,10 @@ public struct NodeConfig: Sendable {
     public var reorgWindow: UInt64 = 128
     public var serverHost = "127.0.0.1"
     public var serverPort = 8547
+    /// Names the `Host` header may carry (nil: the server's loopback default); `*` allows any.
+    public var serverHosts: [String]?
+    /// Browser origins that may call the server; none by default.
+    public var corsOrigins: [String] = []
     public var contracts: [Contract]
 
     /// A config made in code (the demo's); the other keys keep their defaults.
@@ -110,8 +114,23 @@ public struct NodeConfig: Sendable {
         var reorgWindow: UInt64 = 128
         if let node = top["reorgWindow"] { reorgWindow = try Reader.integer(node, key: "reorgWindow", range: 1...100_000) }
         var host = "127.0.0.1", port = 8547
+        var hosts: [String]?, corsOrigins: [String] = []
         if let node = top["server"] {
-            let fields = try Reader.mapping(node, key: "server", allowed: ["address"])
+            let fields = try Reader.mapping(node, key: "server", allowed: ["address", "hosts", "corsOrigins"])
+            if let list = fields["hosts"] {
+                hosts = try Reader.sequence(list, key: "server.hosts").enumerated().map { i, item throws(ConfigError) in
+                    try Reader.string(item, key: "server.hosts[\(i)]")
+                }
+            }
+            if let list = fields["corsOrigins"] {
+                corsOrigins = try Reader.sequence(list, key: "server.corsOrigins").enumerated().map { i, item throws(ConfigError) in
+                    let origin = try Reader.string(item, key: "server.corsOrigins[\(i)]")
+                    guard origin == "*" || origin.hasPrefix("http://") || origin.hasPrefix("https://"), !origin.hasSuffix("/") else {
+                        throw ConfigError(key: "server.corsOrigins[\(i)]", line: Reader.line(item), message: "expected an origin like https://app.example (scheme, host, optional port, no path) or *")
+                    }
+                    return origin
+                }
+            }
             if let address = fields["address"] {
                 let text = try Reader.string(address, key: "server.address")
                 guard let colon = text.lastIndex(of: ":"), let p = Int(text[text.index(after: colon)...]), (0...65_535).contains(p), colon > text.startIndex else {
@@ -157,6 +176,8 @@ public struct NodeConfig: Sendable {
         config.reorgWindow = reorgWindow
         config.serverHost = host
         config.serverPort = port
+        config.serverHosts = hosts
+        config.corsOrigins = corsOrigins
         return config
     }
 }

@@ -57,6 +57,7 @@ public struct Node: Sendable {
         let index = directory.index
         let server = HTTPServer(
             dispatcher: methods.dispatcher(), host: host ?? config.serverHost, port: port ?? config.serverPort,
+            browsers: BrowserPolicy(hosts: config.serverHosts ?? BrowserPolicy.defaultHosts, corsOrigins: config.corsOrigins),
             metrics: { IndexFigures.families(index) + node.report().metricFamilies },
             health: { ["sync": node.report().json] })
         return server.service(onReady: onReady)

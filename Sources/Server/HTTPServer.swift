@@ -27,9 +27,11 @@ public struct HTTPServer: Sendable {
     public let families: @Sendable () -> [MetricFamily]
     /// The body of `/health` beyond `"status": "ok"`: whether sync is current, when the node syncs.
     public let health: @Sendable () -> [String: JSONValue]
+    /// Which hosts, origins and content types are answered.
+    public let browsers: BrowserPolicy
 
     public init(dispatcher: Dispatcher, host: String = HTTPServer.defaultAddress, port: Int = HTTPServer.defaultPort,
-                idleTimeout: Duration = HTTPServer.defaultIdleTimeout,
+                idleTimeout: Duration = HTTPServer.defaultIdleTimeout, browsers: BrowserPolicy = BrowserPolicy(),
                 metrics families: @escaping @Sendable () -> [MetricFamily] = { [] },
                 health: @escaping @Sendable () -> [String: JSONValue] = { [:] }) {
         self.idleTimeout = idleTimeout
@@ -41,6 +43,7 @@ public struct HTTPServer: Sendable {
         self.port = port
         self.families = families
         self.health = health
+        self.browsers = browsers
     }
 
     /// The service group's own lines (start, shutdown) below warnings stay out of the node's output.
@@ -65,8 +68,16 @@ public struct HTTPServer: Sendable {
             maxDiscardedBodyBytes: Self.maxDiscardedBodyBytes, onReady: onReady, respond: { server.answer($0) })
     }
 
-    /// Routes a complete request.
+    /// Routes a complete request, after the browser policy's checks; answers to a listed origin carry its CORS
+    /// headers.
     func answer(_ request: HTTPRequest) -> HTTPReply {
+        if let refusal = browsers.refusal(request) { return refusal }
+        var reply = route(request)
+        reply.headers += browsers.corsHeaders(origin: request.origin)
+        return reply
+    }
+
+    func route(_ request: HTTPRequest) -> HTTPReply {
         switch (request.method, request.path) {
         case ("POST", "/"):
             guard let body = request.body else { return HTTPReply(status: 413, body: dispatcher.oversizedBody(request.bodyBytes)) }
@@ -78,6 +89,12 @@ public struct HTTPServer: Sendable {
             return HTTPReply(status: 200, body: Data(JSONValue.object(report).serialized()))
         case ("GET", "/metrics"):
             return HTTPReply(status: 200, contentType: "text/plain; version=0.0.4", body: Data(metrics.render(families()).utf8))
+        case ("OPTIONS", "/"):
+            // A listed origin's preflight (an unlisted one was refused above).
+            return HTTPReply(status: 204, headers: [
+                ("allow", "POST, OPTIONS"), ("access-control-allow-methods", "POST, OPTIONS"), ("access-control-allow-headers", "Content-Type"),
+                ("access-control-max-age", "600"),
+            ])
         case (_, "/"):
             return .text(405, "POST a JSON-RPC request to /\n", headers: [("allow", "POST")])
         case (_, "/health"), (_, "/metrics"):

@@ -18,6 +18,8 @@ struct NodeConfigTests {
         reorgWindow: 64
         server:
           address: 0.0.0.0:9000
+          hosts: [node.lan, localhost]
+          corsOrigins: ["https://app.example"]
         contracts:
           - name: prompted-visions
             address: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
@@ -31,6 +33,7 @@ struct NodeConfigTests {
         #expect(config.upstreams.map(\.url) == ["https://eth.example/v2/k3y", "http://127.0.0.1:8545"])
         #expect(config.upstreams.map(\.label) == ["https://eth.example/v2/${PROVIDER_KEY}", "http://127.0.0.1:8545"])
         #expect(config.quorum == 2)
+        #expect(config.serverHosts == ["node.lan", "localhost"] && config.corsOrigins == ["https://app.example"])
         #expect(config.checkpoint?.number == 19_000_000)
         #expect(config.checkpoint?.hash.hex == "0xd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3")
         #expect(config.dataDir == "/etc/provenant/data")
@@ -51,6 +54,7 @@ struct NodeConfigTests {
             """, relativeTo: "/srv", environment: [:])
         #expect(config.quorum == nil && config.reorgWindow == 128 && config.checkpoint == nil)
         #expect(config.serverHost == "127.0.0.1" && config.serverPort == 8547)
+        #expect(config.serverHosts == nil && config.corsOrigins.isEmpty, "loopback names only, no page may call")
         #expect(config.dataDir == "/srv/provenant-data")
     }
 
@@ -66,6 +70,8 @@ struct NodeConfigTests {
         ("bad checkpoint hash", "chain: x\nupstreams: [http://a:1]\ncheckpoint: {number: 1, hash: \"0x12\"}\n", "checkpoint.hash", "32-byte"),
         ("unknown checkpoint key", "chain: x\nupstreams: [http://a:1]\ncheckpoint: {number: 1, block: 2}\n", "checkpoint.block", "unknown key"),
         ("bad server address", "chain: x\nupstreams: [http://a:1]\nserver: {address: localhost}\n", "server.address", "host:port"),
+        ("an origin with a path", "chain: x\nupstreams: [http://a:1]\nserver: {corsOrigins: [\"https://app.example/\"]}\n", "server.corsOrigins[0]", "no path"),
+        ("hosts not a list", "chain: x\nupstreams: [http://a:1]\nserver: {hosts: localhost}\n", "server.hosts", "list"),
         ("no contracts", "chain: x\nupstreams: [http://a:1]\ncontracts: []\n", "contracts", "at least one"),
         ("19-byte address", "chain: x\nupstreams: [http://a:1]\ncontracts: [{name: a, address: \"0x5aaeb6053f3e94c9b9a09f33669435e7ef1bea\", startBlock: 0}]\n", "contracts[0].address", "20-byte"),
         ("bad checksum", "chain: x\nupstreams: [http://a:1]\ncontracts: [{name: a, address: \"0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\", startBlock: 0}]\n", "contracts[0].address", "checksum"),

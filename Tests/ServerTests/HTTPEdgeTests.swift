@@ -58,7 +58,7 @@ struct HTTPEdgeTests {
 
         // A body declared above the limit is refused before the client sends it.
         let big = try #require(RawHTTPConnection(port: port))
-        big.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(RPCLimits.maxBodyBytes + 1)\r\nExpect: 100-continue\r\n\r\n")
+        big.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(RPCLimits.maxBodyBytes + 1)\r\nExpect: 100-continue\r\n\r\n")
         let refused = try #require(big.readResponse())
         #expect(refused.status == 413 && refused.headers["connection"] == "close")
         #expect(String(decoding: refused.body, as: UTF8.self).contains("-32600"))
@@ -145,7 +145,7 @@ struct HTTPEdgeTests {
         let chunks = [String(call.prefix(split)), String(call.dropFirst(split))]
             .map { "\(String($0.utf8.count, radix: 16))\r\n\($0)\r\n" }.joined()
         let connection = try #require(RawHTTPConnection(port: port))
-        connection.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n\(chunks)0\r\n\r\n")
+        connection.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n\(chunks)0\r\n\r\n")
         let answer = try #require(connection.readResponse())
         #expect(answer.status == 200 && answer.body == ServerTests.fixture.dispatcher.handle(Data(call.utf8)))
 

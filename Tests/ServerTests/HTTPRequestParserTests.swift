@@ -46,12 +46,16 @@ struct HTTPRequestParserTests {
     static func parse(_ text: String) throws(RequestError) -> [Parsed] { try parse([Array(text.utf8)]) }
 
     static func head(_ method: String = "POST", _ target: String = "/", minor: Int = 1, keepAlive: Bool = true, expects: Bool = false,
-                     framing: RequestHead.Framing = .length(0)) -> RequestHead {
-        RequestHead(method: method, target: target, minorVersion: minor, keepAlive: keepAlive, expectsContinue: expects, framing: framing)
+                     framing: RequestHead.Framing = .length(0), host: String? = nil, contentType: String? = nil, origin: String? = nil) -> RequestHead {
+        RequestHead(
+            method: method, target: target, minorVersion: minor, keepAlive: keepAlive, expectsContinue: expects, framing: framing, host: host,
+            contentType: contentType, origin: origin)
     }
 
     static let accepted: [(name: String, bytes: String, expected: [Parsed])] = [
-        ("a GET", "GET /health?x=1 HTTP/1.1\r\nHost: a\r\n\r\n", [Parsed(head: head("GET", "/health?x=1"), body: [])]),
+        ("a GET", "GET /health?x=1 HTTP/1.1\r\nHost: a\r\n\r\n", [Parsed(head: head("GET", "/health?x=1", host: "a"), body: [])]),
+        ("the headers the browser policy reads", "POST / HTTP/1.1\r\nhost: [::1]:8547\r\nContent-Type:  application/json; charset=utf-8 \r\nORIGIN: https://a.example\r\n\r\n",
+         [Parsed(head: head(host: "[::1]:8547", contentType: "application/json; charset=utf-8", origin: "https://a.example"), body: [])]),
         ("a body by length", "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", [Parsed(head: head(framing: .length(5)), body: Array("hello".utf8))]),
         ("names in any case, whitespace around values", "POST / HTTP/1.1\r\ncOnTeNt-LeNgTh:\t 2 \t\r\nX-Empty:\r\n\r\nhi",
             [Parsed(head: head(framing: .length(2)), body: Array("hi".utf8))]),
@@ -89,6 +93,7 @@ struct HTTPRequestParserTests {
         ("HTTP/2", "GET / HTTP/2.0\r\n\r\n", 505, "HTTP/2.0 is not supported"),
         ("LF alone", "GET / HTTP/1.1\nHost: a\n\n", 400, "LF without CR"),
         ("CR alone", "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", 400, "CR without LF"),
+        ("two hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "more than one Host"),
         ("space before the colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400, "NAME: VALUE"),
         ("a folded line", "GET / HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n", 400, "NAME: VALUE"),
         ("no colon", "GET / HTTP/1.1\r\nHost\r\n\r\n", 400, "NAME: VALUE"),
@@ -167,7 +172,7 @@ struct HTTPRequestParserTests {
             bytes = Array((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8) + body
         }
         let framing: RequestHead.Framing = chunked ? .chunked : .length(body.count)
-        return (bytes, Parsed(head: head(method, target, minor: minor, keepAlive: keepAlive, framing: framing), body: body))
+        return (bytes, Parsed(head: head(method, target, minor: minor, keepAlive: keepAlive, framing: framing, host: "example"), body: body))
     }
 
     /// Pipelined random requests give the same heads and bodies however the bytes are split into reads: whole,
