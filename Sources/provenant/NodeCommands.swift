@@ -19,11 +19,14 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sync the watched contracts from the upstreams and serve JSON-RPC queries, until stopped.",
         discussion: """
-            Verifies every block it keeps (hash, link to the checkpoint, roots, bloom, senders), indexes the watched \
-            contracts' token events, follows the head, and undoes reorgs within reorgWindow. The server starts at \
-            once and answers from what is verified so far; asset_status and GET /health say how far sync is. If \
-            sync stops (every upstream faulty, a reorg deeper than the window), the error is logged and the node \
-            keeps serving what it has. SIGINT or SIGTERM finishes the block being written and closes the store.
+            Verifies every block it keeps (hash, link to the checkpoint, roots, bloom, senders), commits a range \
+            only once `quorum` upstreams (default: a majority) give its last block's hash, indexes the watched \
+            contracts' token events, follows the head, and undoes reorgs within reorgWindow and above the \
+            finalized block. The server starts at once and answers from what is verified so far; asset_status and \
+            GET /health say how far sync is, and why it waits when no quorum agrees. If sync stops (fewer trusted \
+            upstreams than the quorum, a reorg deeper than the window or below the finalized block), the error is \
+            logged and the node keeps serving what it has. SIGINT or SIGTERM finishes the block being written and \
+            closes the store.
             """)
 
     @OptionGroup var options: ConfigOptions
@@ -45,8 +48,9 @@ struct SyncCommand: AsyncParsableCommand {
         discussion: """
             Same verification and indexing as `provenant run`. Follows the head until stopped, unless \
             --until-current or --stop-at ends it. Safe to kill at any point: the next run resumes from the last \
-            block written. Exit status 1 when sync stops on an error (no trusted upstream left, a reorg deeper than \
-            the window).
+            block written. Exit status 1 when sync stops on an error (fewer trusted upstreams than the quorum, a \
+            reorg deeper than the window or below the finalized block). While no quorum of upstreams agrees on the \
+            next block it waits, saying why, instead of indexing either side.
             """)
 
     @OptionGroup var options: ConfigOptions
