@@ -607,9 +607,11 @@ public final class Syncer: Sendable {
         .quorumUnreachable(trusted: pool.trusted.count, quorum: pool.quorum, faults: pool.faults)
     }
 
+    /// Says why sync waits; a wait that goes on for many polls is logged once, not at every poll.
     func pause(_ message: String) {
+        let repeated = status.snapshot.phase == .paused && status.snapshot.message == message
         status.update { $0.phase = .paused; $0.message = message }
-        log("sync paused: \(message)")
+        if !repeated { log("sync paused: \(message)") }
     }
 
     func stop(_ error: SyncError) -> SyncError {
