@@ -39,13 +39,18 @@ public struct Dispatcher: Sendable {
         case .array(let batch):
             guard !batch.isEmpty else { return Reply(id: .null, error: .invalidRequest("empty batch")).encoded() }
             guard batch.count <= RPCLimits.maxBatch else { return Reply(id: .null, error: .limitExceededBatch(batch.count)).encoded() }
-            let replies = batch.compactMap(call)
-            guard !replies.isEmpty else { return nil }
+            // Each reply is written as soon as it is made, so only one is held at a time; past the size limit the
+            // rest are refused without running.
             var out: [UInt8] = [UInt8(ascii: "[")]
-            for (i, reply) in replies.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+            var replies = 0
+            for request in batch {
+                let reply = out.count > RPCLimits.maxBatchResponseBytes ? Self.refusedForSize(request) : call(request)
+                guard let reply else { continue }
+                if replies > 0 { out.append(UInt8(ascii: ",")) }
                 reply.write(to: &out)
+                replies += 1
             }
+            guard replies > 0 else { return nil }
             out.append(UInt8(ascii: "]"))
             return Data(out)
         default:
@@ -57,6 +62,22 @@ public struct Dispatcher: Sendable {
     /// at the limit answers with this, without holding the body.
     public func oversizedBody(_ count: Int) -> Data {
         Reply(id: .null, error: .invalidRequest("body of \(count) bytes is above \(RPCLimits.maxBodyBytes)")).encoded()
+    }
+
+    /// A call of a batch whose answers already passed `RPCLimits.maxBatchResponseBytes`: not run; -32005 for a
+    /// request with an id, nothing for a notification.
+    static func refusedForSize(_ request: JSONValue) -> Reply? {
+        guard case .object(let object) = request else {
+            return Reply(id: .null, error: .invalidRequest("expected an object, got \(request.typeName)"))
+        }
+        guard let id = object["id"] else { return nil }
+        let echoed: JSONValue
+        switch id {
+        case .null, .int, .string, .double: echoed = id
+        default: echoed = .null
+        }
+        return Reply(id: echoed, error: .limitExceeded(
+            "the batch's answers passed \(RPCLimits.maxBatchResponseBytes) bytes before this call; send it again alone or in a smaller batch"))
     }
 
     /// One call: its reply, or nil for a notification.

@@ -48,6 +48,9 @@ public enum RPCLimits {
     public static let maxBodyBytes = 5 << 20
     /// Most requests in one batch.
     public static let maxBatch = 1000
+    /// Most bytes of a batch's answers together (geth's default too): once they pass it, the batch's remaining
+    /// calls are not run and are answered -32005, so one small request cannot make the server build gigabytes.
+    public static let maxBatchResponseBytes = 25_000_000
     /// Largest page a paged method returns.
     public static let maxPage = 1000
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import EthRPC
@@ -44,6 +45,30 @@ struct DispatcherTests {
         #expect(Array(Self.dispatcher.oversizedBody(6 << 20)) == Self.expected(id: .null, .failure(.invalidRequest("body of \(6 << 20) bytes is above \(RPCLimits.maxBodyBytes)"))).serialized())
     }
 
+    /// A batch whose answers would pass `RPCLimits.maxBatchResponseBytes`: the calls up to the one that passes it are
+    /// answered, the rest are refused with -32005 without being run, notifications among them skipped, so the
+    /// answer (and the work) stays within the limit plus one reply.
+    @Test func aBatchsAnswersStopAtTheResponseLimit() throws {
+        let runs = Counter()
+        var d = Dispatcher()
+        let megabyte = JSONValue.string(String(repeating: "a", count: 1 << 20))
+        d.register("big") { _ throws(RPCError) in
+            runs.add()
+            return megabyte
+        }
+        let calls = (0..<60).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"big"}"# } + [#"{"jsonrpc":"2.0","method":"big"}"#, #"{"jsonrpc":"2.0","id":"last","method":"big"}"#]
+        let answer = try #require(d.handle(Data("[\(calls.joined(separator: ","))]".utf8)))
+        #expect(answer.count <= RPCLimits.maxBatchResponseBytes + (1 << 20) + 200)
+        guard case .array(let replies) = try JSONValue(parsing: Array(answer)) else { Issue.record("not a batch answer"); return }
+        let answered = replies.filter { $0["result"] != nil }.count
+        #expect(answered == RPCLimits.maxBatchResponseBytes / (1 << 20) + 1, "\(answered)")
+        #expect(runs.value == answered, "a refused call is not run")
+        #expect(replies.count == 61, "every call with an id is answered; the notification is not")
+        let refused = replies.filter { $0["error"]?["code"] == .int(-32005) }
+        #expect(refused.count == 61 - answered && refused.last?["id"] == "last")
+        if case .string(let message)? = refused.first?["error"]?["message"] { #expect(message.contains("\(RPCLimits.maxBatchResponseBytes) bytes")) }
+    }
+
     static func parseError(_ text: String) throws -> JSONParseError {
         do throws(JSONParseError) {
             _ = try JSONValue(parsing: Array(text.utf8))
@@ -52,4 +77,11 @@ struct DispatcherTests {
         }
         throw CancellationError()
     }
+}
+
+/// Counts calls from handlers that run concurrently.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }
