@@ -228,7 +228,7 @@ public final class Syncer: Sendable {
                     }
                 } catch {
                     guard case .verification(let failure) = error else { throw stop(.store(error)) }
-                    status.update { $0.verificationFailures[Self.metricName(failure.field), default: 0] += 1 }
+                    countFailure(failure)
                     if failure.field == .parentHash, let parent {
                         // It does not link: the quorum's chain moved under us, or (quorum 1) this upstream lies.
                         let suspect = fetched.full?.from ?? fetched.headerFrom
@@ -275,7 +275,7 @@ public final class Syncer: Sendable {
                     do throws(VerificationError) { try Verify.hash(of: block.header, equals: block.claimedHash); problem = nil } catch { problem = error }
                 }
                 if let problem {
-                    status.update { $0.verificationFailures[Self.metricName(problem.field), default: 0] += 1 }
+                    countFailure(problem)
                     markFaulty(from, .verification(problem))
                     lied = true
                     break
@@ -310,7 +310,7 @@ public final class Syncer: Sendable {
             // The block asked for by hash must be the very header whose bloom was tested (not, say, a sibling).
             if block.header.hash != tested.hash {
                 let failure = VerificationError(block: tested.number, field: .blockHash, expected: tested.hash.hex, actual: block.header.hash.hex)
-                status.update { $0.verificationFailures[Self.metricName(failure.field), default: 0] += 1 }
+                countFailure(failure)
                 markFaulty(blocksFrom, .verification(failure))
                 throw FetchProblem.faultFound
             }
@@ -335,7 +335,7 @@ public final class Syncer: Sendable {
             if let header, header.number == last.number { votes[header.hash, default: []].append(upstream) } else { silent.append(upstream.label) }
         }
         if votes[last.hash]!.count >= quorum {
-            try await outvote(votes, quorumHash: last.hash, at: last.number, vouchedChain: headers.map(\.header))
+            try await outvote(votes, quorumHash: last.hash, at: last.number, vouchedChain: headers)
             return (headers.count, nil)
         }
         if let (hash, _) = votes.first(where: { $0.value.count >= quorum }) {
@@ -505,7 +505,7 @@ public final class Syncer: Sendable {
     /// propagation margin. Within the margin, a different hash is blamed only when the upstream's chain already
     /// differs at the margin's edge (`head - propagationMargin`), compared with the quorum's chain there: the
     /// `vouchedChain` ending at `number`, or the store. With a quorum of 1 there is no minority.
-    func outvote(_ votes: [Hash32: [Upstream]], quorumHash: Hash32, at number: UInt64, vouchedChain: [Header] = []) async throws(SyncError) {
+    func outvote(_ votes: [Hash32: [Upstream]], quorumHash: Hash32, at number: UInt64, vouchedChain: [RPCBlock] = []) async throws(SyncError) {
         guard pool.quorum > 1, let head = status.snapshot.head else { return }
         let voters = votes[quorumHash]?.count ?? 0
         let minority = votes.filter { $0.key != quorumHash }
@@ -519,8 +519,8 @@ public final class Syncer: Sendable {
         guard head >= options.propagationMargin else { return }
         let edge = head - options.propagationMargin
         let known: Hash32?
-        if let first = vouchedChain.first?.number, edge >= first, edge - first < vouchedChain.count {
-            known = vouchedChain[Int(edge - first)].hash
+        if let first = vouchedChain.first?.header.number, edge >= first, edge - first < vouchedChain.count {
+            known = vouchedChain[Int(edge - first)].header.hash
         } else {
             do throws(IngestError) { known = try ingestor.header(at: edge)?.hash } catch { throw stop(.store(error)) }
         }
@@ -605,6 +605,11 @@ public final class Syncer: Sendable {
 
     func quorumUnreachable() -> SyncError {
         .quorumUnreachable(trusted: pool.trusted.count, quorum: pool.quorum, faults: pool.faults)
+    }
+
+    /// Counts a refused payload in the status, by field (`/metrics`).
+    func countFailure(_ failure: VerificationError) {
+        status.update { $0.verificationFailures[Self.metricName(failure.field), default: 0] += 1 }
     }
 
     /// Says why sync waits; a wait that goes on for many polls is logged once, not at every poll.

@@ -32,7 +32,6 @@ enum Fixtures {
         Syncer(
             pool: UpstreamPool(upstreams: upstreams, quorum: quorum), ingestor: Ingestor(index: index, spec: spec, watched: watched), options: options,
             log: { line in
-                if log.echo { print("sync: \(line)") }
                 log.lines.withLock { $0.append(line) }
             })
     }
@@ -41,6 +40,4 @@ enum Fixtures {
 /// What sync logged.
 final class LogLines: Sendable {
     let lines = Mutex<[String]>([])
-    let echo: Bool
-    init(echo: Bool = false) { self.echo = echo }
 }
