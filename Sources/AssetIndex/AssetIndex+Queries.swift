@@ -186,11 +186,14 @@ extension AssetIndex {
         }
     }
 
-    /// A token's ERC-7007 records in block order, with their positions.
-    public func aigcRecords(contract: Address, tokenId: UInt256) throws(IndexError) -> [(block: UInt64, logIndex: UInt32, record: AigcRecord)] {
+    /// A token's ERC-7007 records in block order, with their positions; more than `maxRecords` throw
+    /// `.tooManyRecords`.
+    public func aigcRecords(contract: Address, tokenId: UInt256, maxRecords: Int = .max) throws(IndexError) -> [(block: UInt64, logIndex: UInt32, record: AigcRecord)] {
         let prefix = IndexKey.token(.aigc, contract, tokenId).bytes
         var records: [(block: UInt64, logIndex: UInt32, record: AigcRecord)] = []
-        for (key, value) in try wrap({ () throws(StoreError) in try store.scan(prefix: prefix) }) {
+        let rows = try wrap({ () throws(StoreError) in try store.scan(prefix: prefix, limit: maxRecords == .max ? .max : maxRecords + 1) })
+        guard rows.count <= maxRecords else { throw .tooManyRecords(limit: maxRecords) }
+        for (key, value) in rows {
             let position = key[prefix.count...]
             do throws(RLPError) {
                 records.append((KeyCoding.readBE64(position), KeyCoding.readBE32(position.dropFirst(8)), try AigcRecord(encoded: value)))
@@ -201,11 +204,13 @@ extension AssetIndex {
         return records
     }
 
-    /// The provenance of a token; `nil` when nothing about it is indexed.
-    public func provenance(contract: Address, tokenId: UInt256) throws(IndexError) -> Provenance? {
-        let aigc = try aigcRecords(contract: contract, tokenId: tokenId)
+    /// The provenance of a token; `nil` when nothing about it is indexed. A token with more than `maxRecords` history
+    /// or ERC-7007 records throws `.tooManyRecords` after reading at most that many and one more of each.
+    public func provenance(contract: Address, tokenId: UInt256, maxRecords: Int = .max) throws(IndexError) -> Provenance? {
+        let aigc = try aigcRecords(contract: contract, tokenId: tokenId, maxRecords: maxRecords)
         let prefix = IndexKey.token(.history, contract, tokenId).bytes
-        let history = try historyEntries(KeyRange(prefix: prefix), prefixCount: prefix.count, limit: .max)
+        let history = try historyEntries(KeyRange(prefix: prefix), prefixCount: prefix.count, limit: maxRecords == .max ? .max : maxRecords + 1)
+        guard history.count <= maxRecords else { throw .tooManyRecords(limit: maxRecords) }
         let moves = history.filter { [.mint, .transfer, .burn].contains($0.record.kind) }
         let mint = moves.first { $0.record.kind == .mint && $0.record.sender != nil }.map {
             MintRecord(minter: $0.record.sender!, transactionHash: $0.record.transactionHash, block: $0.block, timestamp: $0.record.timestamp)
@@ -214,6 +219,47 @@ extension AssetIndex {
         let ownership = try ownerOf(contract: contract, tokenId: tokenId)
         guard mint != nil || !aigc.isEmpty || ownership != nil || transfers > 0 else { return nil }
         return Provenance(standards: try standards(of: contract), mint: mint, aigc: aigc, ownership: ownership, transfers: transfers)
+    }
+
+    /// The `Schema.logBlocks` bits of `topics` (indexed events' topic0s; others have none).
+    public static func logMask(_ topics: some Sequence<Hash32>) -> UInt16 {
+        topics.reduce(0) { mask, topic in mask | (TokenEvent.Topic.all.firstIndex(of: topic).map { 1 << $0 } ?? 0) }
+    }
+
+    /// Blocks in which a contract logged indexed events, found in the index without reading a body.
+    public struct LogBlocks: Sendable {
+        /// Ascending: the blocks from `first` on whose events meet the mask.
+        public var blocks: [UInt64]
+        /// Where a search stopped at a ceiling: the last block it covered (the range through it is complete). Nil
+        /// when it covered the whole range.
+        public var coveredThrough: UInt64?
+    }
+
+    /// The blocks from `first` through `last` in which `contract` logged one of the indexed events of `mask`, reading
+    /// at most `maxRows` index rows and keeping at most `maxBlocks` blocks (the search stops at the next match).
+    public func logBlocks(contract: Address, from first: UInt64, through last: UInt64, mask: UInt16, maxRows: Int, maxBlocks: Int) throws(IndexError) -> LogBlocks {
+        let prefix = IndexKey(.logBlocks).with { $0.append(contract) }.bytes
+        var lower = prefix + KeyCoding.be64(first)
+        let upper = last == .max ? KeyRange(prefix: prefix).upper : prefix + KeyCoding.be64(last + 1)
+        var found = LogBlocks(blocks: [], coveredThrough: nil)
+        var rows = 0
+        while true {
+            let page = try wrap { () throws(StoreError) in try store.scan(KeyRange(lower: lower, upper: upper), reverse: false, limit: 1024) }
+            for (key, value) in page {
+                guard key.count == prefix.count + 8, value.count == 2 else {
+                    throw .corrupt("log block row \(Hex.encode(key)) has a \(key.count)-byte key and a \(value.count)-byte value")
+                }
+                let block = KeyCoding.readBE64(key[prefix.count...])
+                rows += 1
+                if (UInt16(value[0]) << 8 | UInt16(value[1])) & mask != 0 {
+                    guard found.blocks.count < maxBlocks else { found.coveredThrough = block - 1; return found }
+                    found.blocks.append(block)
+                }
+                if rows >= maxRows, block < last { found.coveredThrough = block; return found }
+            }
+            guard page.count == 1024, let next = page.last?.key else { return found }
+            lower = next + [0]
+        }
     }
 
     private func page(prefix: [UInt8], cursor: [UInt8]?, limit: Int) throws(IndexError) -> Page<(key: [UInt8], value: [UInt8])> {

@@ -14,6 +14,8 @@ public enum IndexError: Error, Equatable, Sendable {
     case beyondUndoWindow(target: UInt64, oldestUndoable: UInt64)
     /// A stored record that does not decode: the data directory is damaged.
     case corrupt(String)
+    /// A query that would read more than its caller's ceiling of records.
+    case tooManyRecords(limit: Int)
 }
 
 /// Counts of one block's indexing.
@@ -214,6 +216,17 @@ public final class AssetIndex: Sendable {
             }
             return low < transactions.count && transactions[low].index == index ? transactions[low] : nil
         }
+        // Which indexed events each contract logged in this block, for `eth_getLogs`: a block has few contracts.
+        var logged: [(contract: Address, mask: UInt16)] = []
+        for indexed in block.logs {
+            guard let topic = indexed.log.topics.first, let bit = TokenEvent.Topic.all.firstIndex(of: topic) else { continue }
+            if let at = logged.firstIndex(where: { $0.contract == indexed.log.address }) {
+                logged[at].mask |= 1 << bit
+            } else {
+                logged.append((indexed.log.address, 1 << bit))
+            }
+        }
+        for (contract, mask) in logged { writer.insertFresh(.logBlock(contract, block: block.number), KeyCoding.be16(mask)) }
         for indexed in block.logs {
             let event: TokenEvent?
             do throws(EventDecodingError) {

@@ -122,6 +122,11 @@ extension IndexKey {
         IndexKey(.contractHistory).with { $0.append(contract); $0.append(block); $0.append(logIndex) }
     }
 
+    /// `contract ‖ be64(block)`: the indexed events a contract logged in a block.
+    static func logBlock(_ contract: Address, block: UInt64) -> IndexKey {
+        IndexKey(.logBlocks).with { $0.append(contract); $0.append(block) }
+    }
+
     /// `contract ‖ tokenId` of `table`: an owner key, or the prefix of one token's records in a positional table.
     static func token(_ table: Schema, _ contract: Address, _ tokenId: UInt256) -> IndexKey {
         IndexKey(table).with { $0.append(contract); $0.append(tokenId) }

@@ -9,13 +9,21 @@ public struct Dispatcher: Sendable {
     /// its outcome (0 or the error code) and how long the handler took.
     public typealias Observer = @Sendable (_ method: String, _ code: Int, _ duration: Duration) -> Void
 
-    private var handlers: [String: Handler] = [:]
+    /// What a method may cost: a light call is a few index reads, answered where the request was read; a heavy
+    /// one (a proof, a log query, a block with its transactions) reads and builds more, and a transport runs it away
+    /// from the light ones (`Parsed.isHeavy`).
+    public enum Cost: Sendable {
+        case light
+        case heavy
+    }
+
+    private var handlers: [String: (cost: Cost, handler: Handler)] = [:]
     public var observer: Observer?
 
     public init() {}
 
-    public mutating func register(_ method: String, _ handler: @escaping Handler) {
-        handlers[method] = handler
+    public mutating func register(_ method: String, cost: Cost = .light, _ handler: @escaping Handler) {
+        handlers[method] = (cost, handler)
     }
 
     public var methods: [String] { handlers.keys.sorted() }
@@ -28,23 +36,62 @@ public struct Dispatcher: Sendable {
 
     /// `handle(_:)` over bytes a transport already holds as an array.
     public func handle(bytes body: [UInt8]) -> Data? {
-        guard body.count <= RPCLimits.maxBodyBytes else { return oversizedBody(body.count) }
+        run(parse(bytes: body))
+    }
+
+    /// A body parsed and ready to run, and whether running it is heavy work.
+    public struct Parsed: Sendable {
+        enum Content {
+            /// The body is answered without running anything (not JSON, an empty or oversized batch).
+            case answered(Data)
+            case single(JSONValue)
+            case batch([JSONValue])
+        }
+
+        let content: Content
+        /// A call of a heavy method is among its calls, or it is a batch of more than `RPCLimits.lightBatch`.
+        public let isHeavy: Bool
+    }
+
+    /// Parses a body: the first half of `handle`, so a transport can see what a body asks before choosing where to
+    /// run it.
+    public func parse(bytes body: [UInt8]) -> Parsed {
+        guard body.count <= RPCLimits.maxBodyBytes else { return Parsed(content: .answered(oversizedBody(body.count)), isHeavy: false) }
         let parsed: JSONValue
         do throws(JSONParseError) {
             parsed = try JSONValue(parsing: body)
         } catch {
-            return Reply(id: .null, error: .parseError("the body is not valid JSON: \(error)")).encoded()
+            return Parsed(content: .answered(Reply(id: .null, error: .parseError("the body is not valid JSON: \(error)")).encoded()), isHeavy: false)
         }
         switch parsed {
         case .array(let batch):
-            guard !batch.isEmpty else { return Reply(id: .null, error: .invalidRequest("empty batch")).encoded() }
-            guard batch.count <= RPCLimits.maxBatch else { return Reply(id: .null, error: .limitExceededBatch(batch.count)).encoded() }
+            guard !batch.isEmpty else { return Parsed(content: .answered(Reply(id: .null, error: .invalidRequest("empty batch")).encoded()), isHeavy: false) }
+            guard batch.count <= RPCLimits.maxBatch else {
+                return Parsed(content: .answered(Reply(id: .null, error: .limitExceededBatch(batch.count)).encoded()), isHeavy: false)
+            }
+            return Parsed(content: .batch(batch), isHeavy: batch.count > RPCLimits.lightBatch || batch.contains(where: isHeavy))
+        default:
+            return Parsed(content: .single(parsed), isHeavy: isHeavy(parsed))
+        }
+    }
+
+    private func isHeavy(_ request: JSONValue) -> Bool {
+        guard case .object(let object) = request, case .string(let method)? = object["method"] else { return false }
+        return handlers[method]?.cost == .heavy
+    }
+
+    /// Runs a parsed body: the response, or nil when nothing is to be sent back (only notifications).
+    public func run(_ parsed: Parsed) -> Data? {
+        switch parsed.content {
+        case .answered(let response):
+            return response
+        case .batch(let batch):
             // Each reply is written as soon as it is made, so only one is held at a time; past the size limit the
             // rest are refused without running.
             var out: [UInt8] = [UInt8(ascii: "[")]
             var replies = 0
             for request in batch {
-                let reply = out.count > RPCLimits.maxBatchResponseBytes ? Self.refusedForSize(request) : call(request)
+                let reply = out.count > RPCLimits.maxResponseBytes ? Self.refusedForSize(request) : call(request)
                 guard let reply else { continue }
                 if replies > 0 { out.append(UInt8(ascii: ",")) }
                 reply.write(to: &out)
@@ -53,8 +100,16 @@ public struct Dispatcher: Sendable {
             guard replies > 0 else { return nil }
             out.append(UInt8(ascii: "]"))
             return Data(out)
-        default:
-            return call(parsed)?.encoded()
+        case .single(let request):
+            guard let reply = call(request) else { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(256)
+            reply.write(to: &out)
+            guard out.count <= RPCLimits.maxResponseBytes else {
+                return Reply(id: reply.id, error: .limitExceeded(
+                    "the answer is \(out.count) bytes, above \(RPCLimits.maxResponseBytes); ask for less (a page, a narrower range, a nearer anchor)")).encoded()
+            }
+            return Data(out)
         }
     }
 
@@ -64,7 +119,7 @@ public struct Dispatcher: Sendable {
         Reply(id: .null, error: .invalidRequest("body of \(count) bytes is above \(RPCLimits.maxBodyBytes)")).encoded()
     }
 
-    /// A call of a batch whose answers already passed `RPCLimits.maxBatchResponseBytes`: not run; -32005 for a
+    /// A call of a batch whose answers already passed `RPCLimits.maxResponseBytes`: not run; -32005 for a
     /// request with an id, nothing for a notification.
     static func refusedForSize(_ request: JSONValue) -> Reply? {
         guard case .object(let object) = request else {
@@ -77,7 +132,7 @@ public struct Dispatcher: Sendable {
         default: echoed = .null
         }
         return Reply(id: echoed, error: .limitExceeded(
-            "the batch's answers passed \(RPCLimits.maxBatchResponseBytes) bytes before this call; send it again alone or in a smaller batch"))
+            "the batch's answers passed \(RPCLimits.maxResponseBytes) bytes before this call; send it again alone or in a smaller batch"))
     }
 
     /// One call: its reply, or nil for a notification.
@@ -107,7 +162,7 @@ public struct Dispatcher: Sendable {
         }
         let result: Result<JSONValue, RPCError>
         let start = ContinuousClock.now
-        let handler = handlers[method]
+        let handler = handlers[method]?.handler
         if let handler {
             do throws(RPCError) { result = .success(try handler(params)) } catch { result = .failure(error) }
         } else {

@@ -48,9 +48,13 @@ public enum RPCLimits {
     public static let maxBodyBytes = 5 << 20
     /// Most requests in one batch.
     public static let maxBatch = 1000
-    /// Most bytes of a batch's answers together (geth's default too): once they pass it, the batch's remaining
-    /// calls are not run and are answered -32005, so one small request cannot make the server build gigabytes.
-    public static let maxBatchResponseBytes = 25_000_000
+    /// Most bytes of one answer, or of a batch's answers together (geth's batch default too): once a batch's pass
+    /// it, its remaining calls are not run and are answered -32005, so one small request cannot make the server
+    /// build gigabytes; a single answer above it is replaced by -32005. The methods' own ceilings (proof headers,
+    /// log blocks, history records) keep one call's work well under it.
+    public static let maxResponseBytes = 25_000_000
+    /// Most calls of a batch of light methods run where the request was read; a longer batch is heavy work.
+    public static let lightBatch = 16
     /// Largest page a paged method returns.
     public static let maxPage = 1000
 }

@@ -54,3 +54,11 @@ public struct HTTPReply: Sendable {
         HTTPReply(status: status, contentType: "text/plain", body: Data(text.utf8), headers: headers)
     }
 }
+
+/// How a request is answered: at once, on its connection's event loop (a few index reads), or by work the
+/// listener runs on its worker threads (a proof, a wide log query, a long batch), so that it never holds up the
+/// requests of other connections. Either way a connection's answers leave in the order it asked.
+public enum HTTPAnswer: Sendable {
+    case now(HTTPReply)
+    case offloaded(@Sendable () -> HTTPReply)
+}

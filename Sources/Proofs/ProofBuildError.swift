@@ -6,8 +6,8 @@ public import Store
 public enum ProofBuildError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The node does not hold what the bundle needs (nothing indexed for the token, an anchor beyond the head).
     case unavailable(String)
-    /// The bundle would carry more than `ProofBundle.maxHeaders` headers.
-    case tooManyHeaders(String)
+    /// The bundle would pass one of the builder's `ProofBuilder.Limits` (headers, a token's records).
+    case overLimit(String)
     /// The index failed underneath.
     case index(IndexError)
     /// The block store failed underneath.
@@ -19,7 +19,7 @@ public enum ProofBuildError: Error, Equatable, Sendable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case .unavailable(let reason), .tooManyHeaders(let reason): return reason
+        case .unavailable(let reason), .overLimit(let reason): return reason
         case .index(let error): return "reading the index: \(error)"
         case .store(let error): return "reading the store: \(error)"
         case .storedHeader(let block, let error): return "reading the store: the stored header of block \(block) does not decode: \(error)"

@@ -12,11 +12,29 @@ public struct ProofBuilder: Sendable {
     public let index: AssetIndex
     public let blocks: BlockStore
     public let chainId: UInt64
+    public let limits: Limits
 
-    public init(index: AssetIndex, chainId: UInt64) {
+    /// How much one bundle may read: past a limit, `bundle` throws `.overLimit` naming it, before reading on.
+    public struct Limits: Sendable {
+        /// Most headers a bundle carries (`ProofBundle.maxHeaders` at most: the verifier reads no more).
+        public var headers: Int
+        /// Most history records of the token read.
+        public var records: Int
+
+        /// What a bundle file may hold: the verifier's own limit, and any history.
+        public static let files = Limits(headers: ProofBundle.maxHeaders, records: .max)
+
+        public init(headers: Int, records: Int) {
+            self.headers = min(headers, ProofBundle.maxHeaders)
+            self.records = records
+        }
+    }
+
+    public init(index: AssetIndex, chainId: UInt64, limits: Limits = .files) {
         self.index = index
         self.blocks = BlockStore(store: index.store)
         self.chainId = chainId
+        self.limits = limits
     }
 
     /// Which block a bundle anchors to.
@@ -50,6 +68,9 @@ public struct ProofBuilder: Sendable {
             }
             history += page.items
             cursor = page.next
+            guard history.count <= limits.records else {
+                throw .overLimit("token \(tokenId.quantity) of \(contract.hex) has more than \(limits.records) records up to block \(anchorNumber); ask for an earlier anchor")
+            }
         } while cursor != nil
         // ERC-721 ownership records are the transfers without an operator or a value (ERC-1155's carry both).
         let isOwnership = { (e: AssetIndex.HistoryEntry) in
@@ -61,7 +82,7 @@ public struct ProofBuilder: Sendable {
         guard mint != nil || !aigcEntries.isEmpty || lastOwnership != nil else {
             throw .unavailable("nothing is indexed of token \(tokenId.quantity) of \(contract.hex) up to block \(anchorNumber)")
         }
-        let aigcRecords = try wrap { () throws(IndexError) in try index.aigcRecords(contract: contract, tokenId: tokenId) }
+        let aigcRecords = try wrap { () throws(IndexError) in try index.aigcRecords(contract: contract, tokenId: tokenId, maxRecords: limits.records) }
 
         var events: [ProofBundle.Event] = []
         // A token's mint, AIGC record and transfer often share a block: its body is read and decompressed once.
@@ -92,8 +113,8 @@ public struct ProofBuilder: Sendable {
             let rounded = (quotient + (remainder == 0 ? 0 : 1)).multipliedReportingOverflow(by: every)
             if !rounded.overflow && rounded.partialValue <= tip.number { anchorNumber = rounded.partialValue }
         }
-        guard anchorNumber - first < UInt64(ProofBundle.maxHeaders) else {
-            throw .tooManyHeaders("the events start at block \(first), \(anchorNumber - first + 1) headers below the anchor (at most \(ProofBundle.maxHeaders)); ask for an anchor nearer the events")
+        guard anchorNumber - first < UInt64(limits.headers) else {
+            throw .overLimit("the events start at block \(first), \(anchorNumber - first + 1) headers below the anchor (at most \(limits.headers)); ask for an anchor nearer the events")
         }
         var headers: [[UInt8]] = []
         for number in first...anchorNumber {
@@ -136,7 +157,9 @@ public struct ProofBuilder: Sendable {
     }
 
     private func wrap<T>(_ body: () throws(IndexError) -> T) throws(ProofBuildError) -> T {
-        do throws(IndexError) { return try body() } catch { throw .index(error) }
+        do throws(IndexError) { return try body() } catch .tooManyRecords(let limit) {
+            throw .overLimit("the token has more than \(limit) records")
+        } catch { throw .index(error) }
     }
 
     private func wrap<T>(_ body: () throws(StoreError) -> T) throws(ProofBuildError) -> T {

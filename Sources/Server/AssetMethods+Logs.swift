@@ -37,14 +37,17 @@ extension AssetMethods {
         let conditions = try LogFilter(filter)
         try requireProvable(conditions, from: from)
 
-        let rows = try blocks { store throws(StoreError) in try store.bodyBlobs(from: from, through: to) }
+        let candidates = try candidateBlocks(conditions, from: from, through: to)
         var logs: [JSONValue] = []
-        for (number, blob) in rows {
+        for number in candidates {
             guard let header = try header(number) else {
-                throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("block \(number) has a body and no header"))
+                throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("block \(number) has indexed events and no header"))
             }
             let body = try blocks { store throws(StoreError) in
-                try store.decodeBody(blob, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
+                try store.body(number: number, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
+            }
+            guard let body else {
+                throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("block \(number) has indexed events and no body"))
             }
             for item in body.items {
                 guard let receipt = try? Receipt(encoded: item.receipt) else { throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("stored receipt of block \(number) does not decode")) }
@@ -58,6 +61,28 @@ extension AssetMethods {
             }
         }
         return .array(logs)
+    }
+
+    /// The blocks of the range whose bodies may hold a matching log, from the index (`AssetIndex.logBlocks`): a
+    /// topic that matches nothing costs index rows, not bodies. Past `maxLogBlocks` blocks or `maxLogIndexRows` rows
+    /// the call is refused with -32005, naming the block up to which a narrower range would be answered.
+    func candidateBlocks(_ filter: LogFilter, from: UInt64, through to: UInt64) throws(RPCError) -> [UInt64] {
+        let mask = AssetIndex.logMask(filter.topics.first.flatMap { $0 } ?? [])
+        var candidates = Set<UInt64>()
+        for contract in Set(filter.addresses ?? []) {
+            let found = try run { () throws(IndexError) in
+                try index.logBlocks(contract: contract, from: from, through: to, mask: mask, maxRows: Self.maxLogIndexRows, maxBlocks: Self.maxLogBlocks)
+            }
+            candidates.formUnion(found.blocks)
+            if let covered = found.coveredThrough {
+                throw .limitExceeded(
+                    "the range holds more than \(Self.maxLogBlocks) blocks with matching events of \(contract.hex), or more than \(Self.maxLogIndexRows) with any; ask up to block \(covered) at most")
+            }
+            guard candidates.count <= Self.maxLogBlocks else {
+                throw .limitExceeded("the range holds more than \(Self.maxLogBlocks) blocks with matching events; narrow the block range or the addresses")
+            }
+        }
+        return candidates.sorted()
     }
 
     /// Refuses a filter whose complete answer the store cannot hold: bodies are kept only for blocks whose bloom may

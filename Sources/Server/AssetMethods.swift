@@ -30,8 +30,20 @@ public struct AssetMethods: Sendable {
         let value = Mutex<(number: UInt64, hash: Hash32, timestamp: UInt64)?>(nil)
     }
 
+    // MARK: Ceilings of one call's work: past one, the call is answered -32005 naming it.
+
     /// Most logs one `eth_getLogs` call returns.
     public static let maxLogs = 10_000
+    /// Most block bodies one `eth_getLogs` call decompresses (the blocks where a named contract logged a named event).
+    public static let maxLogBlocks = 2_000
+    /// Most index rows one `eth_getLogs` call reads to find those blocks (a row per block where a named contract
+    /// logged any indexed event).
+    public static let maxLogIndexRows = 1_000_000
+    /// Most headers in a bundle `asset_proof` builds: about 1.2 KB each as hex, so a bundle stays under
+    /// `RPCLimits.maxResponseBytes`. `provenant proof` writes files up to `ProofBundle.maxHeaders`.
+    public static let maxProofHeaders = 16_384
+    /// Most records of one token that `asset_provenance` and `asset_proof` read; `asset_history` pages through any.
+    public static let maxTokenRecords = 10_000
 
     public init(index: AssetIndex, chainId: UInt64, watched: Set<Address>, startBlocks: [Address: UInt64] = [:], checkpoint: Chainspec.Checkpoint? = nil,
                 clientVersion: String = "provenant/0.1", sync: (@Sendable () -> SyncReport)? = nil) {
@@ -53,11 +65,11 @@ public struct AssetMethods: Sendable {
         d.register("asset_holdersOf") { p throws(RPCError) in try holdersOf(p) }
         d.register("asset_userOf") { p throws(RPCError) in try userOf(p) }
         d.register("asset_history") { p throws(RPCError) in try history(p) }
-        d.register("asset_provenance") { p throws(RPCError) in try provenance(p) }
-        d.register("asset_proof") { p throws(RPCError) in try proof(p) }
-        d.register("eth_getLogs") { p throws(RPCError) in try getLogs(p) }
-        d.register("eth_getBlockByNumber") { p throws(RPCError) in try getBlock(p, byHash: false) }
-        d.register("eth_getBlockByHash") { p throws(RPCError) in try getBlock(p, byHash: true) }
+        d.register("asset_provenance", cost: .heavy) { p throws(RPCError) in try provenance(p) }
+        d.register("asset_proof", cost: .heavy) { p throws(RPCError) in try proof(p) }
+        d.register("eth_getLogs", cost: .heavy) { p throws(RPCError) in try getLogs(p) }
+        d.register("eth_getBlockByNumber", cost: .heavy) { p throws(RPCError) in try getBlock(p, byHash: false) }
+        d.register("eth_getBlockByHash", cost: .heavy) { p throws(RPCError) in try getBlock(p, byHash: true) }
         d.register("asset_status") { p throws(RPCError) in try status(p) }
         d.register("eth_chainId") { p throws(RPCError) in
             _ = try Params(p, names: [], required: 0)
@@ -271,11 +283,12 @@ public struct AssetMethods: Sendable {
             }
         }
         do throws(ProofBuildError) {
-            return try ProofBuilder(index: index, chainId: chainId).bundle(contract: contract, tokenId: tokenId, anchor: anchor).json
+            let limits = ProofBuilder.Limits(headers: Self.maxProofHeaders, records: Self.maxTokenRecords)
+            return try ProofBuilder(index: index, chainId: chainId, limits: limits).bundle(contract: contract, tokenId: tokenId, anchor: anchor).json
         } catch {
             switch error {
             case .unavailable(let reason): throw .notFound(reason)
-            case .tooManyHeaders(let reason): throw RPCError(code: RPCError.limitExceededCode, message: reason)
+            case .overLimit(let reason): throw RPCError(code: RPCError.limitExceededCode, message: reason)
             default: throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("proof: \(error)"))
             }
         }
@@ -284,7 +297,15 @@ public struct AssetMethods: Sendable {
     func provenance(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
         let p = try Params(raw, names: ["contract", "tokenId"], required: 2)
         let contract = try p.address(0), tokenId = try p.uint256(1)
-        guard let provenance = try run({ () throws(IndexError) in try index.provenance(contract: contract, tokenId: tokenId) }) else {
+        let found: AssetIndex.Provenance?
+        do throws(IndexError) {
+            found = try index.provenance(contract: contract, tokenId: tokenId, maxRecords: Self.maxTokenRecords)
+        } catch .tooManyRecords(let limit) {
+            throw .limitExceeded("token \(tokenId.quantity) of \(contract.hex) has more than \(limit) records; page through them with asset_history")
+        } catch {
+            throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("index: \(error)"))
+        }
+        guard let provenance = found else {
             throw .notFound("nothing is indexed for token \(tokenId.quantity) of \(contract.hex)")
         }
         let minter: JSONValue = provenance.mint.map {

@@ -6,8 +6,8 @@ public import ServiceLifecycle
 
 /// The JSON-RPC server over HTTP/1.1: `POST /` takes a JSON-RPC body; `GET /health` answers 200 while serving;
 /// `GET /metrics` is Prometheus text.
-/// Binds loopback by default (ARCHITECTURE.md §5); no method writes anything. The transport is `HTTPListener`, which
-/// answers each request on its connection's event loop.
+/// Binds loopback by default (ARCHITECTURE.md §5); no method writes anything. The transport is `HTTPListener`: light
+/// requests are answered on their connection's event loop, heavy ones (`Dispatcher.Parsed.isHeavy`) on its workers.
 public struct HTTPServer: Sendable {
     public static let defaultAddress = "127.0.0.1"
     public static let defaultPort = 8547
@@ -65,24 +65,34 @@ public struct HTTPServer: Sendable {
         let server = self
         return HTTPListener(
             host: host, port: port, idleTimeout: idleTimeout, maxBodyBytes: RPCLimits.maxBodyBytes,
-            maxDiscardedBodyBytes: Self.maxDiscardedBodyBytes, onReady: onReady, respond: { server.answer($0) })
+            maxDiscardedBodyBytes: Self.maxDiscardedBodyBytes, onReady: onReady, answer: { server.answer($0) })
     }
 
     /// Routes a complete request, after the browser policy's checks; answers to a listed origin carry its CORS
-    /// headers.
-    func answer(_ request: HTTPRequest) -> HTTPReply {
-        if let refusal = browsers.refusal(request) { return refusal }
+    /// headers. A JSON-RPC body that asks for heavy work is answered off the event loop.
+    func answer(_ request: HTTPRequest) -> HTTPAnswer {
+        if let refusal = browsers.refusal(request) { return .now(refusal) }
+        let cors = browsers.corsHeaders(origin: request.origin)
+        if request.method == "POST", request.path == "/", let body = request.body {
+            let parsed = dispatcher.parse(bytes: body)
+            guard parsed.isHeavy else { return .now(Self.rpcReply(dispatcher.run(parsed), cors: cors)) }
+            return .offloaded { [dispatcher] in Self.rpcReply(dispatcher.run(parsed), cors: cors) }
+        }
         var reply = route(request)
-        reply.headers += browsers.corsHeaders(origin: request.origin)
-        return reply
+        reply.headers += cors
+        return .now(reply)
+    }
+
+    static func rpcReply(_ response: Data?, cors: [(name: String, value: String)]) -> HTTPReply {
+        guard let response else { return HTTPReply(status: 204, headers: cors) }
+        return HTTPReply(status: 200, body: response, headers: cors)
     }
 
     func route(_ request: HTTPRequest) -> HTTPReply {
         switch (request.method, request.path) {
         case ("POST", "/"):
-            guard let body = request.body else { return HTTPReply(status: 413, body: dispatcher.oversizedBody(request.bodyBytes)) }
-            guard let response = dispatcher.handle(bytes: body) else { return HTTPReply(status: 204) }
-            return HTTPReply(status: 200, body: response)
+            // A body within the limit was dispatched by `answer`.
+            return HTTPReply(status: 413, body: dispatcher.oversizedBody(request.bodyBytes))
         case ("GET", "/health"):
             var report = health()
             report["status"] = "ok"

@@ -48,10 +48,14 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     case aigc = 0x18
     /// contract → standards bitmask, as detected from its events.
     case contractStandards = 0x1a
+    /// contract ‖ be64(block) → be16 bitmask of the indexed events among the contract's logs in the block (bit i:
+    /// the topic0 at position i of `TokenEvent.Topic.all`, a list that only grows at its end), whether or not they
+    /// decoded: `eth_getLogs` decompresses only the bodies of the blocks whose mask meets its topics.
+    case logBlocks = 0x1b
 
-    /// The layout version this file describes (3: a token's history split over `ownerHistory`, `rental` and
-    /// `history` without repeats; minters on mint records; 0x19, the minter table, unused).
-    public static let version: UInt64 = 3
+    /// The layout version this file describes (4: `logBlocks`; 3: a token's history split over `ownerHistory`,
+    /// `rental` and `history` without repeats; minters on mint records; 0x19, the minter table, unused).
+    public static let version: UInt64 = 4
 
     /// The names under `meta`, each with its value's layout. Nothing else lives under that prefix.
     public enum Meta: String, CaseIterable, Sendable {
@@ -130,6 +134,7 @@ public enum Schema: UInt8, CaseIterable, Sendable {
 public enum KeyCoding {
     @inlinable public static func be64(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
     @inlinable public static func be32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+    @inlinable public static func be16(_ value: UInt16) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
 
     @inlinable public static func readBE64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
         bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }

@@ -45,7 +45,7 @@ struct DispatcherTests {
         #expect(Array(Self.dispatcher.oversizedBody(6 << 20)) == Self.expected(id: .null, .failure(.invalidRequest("body of \(6 << 20) bytes is above \(RPCLimits.maxBodyBytes)"))).serialized())
     }
 
-    /// A batch whose answers would pass `RPCLimits.maxBatchResponseBytes`: the calls up to the one that passes it are
+    /// A batch whose answers would pass `RPCLimits.maxResponseBytes`: the calls up to the one that passes it are
     /// answered, the rest are refused with -32005 without being run, notifications among them skipped, so the
     /// answer (and the work) stays within the limit plus one reply.
     @Test func aBatchsAnswersStopAtTheResponseLimit() throws {
@@ -58,15 +58,44 @@ struct DispatcherTests {
         }
         let calls = (0..<60).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"big"}"# } + [#"{"jsonrpc":"2.0","method":"big"}"#, #"{"jsonrpc":"2.0","id":"last","method":"big"}"#]
         let answer = try #require(d.handle(Data("[\(calls.joined(separator: ","))]".utf8)))
-        #expect(answer.count <= RPCLimits.maxBatchResponseBytes + (1 << 20) + 200)
+        #expect(answer.count <= RPCLimits.maxResponseBytes + (1 << 20) + 200)
         guard case .array(let replies) = try JSONValue(parsing: Array(answer)) else { Issue.record("not a batch answer"); return }
         let answered = replies.filter { $0["result"] != nil }.count
-        #expect(answered == RPCLimits.maxBatchResponseBytes / (1 << 20) + 1, "\(answered)")
+        #expect(answered == RPCLimits.maxResponseBytes / (1 << 20) + 1, "\(answered)")
         #expect(runs.value == answered, "a refused call is not run")
         #expect(replies.count == 61, "every call with an id is answered; the notification is not")
         let refused = replies.filter { $0["error"]?["code"] == .int(-32005) }
         #expect(refused.count == 61 - answered && refused.last?["id"] == "last")
-        if case .string(let message)? = refused.first?["error"]?["message"] { #expect(message.contains("\(RPCLimits.maxBatchResponseBytes) bytes")) }
+        if case .string(let message)? = refused.first?["error"]?["message"] { #expect(message.contains("\(RPCLimits.maxResponseBytes) bytes")) }
+    }
+
+    /// A single answer above `RPCLimits.maxResponseBytes` is replaced by -32005 naming the limit, with the call's id.
+    @Test func aSingleAnswerAboveTheLimitIsRefused() throws {
+        var d = Dispatcher()
+        d.register("huge") { _ throws(RPCError) in .string(String(repeating: "a", count: RPCLimits.maxResponseBytes)) }
+        d.register("small") { _ throws(RPCError) in .string(String(repeating: "a", count: RPCLimits.maxResponseBytes - 100)) }
+        let refused = try JSONValue(parsing: Array(try #require(d.handle(Data(#"{"jsonrpc":"2.0","id":7,"method":"huge"}"#.utf8)))))
+        #expect(refused["error"]?["code"] == .int(-32005) && refused["id"] == .int(7))
+        if case .string(let message)? = refused["error"]?["message"] { #expect(message.contains("above \(RPCLimits.maxResponseBytes)")) }
+        let kept = try #require(d.handle(Data(#"{"jsonrpc":"2.0","id":8,"method":"small"}"#.utf8)))
+        #expect(try kept.count <= RPCLimits.maxResponseBytes && JSONValue(parsing: Array(kept))["result"] != nil)
+    }
+
+    /// A body is heavy when it calls a heavy method, or when it is a batch longer than `RPCLimits.lightBatch`;
+    /// what is answered without running (not JSON, an empty batch) is light.
+    @Test(arguments: [
+        (#"{"jsonrpc":"2.0","id":1,"method":"cheap"}"#, false),
+        (#"{"jsonrpc":"2.0","id":1,"method":"costly"}"#, true),
+        (#"[{"jsonrpc":"2.0","id":1,"method":"cheap"},{"jsonrpc":"2.0","id":2,"method":"costly"}]"#, true),
+        ("[" + Array(repeating: #"{"jsonrpc":"2.0","id":1,"method":"cheap"}"#, count: RPCLimits.lightBatch).joined(separator: ",") + "]", false),
+        ("[" + Array(repeating: #"{"jsonrpc":"2.0","id":1,"method":"cheap"}"#, count: RPCLimits.lightBatch + 1).joined(separator: ",") + "]", true),
+        (#"{"jsonrpc":"2.0","id":1,"method":"nope"}"#, false), ("[]", false), ("{", false), (#"{"method":["costly"]}"#, false),
+    ])
+    func heavyBodiesAreTold(body: String, heavy: Bool) {
+        var d = Dispatcher()
+        d.register("cheap") { _ throws(RPCError) in true }
+        d.register("costly", cost: .heavy) { _ throws(RPCError) in true }
+        #expect(d.parse(bytes: Array(body.utf8)).isHeavy == heavy)
     }
 
     static func parseError(_ text: String) throws -> JSONParseError {

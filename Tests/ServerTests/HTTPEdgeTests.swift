@@ -2,6 +2,7 @@ import EthPrimitives
 import EthRPC
 import Foundation
 import Testing
+import TestSupport
 
 @testable import HTTPTransport
 @testable import Server

@@ -5,20 +5,20 @@ import Glibc
 
 /// A client TCP connection speaking HTTP/1.1 byte by byte, for what URLSession hides: exact headers, pipelining,
 /// interim `100 Continue` answers, malformed requests, and whether the server closed the connection.
-final class RawHTTPConnection {
+public final class RawHTTPConnection: @unchecked Sendable {
     /// One parsed response.
-    struct Response {
-        var status: Int
+    public struct Response {
+        public var status: Int
         /// Header names lowercased.
-        var headers: [String: String]
-        var body: Data
+        public var headers: [String: String]
+        public var body: Data
     }
 
     private let fd: Int32
     private var buffered = Data()
 
     /// Connects to 127.0.0.1:`port`; reads give up after `timeout` seconds.
-    init?(port: Int, timeout: Int = 10) {
+    public init?(port: Int, timeout: Int = 10) {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -40,7 +40,7 @@ final class RawHTTPConnection {
     /// Sends all of `bytes`; false once the server has closed or reset the connection. MSG_NOSIGNAL: a write to a
     /// closed connection is an error here, not a SIGPIPE that ends the test process.
     @discardableResult
-    func send(_ bytes: Data) -> Bool {
+    public func send(_ bytes: Data) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -51,7 +51,7 @@ final class RawHTTPConnection {
     }
 
     @discardableResult
-    func send(_ text: String) -> Bool { send(Data(text.utf8)) }
+    public func send(_ text: String) -> Bool { send(Data(text.utf8)) }
 
     /// Reads more bytes into the buffer; false on close, reset or timeout.
     private func fill() -> Bool {
@@ -64,7 +64,7 @@ final class RawHTTPConnection {
 
     /// The next response, headers and a `content-length` body (none when `bodyless`, the answer to a HEAD); nil
     /// if the connection ends first.
-    func readResponse(bodyless: Bool = false) -> Response? {
+    public func readResponse(bodyless: Bool = false) -> Response? {
         let separator = Data("\r\n\r\n".utf8)
         var headEnd = buffered.range(of: separator)
         while headEnd == nil {
@@ -91,9 +91,14 @@ final class RawHTTPConnection {
     }
 
     /// True when the server closes (or resets) the connection with nothing more to read, within the read timeout.
-    func closedByServer() -> Bool {
+    public func closedByServer() -> Bool {
         var byte: UInt8 = 0
         let n = recv(fd, &byte, 1, 0)
         return n == 0 || (n < 0 && errno == ECONNRESET)
+    }
+
+    /// Ends both directions now: a `send` blocked on a server that stopped reading returns false.
+    public func shutdown() {
+        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
     }
 }
