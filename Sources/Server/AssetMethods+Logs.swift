@@ -53,7 +53,7 @@ extension AssetMethods {
                 guard let receipt = try? Receipt(encoded: item.receipt) else { throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("stored receipt of block \(number) does not decode")) }
                 let txHash = keccak256(item.transaction)
                 for (offset, log) in receipt.logs.enumerated() where watched.contains(log.address) && conditions.matches(log) {
-                    guard logs.count < Self.maxLogs else { throw .limitExceeded("more than \(Self.maxLogs) logs match; narrow the block range") }
+                    guard logs.count < limits.logs else { throw .limitExceeded("more than \(limits.logs) logs match; narrow the block range") }
                     logs.append(RPCEncoding.log(
                         log, index: UInt64(item.firstLogIndex + offset),
                         at: .init(blockHash: header.hash, blockNumber: number, transactionIndex: UInt64(item.index), transactionHash: txHash)))
@@ -64,22 +64,22 @@ extension AssetMethods {
     }
 
     /// The blocks of the range whose bodies may hold a matching log, from the index (`AssetIndex.logBlocks`): a
-    /// topic that matches nothing costs index rows, not bodies. Past `maxLogBlocks` blocks or `maxLogIndexRows` rows
+    /// topic that matches nothing costs index rows, not bodies. Past `QueryLimits.logBlocks` blocks or `logIndexRows` rows
     /// the call is refused with -32005, naming the block up to which a narrower range would be answered.
     func candidateBlocks(_ filter: LogFilter, from: UInt64, through to: UInt64) throws(RPCError) -> [UInt64] {
         let mask = AssetIndex.logMask(filter.topics.first.flatMap { $0 } ?? [])
         var candidates = Set<UInt64>()
         for contract in Set(filter.addresses ?? []) {
             let found = try run { () throws(IndexError) in
-                try index.logBlocks(contract: contract, from: from, through: to, mask: mask, maxRows: Self.maxLogIndexRows, maxBlocks: Self.maxLogBlocks)
+                try index.logBlocks(contract: contract, from: from, through: to, mask: mask, maxRows: limits.logIndexRows, maxBlocks: limits.logBlocks)
             }
             candidates.formUnion(found.blocks)
             if let covered = found.coveredThrough {
                 throw .limitExceeded(
-                    "the range holds more than \(Self.maxLogBlocks) blocks with matching events of \(contract.hex), or more than \(Self.maxLogIndexRows) with any; ask up to block \(covered) at most")
+                    "the range holds more than \(limits.logBlocks) blocks with matching events of \(contract.hex), or more than \(limits.logIndexRows) with any; narrow toBlock to at most \(covered)")
             }
-            guard candidates.count <= Self.maxLogBlocks else {
-                throw .limitExceeded("the range holds more than \(Self.maxLogBlocks) blocks with matching events; narrow the block range or the addresses")
+            guard candidates.count <= limits.logBlocks else {
+                throw .limitExceeded("the range holds more than \(limits.logBlocks) blocks with matching events; narrow the block range or the addresses")
             }
         }
         return candidates.sorted()

@@ -9,6 +9,25 @@ internal import TokenEvents
 internal import Store
 internal import Synchronization
 
+/// The ceilings of one call's work, each past which the call is answered -32005 naming it, before the work is
+/// done: a small request cannot make the server read or build without end (beside `RPCLimits`, the transport's).
+public struct QueryLimits: Sendable {
+    /// Most logs one `eth_getLogs` call returns.
+    public var logs = 10_000
+    /// Most block bodies one `eth_getLogs` call decompresses (the blocks where a named contract logged a named event).
+    public var logBlocks = 2_000
+    /// Most index rows one `eth_getLogs` call reads to find those blocks (a row per block where a named contract
+    /// logged any indexed event).
+    public var logIndexRows = 1_000_000
+    /// Most headers in a bundle `asset_proof` builds: about 1.2 KB each as hex, so a bundle stays under
+    /// `RPCLimits.maxResponseBytes`. `provenant proof` writes files up to `ProofBundle.maxHeaders`.
+    public var proofHeaders = 16_384
+    /// Most records of one token that `asset_provenance` and `asset_proof` read; `asset_history` pages through any.
+    public var tokenRecords = 10_000
+
+    public init() {}
+}
+
 /// The query methods of ARCHITECTURE.md §5 over an index, as JSON-RPC handlers. Every answer comes from the verified
 /// store; nothing here writes.
 public struct AssetMethods: Sendable {
@@ -30,24 +49,13 @@ public struct AssetMethods: Sendable {
         let value = Mutex<(number: UInt64, hash: Hash32, timestamp: UInt64)?>(nil)
     }
 
-    // MARK: Ceilings of one call's work: past one, the call is answered -32005 naming it.
-
-    /// Most logs one `eth_getLogs` call returns.
-    public static let maxLogs = 10_000
-    /// Most block bodies one `eth_getLogs` call decompresses (the blocks where a named contract logged a named event).
-    public static let maxLogBlocks = 2_000
-    /// Most index rows one `eth_getLogs` call reads to find those blocks (a row per block where a named contract
-    /// logged any indexed event).
-    public static let maxLogIndexRows = 1_000_000
-    /// Most headers in a bundle `asset_proof` builds: about 1.2 KB each as hex, so a bundle stays under
-    /// `RPCLimits.maxResponseBytes`. `provenant proof` writes files up to `ProofBundle.maxHeaders`.
-    public static let maxProofHeaders = 16_384
-    /// Most records of one token that `asset_provenance` and `asset_proof` read; `asset_history` pages through any.
-    public static let maxTokenRecords = 10_000
+    /// The ceilings of one call's work.
+    public let limits: QueryLimits
 
     public init(index: AssetIndex, chainId: UInt64, watched: Set<Address>, startBlocks: [Address: UInt64] = [:], checkpoint: Chainspec.Checkpoint? = nil,
-                clientVersion: String = "provenant/0.1", sync: (@Sendable () -> SyncReport)? = nil) {
+                clientVersion: String = "provenant/0.1", sync: (@Sendable () -> SyncReport)? = nil, limits: QueryLimits = QueryLimits()) {
         self.sync = sync
+        self.limits = limits
         self.index = index
         self.chainId = chainId
         self.watched = watched
@@ -283,7 +291,7 @@ public struct AssetMethods: Sendable {
             }
         }
         do throws(ProofBuildError) {
-            let limits = ProofBuilder.Limits(headers: Self.maxProofHeaders, records: Self.maxTokenRecords)
+            let limits = ProofBuilder.Limits(headers: limits.proofHeaders, records: limits.tokenRecords)
             return try ProofBuilder(index: index, chainId: chainId, limits: limits).bundle(contract: contract, tokenId: tokenId, anchor: anchor).json
         } catch {
             switch error {
@@ -299,7 +307,7 @@ public struct AssetMethods: Sendable {
         let contract = try p.address(0), tokenId = try p.uint256(1)
         let found: AssetIndex.Provenance?
         do throws(IndexError) {
-            found = try index.provenance(contract: contract, tokenId: tokenId, maxRecords: Self.maxTokenRecords)
+            found = try index.provenance(contract: contract, tokenId: tokenId, maxRecords: limits.tokenRecords)
         } catch .tooManyRecords(let limit) {
             throw .limitExceeded("token \(tokenId.quantity) of \(contract.hex) has more than \(limit) records; page through them with asset_history")
         } catch {

@@ -74,6 +74,14 @@ struct HostileClientTests {
         return ((object["error"] as? [String: Any])?["code"] as? Int) == -32005
     }
 
+    /// How many `asset_proof` calls the server has run, from its `/metrics`.
+    static func proofsRun(_ connection: RawHTTPConnection) -> Int {
+        connection.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        let text = String(decoding: connection.readResponse()?.body ?? Data(), as: UTF8.self)
+        return text.split(separator: "\n").filter { $0.hasPrefix(#"provenant_rpc_requests_total{method="asset_proof""#) }
+            .reduce(0) { $0 + (Int($1.split(separator: " ").last ?? "") ?? 0) }
+    }
+
     /// Runs `body` on a thread of its own (blocking socket calls stay off the test's executor).
     static func thread(_ body: @escaping @Sendable () -> Void) -> DispatchGroup {
         let group = DispatchGroup()
@@ -155,6 +163,11 @@ struct HostileClientTests {
         #expect(replies.contains { ($0 as? [String: Any])?["result"] != nil }, "the batch's first proofs are answered")
         #expect(logReplies.value.count == 2 && logReplies.value.allSatisfy(Self.answeredOrLimited), "\(logReplies.value)")
         #expect(((logReplies.value.first as? [String: Any])?["result"] as? [Any])?.isEmpty == true, "no URI event was ever logged")
+
+        // The pipeliner is not read from while its answers wait: the server runs none of its proofs meanwhile.
+        let proofs = Self.proofsRun(setup)
+        Thread.sleep(forTimeInterval: 2)
+        #expect(Self.proofsRun(setup) == proofs, "proofs were made for a client that reads nothing")
 
         // The pipeliner's first answers are there for it when it reads at last.
         for _ in 0..<3 { #expect(Self.answeredOrLimited(Self.json(pipeliner.readResponse())), "a pipelined proof: answered") }
