@@ -275,14 +275,6 @@ public struct BlockStore: Sendable {
         try store.get(Schema.bodyKey(number))
     }
 
-    /// The stored body blobs of blocks `first` through `last`, ascending.
-    public func bodyBlobs(from first: UInt64, through last: UInt64) throws(StoreError) -> [(number: UInt64, blob: [UInt8])] {
-        guard first <= last else { return [] }
-        let upper = last == .max ? Schema.blockBody.range.upper : Schema.bodyKey(last + 1)
-        return try store.scan(KeyRange(lower: Schema.bodyKey(first), upper: upper), reverse: false, limit: .max)
-            .map { (KeyCoding.readBE64($0.key.dropFirst()), $0.value) }
-    }
-
     /// Numbers of the stored blocks that have a body, ascending.
     public func numbersWithBodies() throws(StoreError) -> [UInt64] {
         try store.scan(Schema.blockBody.range, reverse: false, limit: .max).map { KeyCoding.readBE64($0.key.dropFirst()) }
