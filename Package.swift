@@ -31,6 +31,8 @@ let package = Package(
         .library(name: "ProvenantNode", targets: ["ProvenantNode"]),
         // Exported so the benchmarks can time the bare C call next to ours, through the same module map.
         .library(name: "CLibSecp256k1", targets: ["CLibSecp256k1"]),
+        // Exported for fuzz/, the libFuzzer package; `swift test` replays its crash inputs through the same functions.
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -130,6 +132,14 @@ let package = Package(
         .target(
             name: "TestSupport", dependencies: ["EthPrimitives", "EthTypes", "EthRPC", "DevChain", "DevNet", "EthUpstream", "Store", "AssetIndex", "Ingest"],
             path: "Tests/TestSupport"),
+        // The fuzz targets of fuzz/ (issue 17): each decoder that takes outside bytes, with the properties it must keep.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "EthPrimitives", "EthRLP", "EthRPC", "EthTypes", "HTTPTransport", "NodeConfig", "ProofVerify", "Server", "AssetIndex", "DevChain",
+                "Ingest", "Store", .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/FuzzTargets"),
         .testTarget(
             name: "EthPrimitivesTests",
             dependencies: ["EthPrimitives", "TestSupport", .product(name: "BigInt", package: "BigInt")]),
@@ -153,6 +163,7 @@ let package = Package(
         .testTarget(
             name: "ProvenantNodeTests",
             dependencies: ["ProvenantNode", "NodeConfig", "DevNet", "DevChain", "EthUpstream", "EthRPC", "Sync", "TestSupport"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "TestSupport"], exclude: ["inputs"]),
         // Runs the built `provenant` binary as a user would.
         .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "TestSupport"]),
     ],

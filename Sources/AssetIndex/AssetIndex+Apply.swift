@@ -140,7 +140,7 @@ struct EventContext {
             }
             balance = (current, updated)
             if updated == current { return value }
-            return updated.isZero ? nil : StateValue(minimal: updated)
+            return updated.isZero ? nil : StateValue(balance: updated)
         }
         return balance
     }

@@ -17,17 +17,17 @@ extension AssetIndex {
     public func ownerOf(contract: Address, tokenId: UInt256, atBlock block: UInt64? = nil) throws(IndexError) -> Ownership? {
         // The current owner, when it has held the token since at or before `block`, is the owner at `block` too:
         // nothing moved the token after that. One point read instead of a range seek, for most queries.
-        if let current = try wrap({ () throws(StoreError) in try store.get(IndexKey.owner(contract, tokenId).bytes) }),
-            current.count == 28, KeyCoding.readBE64(current[20...]) <= block ?? .max
-        {
-            return .owned(by: Address(bytes: current[0..<20])!, since: KeyCoding.readBE64(current[20...]))
+        let ownerKey = IndexKey.owner(contract, tokenId).bytes
+        if let value = try wrap({ () throws(StoreError) in try store.get(ownerKey) }) {
+            let current = try StoredValues.owner(key: ownerKey, value: value)
+            if current.since <= block ?? .max { return .owned(by: current.owner, since: current.since) }
         }
         let prefix = IndexKey.token(.ownerHistory, contract, tokenId).bytes
         let upper = block.map { prefix + KeyCoding.be64($0 &+ 1) } ?? KeyRange(prefix: prefix).upper
         guard let (key, value) = try wrap({ () throws(StoreError) in try store.last(in: KeyRange(lower: prefix, upper: upper)) }) else {
             return nil
         }
-        let since = KeyCoding.readBE64(key[prefix.count...])
+        let since = try StoredValues.position(key: key, prefix: prefix.count).block
         let record: HistoryRecord
         do throws(RLPError) { record = try HistoryRecord(encoded: value) } catch { throw .corrupt("owner history record: \(error)") }
         guard let owner = record.to, owner != .zero else { return .burned(at: since) }
@@ -37,13 +37,17 @@ extension AssetIndex {
     /// A balance: ERC-1155 `tokenId` of `holder` when a token id is given; otherwise the holder's ERC-20 balance or
     /// ERC-721 token count, whichever the contract is.
     public func balanceOf(contract: Address, holder: Address, tokenId: UInt256? = nil) throws(IndexError) -> UInt256 {
-        let key = tokenId.map { IndexKey.tokenBalance(contract, $0, holder) } ?? IndexKey.holderBalance(contract, holder)
-        return try wrap({ () throws(StoreError) in try store.get(key.bytes) }).flatMap { UInt256(bigEndian: $0) } ?? .zero
+        let key = (tokenId.map { IndexKey.tokenBalance(contract, $0, holder) } ?? IndexKey.holderBalance(contract, holder)).bytes
+        guard let value = try wrap({ () throws(StoreError) in try store.get(key) }) else { return .zero }
+        return try StoredValues.balance(key: key, value: value)
     }
 
     /// The standards a contract's events have shown.
     public func standards(of contract: Address) throws(IndexError) -> Standards {
-        Standards(rawValue: try wrap({ () throws(StoreError) in try store.get(IndexKey.contractStandards(contract).bytes) })?.first ?? 0)
+        let key = IndexKey.contractStandards(contract).bytes
+        guard let value = try wrap({ () throws(StoreError) in try store.get(key) }) else { return [] }
+        try StoredValues.check(key: key, value: value)
+        return Standards(rawValue: value[0])
     }
 
     /// One token a holder has.
@@ -74,7 +78,8 @@ extension AssetIndex {
             guard tail.count == 20 + 32, let c = Address(bytes: tail.prefix(20)), let id = UInt256(bigEndian: tail.dropFirst(20)) else {
                 throw .corrupt("a holder-token key of \(key.count) bytes")
             }
-            let standard = Standards(rawValue: value.first ?? 0)
+            try StoredValues.check(key: key, value: value)
+            let standard = Standards(rawValue: value[0])
             let balance: UInt256
             switch standard {
             case .erc721: balance = UInt256(1)
@@ -96,10 +101,10 @@ extension AssetIndex {
         let rows = try page(prefix: prefix, cursor: cursor, limit: limit)
         var holders: [(holder: Address, balance: UInt256)] = []
         for (key, value) in rows.items {
-            guard key.count == prefix.count + 20, let holder = Address(bytes: key.suffix(20)), let balance = UInt256(bigEndian: value) else {
-                throw .corrupt("a balance entry of \(key.count) and \(value.count) bytes")
+            guard key.count == prefix.count + 20, let holder = Address(bytes: key.suffix(20)) else {
+                throw StoredValues.damaged(key, "a key of \(key.count) bytes, expected \(prefix.count + 20)")
             }
-            holders.append((holder, balance))
+            holders.append((holder, try StoredValues.balance(key: key, value: value)))
         }
         return Page(items: holders, next: rows.next)
     }
@@ -122,7 +127,7 @@ extension AssetIndex {
         do throws(RLPError) { record = try HistoryRecord(encoded: value) } catch { throw .corrupt("rental record: \(error)") }
         let user = record.user ?? .zero, expires = record.expires ?? 0
         let active = user != .zero && expires >= timestamp
-        return Rental(user: active ? user : nil, expires: expires, active: active, block: KeyCoding.readBE64(key[prefix.count...]))
+        return Rental(user: active ? user : nil, expires: expires, active: active, block: try StoredValues.position(key: key, prefix: prefix.count).block)
     }
 
     /// One history entry with its position.
@@ -150,21 +155,21 @@ extension AssetIndex {
 
     /// The first `limit` entries of a token's history within `range` (of `history` keys), merged by position.
     private func historyEntries(_ range: KeyRange, prefixCount: Int, limit: Int) throws(IndexError) -> [HistoryEntry] {
-        var rows: [(position: ArraySlice<UInt8>, value: [UInt8])] = []
+        var rows: [(position: (block: UInt64, logIndex: UInt32), key: [UInt8], value: [UInt8])] = []
         for table in Self.historyTables {
             func relabel(_ key: [UInt8]) -> [UInt8] { [table.rawValue] + key.dropFirst() }
             let tableRange = KeyRange(lower: relabel(range.lower), upper: range.upper.map(relabel))
-            rows += try wrap({ () throws(StoreError) in try store.scan(tableRange, reverse: false, limit: limit) }).map { ($0.key[prefixCount...], $0.value) }
+            for (key, value) in try wrap({ () throws(StoreError) in try store.scan(tableRange, reverse: false, limit: limit) }) {
+                rows.append((try StoredValues.position(key: key, prefix: prefixCount), key, value))
+            }
         }
-        rows.sort { $0.position.lexicographicallyPrecedes($1.position) }
+        rows.sort { ($0.position.block, $0.position.logIndex) < ($1.position.block, $1.position.logIndex) }
         var entries: [HistoryEntry] = []
-        for (position, value) in rows.prefix(limit) {
+        for (position, key, value) in rows.prefix(limit) {
             do throws(RLPError) {
-                entries.append(HistoryEntry(
-                    block: KeyCoding.readBE64(position), logIndex: KeyCoding.readBE32(position.dropFirst(8)),
-                    record: try HistoryRecord(encoded: value)))
+                entries.append(HistoryEntry(block: position.block, logIndex: position.logIndex, record: try HistoryRecord(encoded: value)))
             } catch {
-                throw .corrupt("history record: \(error)")
+                throw StoredValues.damaged(key, "the history record does not decode: \(error)")
             }
         }
         return entries
@@ -194,11 +199,11 @@ extension AssetIndex {
         let rows = try wrap({ () throws(StoreError) in try store.scan(prefix: prefix, limit: maxRecords == .max ? .max : maxRecords + 1) })
         guard rows.count <= maxRecords else { throw .tooManyRecords(limit: maxRecords) }
         for (key, value) in rows {
-            let position = key[prefix.count...]
+            let position = try StoredValues.position(key: key, prefix: prefix.count)
             do throws(RLPError) {
-                records.append((KeyCoding.readBE64(position), KeyCoding.readBE32(position.dropFirst(8)), try AigcRecord(encoded: value)))
+                records.append((position.block, position.logIndex, try AigcRecord(encoded: value)))
             } catch {
-                throw .corrupt("aigc record: \(error)")
+                throw StoredValues.damaged(key, "the AIGC record does not decode: \(error)")
             }
         }
         return records
@@ -246,9 +251,8 @@ extension AssetIndex {
         while true {
             let page = try wrap { () throws(StoreError) in try store.scan(KeyRange(lower: lower, upper: upper), reverse: false, limit: 1024) }
             for (key, value) in page {
-                guard key.count == prefix.count + 8, value.count == 2 else {
-                    throw .corrupt("log block row \(Hex.encode(key)) has a \(key.count)-byte key and a \(value.count)-byte value")
-                }
+                guard key.count == prefix.count + 8 else { throw StoredValues.damaged(key, "a key of \(key.count) bytes, expected \(prefix.count + 8)") }
+                try StoredValues.check(key: key, value: value)
                 let block = KeyCoding.readBE64(key[prefix.count...])
                 rows += 1
                 if (UInt16(value[0]) << 8 | UInt16(value[1])) & mask != 0 {

@@ -92,7 +92,9 @@ public final class AssetIndex: Sendable {
 
     /// Events indexed so far.
     public func eventCount() throws(IndexError) -> UInt64 {
-        try wrap({ () throws(StoreError) in try store.get(Schema.Meta.eventCount.key) }).map { KeyCoding.readBE64($0) } ?? 0
+        guard let value = try wrap({ () throws(StoreError) in try store.get(Schema.Meta.eventCount.key) }) else { return 0 }
+        try StoredValues.check(key: Schema.Meta.eventCount.key, value: value)
+        return KeyCoding.readBE64(value)
     }
 
     /// Values of recently read or written state keys, so the next blocks' reads of hot keys (balances, owners,
@@ -170,7 +172,7 @@ public final class AssetIndex: Sendable {
             if let known = committed { return known }
             let stored: (number: UInt64, hash: Hash32)?
             if let bytes = try wrap({ () throws(StoreError) in try store.get(Schema.Meta.cursor.key) }) {
-                guard bytes.count == 40 else { throw .corrupt("cursor of \(bytes.count) bytes") }
+                try StoredValues.check(key: Schema.Meta.cursor.key, value: bytes)
                 stored = (KeyCoding.readBE64(bytes), Hash32(bytes: bytes[8...])!)
             } else {
                 stored = nil

@@ -41,8 +41,11 @@ struct BlockWriter {
         let bytes: [UInt8]?
         do throws(StoreError) { bytes = try store.get(key.bytes) } catch { throw .store(error) }
         guard let bytes else { return nil }
-        guard let value = StateValue(bytes) else { throw .corrupt("a state value of \(bytes.count) bytes under \(key.bytes)") }
-        return value
+        let raw = key.bytes
+        try StoredValues.check(key: raw, value: bytes)
+        // Every layout `check` knows is within the capacity; a key of a table it does not know is not a state key.
+        guard bytes.count <= StateValue.capacity else { throw StoredValues.damaged(raw, "\(bytes.count) bytes") }
+        return StateValue(checked: bytes)
     }
 
     /// The committed value of a key the table does not hold, from the store, unless the table knows the store has

@@ -4,7 +4,7 @@ internal import EthPrimitives
 /// table and a block's writes keep them without a heap allocation each (an allocation, its release and the pointer
 /// chase to compare two of them were about a tenth of the index's CPU when they were arrays).
 struct StateValue: Equatable, Sendable {
-    /// The longest state value: the cursor, be64(number) ‖ hash (40 bytes). An owner is 28, a balance at most 32.
+    /// The longest state value: the cursor, be64(number) ‖ hash (40 bytes). An owner is 28, a balance 32.
     static let capacity = 40
 
     private var words: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
@@ -18,9 +18,8 @@ struct StateValue: Equatable, Sendable {
         self.count = UInt8(count)
     }
 
-    /// A value read from the store; nil when it is longer than any state value (a damaged store).
-    init?(_ bytes: [UInt8]) {
-        guard bytes.count <= Self.capacity else { return nil }
+    /// A value read from the store, already checked against its key's layout (`StoredValues.check`).
+    init(checked bytes: [UInt8]) {
         self.init(count: bytes.count) { out in bytes.withUnsafeBytes { out.copyMemory(from: $0) } }
     }
 
@@ -29,7 +28,13 @@ struct StateValue: Equatable, Sendable {
         self.init(count: 1) { $0[0] = byte }
     }
 
-    /// A big-endian number without leading zeros (a balance); zero is the empty value.
+    /// A balance: 32 bytes big-endian, so that a value cut short reads as damaged, not as a smaller balance.
+    init(balance value: UInt256) {
+        let limbs = (value.limbs.3.bigEndian, value.limbs.2.bigEndian, value.limbs.1.bigEndian, value.limbs.0.bigEndian)
+        self.init(count: 32) { out in Swift.withUnsafeBytes(of: limbs) { out.copyMemory(from: $0) } }
+    }
+
+    /// A big-endian number without leading zeros (an RLP integer); zero is the empty value.
     init(minimal value: UInt256) {
         let limbs = (value.limbs.3.bigEndian, value.limbs.2.bigEndian, value.limbs.1.bigEndian, value.limbs.0.bigEndian)
         let skip = value.leadingZeroBitCount / 8

@@ -1,37 +1,37 @@
-internal import NIOCore
+package import NIOCore
 
 /// What the listener needs of a request's head: its route, its version and how its body is framed.
-struct RequestHead: Equatable {
+package struct RequestHead: Equatable {
     /// How the body's end is found (RFC 9112 §6.3).
-    enum Framing: Equatable {
+    package enum Framing: Equatable {
         /// `Content-Length`: this many bytes (0 when the head names no framing).
         case length(Int)
         /// `Transfer-Encoding: chunked`.
         case chunked
     }
 
-    var method: String
+    package var method: String
     /// The request target as sent, query string included.
-    var target: String
+    package var target: String
     /// The `y` of `HTTP/1.y`; only major version 1 is accepted.
-    var minorVersion: Int
+    package var minorVersion: Int
     /// Whether the connection stays open after the answer: HTTP/1.1 unless `Connection: close`, HTTP/1.0 only with
     /// `Connection: keep-alive` (RFC 9112 §9.3).
-    var keepAlive: Bool
+    package var keepAlive: Bool
     /// `Expect: 100-continue` on an HTTP/1.1 request: the client waits for an interim answer before its body.
-    var expectsContinue: Bool
-    var framing: Framing
+    package var expectsContinue: Bool
+    package var framing: Framing
     /// The `Host`, `Content-Type` and `Origin` values as sent (nil when absent), for the application's checks.
-    var host: String? = nil
-    var contentType: String? = nil
-    var origin: String? = nil
+    package var host: String? = nil
+    package var contentType: String? = nil
+    package var origin: String? = nil
 }
 
 /// Why bytes are not a request this server takes; the connection answers with `status` and `reason`, then closes,
 /// since the next request's start cannot be found.
-struct RequestError: Error, Equatable {
-    var status: Int
-    var reason: String
+package struct RequestError: Error, Equatable {
+    package var status: Int
+    package var reason: String
 
     static func bad(_ reason: String) -> RequestError { RequestError(status: 400, reason: reason) }
 }
@@ -49,7 +49,7 @@ struct RequestError: Error, Equatable {
 /// The listener's own parser rather than SwiftNIO's `HTTPRequestDecoder`: the node answers a JSON-RPC query in a
 /// few microseconds, and the decoder's per-request work (a string per header name and value, a head allocation,
 /// three messages down the pipeline) cost the server more than the query (benchmarks/RESULTS.md).
-struct RequestParser {
+package struct RequestParser {
     /// A head (request line and fields) longer than this is refused with 431.
     static let maxHeadBytes = 64 * 1024
     /// More header fields than this are refused with 431.
@@ -60,7 +60,7 @@ struct RequestParser {
     static let maxTrailerBytes = 16 * 1024
 
     /// One step's result.
-    enum Part: Equatable {
+    package enum Part: Equatable {
         case head(RequestHead)
         case body(ByteBuffer)
         case end
@@ -82,8 +82,10 @@ struct RequestParser {
     /// Empty lines skipped before a request line (RFC 9112 §2.2), counted against the head limit.
     private var skipped = 0
 
+    package init() {}
+
     /// The next part from the front of `input`, consuming its bytes; nil when more bytes are needed.
-    mutating func next(_ input: inout ByteBuffer) throws(RequestError) -> Part? {
+    package mutating func next(_ input: inout ByteBuffer) throws(RequestError) -> Part? {
         while true {
             switch state {
             case .head:

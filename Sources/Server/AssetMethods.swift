@@ -112,14 +112,33 @@ public struct AssetMethods: Sendable {
         guard let cursor = try run({ () throws(IndexError) in try index.cursor() }) else { throw .notFound("nothing is indexed yet") }
         if let cached = headCache.value.withLock({ $0 }), cached.number == cursor.number, cached.hash == cursor.hash { return cached }
         // Decoding the head's header (and hashing it) for every request would cost more than most answers.
-        let head = (cursor.number, cursor.hash, try header(cursor.number)?.timestamp ?? 0)
+        let head = (cursor.number, cursor.hash, try storedHeader(cursor.number).timestamp)
         headCache.value.withLock { $0 = head }
         return head
     }
 
+    /// The stored header of a block; nil when none is stored. A stored header that does not decode, or whose hash
+    /// the store does not map back to its number, is damaged: an internal error naming the block, never an answer.
     func header(_ number: UInt64) throws(RPCError) -> Header? {
-        let bytes = try blocks { store throws(StoreError) in try store.header(number: number) }
-        return bytes.flatMap { try? Header(rlp: $0) }
+        guard let bytes = try blocks({ store throws(StoreError) in try store.header(number: number) }) else { return nil }
+        let damaged = { (what: String) in
+            RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("store: the stored header of block \(number) \(what)"))
+        }
+        let header: Header
+        do throws(HeaderError) { header = try Header(rlp: bytes) } catch { throw damaged("does not decode: \(error)") }
+        guard header.number == number else { throw damaged("is numbered \(header.number)") }
+        guard try blocks({ store throws(StoreError) in try store.number(ofHash: header.hash) }) == number else {
+            throw damaged("hashes to \(header.hash.hex), which the store does not map to it")
+        }
+        return header
+    }
+
+    /// The stored header of a block the index has reached: its absence is damage too.
+    func storedHeader(_ number: UInt64) throws(RPCError) -> Header {
+        guard let header = try header(number) else {
+            throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("store: block \(number) has no stored header"))
+        }
+        return header
     }
 
     /// The block a query is evaluated at: the requested one (not beyond the head) or the head.
@@ -127,7 +146,7 @@ public struct AssetMethods: Sendable {
         let tip = try head()
         guard let requested else { return (tip.number, tip.hash) }
         guard requested <= tip.number else { throw .notFound("\(parameter): block \(requested) is beyond the indexed head \(tip.number)") }
-        return (requested, try header(requested)?.hash ?? .zero)
+        return (requested, try storedHeader(requested).hash)
     }
 
     static func standardName(_ s: Standards) -> JSONValue {
@@ -229,7 +248,7 @@ public struct AssetMethods: Sendable {
         // Several events often share a block: read and hash each block's header once.
         var blockHashes: [UInt64: Hash32] = [:]
         for entry in page.items {
-            if blockHashes[entry.block] == nil { blockHashes[entry.block] = try header(entry.block)?.hash ?? .zero }
+            if blockHashes[entry.block] == nil { blockHashes[entry.block] = try storedHeader(entry.block).hash }
             let r = entry.record
             events.append([
                 "kind": .string(r.kind.name), "from": Self.address(r.from), "to": Self.address(r.to),

@@ -43,6 +43,9 @@ public final class LevelDB: KeyValueStore, @unchecked Sendable {
         leveldb_options_set_cache(options, blockCache)
         leveldb_options_set_write_buffer_size(options, Self.writeBufferBytes)
         readOptions = leveldb_readoptions_create()
+        // Each block read from a file is checked against its CRC: a damaged file reads as a corruption error, not as
+        // other bytes.
+        leveldb_readoptions_set_verify_checksums(readOptions, 1)
         writeOptions = leveldb_writeoptions_create()
         leveldb_writeoptions_set_sync(writeOptions, sync ? 1 : 0)
         var error: UnsafeMutablePointer<CChar>?
@@ -53,7 +56,7 @@ public final class LevelDB: KeyValueStore, @unchecked Sendable {
             leveldb_writeoptions_destroy(writeOptions)
             leveldb_filterpolicy_destroy(filterPolicy)
             leveldb_cache_destroy(blockCache)
-            throw .leveldb(message)
+            throw Self.failure(message)
         }
         db = handle!
     }
@@ -74,13 +77,19 @@ public final class LevelDB: KeyValueStore, @unchecked Sendable {
         return String(cString: error)
     }
 
+    /// A LevelDB error as a store error: its `Corruption:` ones (a block whose checksum fails, a damaged table) are
+    /// damaged data.
+    private static func failure(_ message: String) -> StoreError {
+        message.hasPrefix("Corruption") ? .corrupt("LevelDB: \(message)") : .leveldb(message)
+    }
+
     public func get(_ key: [UInt8]) throws(StoreError) -> [UInt8]? {
         var error: UnsafeMutablePointer<CChar>?
         var length = 0
         let value = key.withUnsafeBufferPointer { k in
             k.withMemoryRebound(to: CChar.self) { leveldb_get(db, readOptions, $0.baseAddress, k.count, &length, &error) }
         }
-        if let message = Self.take(error) { throw .leveldb(message) }
+        if let message = Self.take(error) { throw Self.failure(message) }
         guard let value else { return nil }
         defer { leveldb_free(value) }
         return Array(UnsafeRawBufferPointer(start: value, count: length))
@@ -100,7 +109,7 @@ public final class LevelDB: KeyValueStore, @unchecked Sendable {
         }
         var error: UnsafeMutablePointer<CChar>?
         leveldb_write(db, writeOptions, handle, &error)
-        if let message = Self.take(error) { throw .leveldb(message) }
+        if let message = Self.take(error) { throw Self.failure(message) }
     }
 
     /// Compacts the whole key range: overwritten and deleted entries are dropped from disk. LevelDB does this
@@ -112,6 +121,7 @@ public final class LevelDB: KeyValueStore, @unchecked Sendable {
     public func scan(_ range: KeyRange, reverse: Bool, limit: Int) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
         let snapshot = leveldb_create_snapshot(db)
         let options = leveldb_readoptions_create()
+        leveldb_readoptions_set_verify_checksums(options, 1)
         leveldb_readoptions_set_snapshot(options, snapshot)
         let iterator = leveldb_create_iterator(db, options)!
         defer {
@@ -148,7 +158,7 @@ public final class LevelDB: KeyValueStore, @unchecked Sendable {
         }
         var error: UnsafeMutablePointer<CChar>?
         leveldb_iter_get_error(iterator, &error)
-        if let message = Self.take(error) { throw .leveldb(message) }
+        if let message = Self.take(error) { throw Self.failure(message) }
         return out
     }
 }

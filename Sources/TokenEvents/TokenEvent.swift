@@ -15,6 +15,8 @@ public struct Standards: OptionSet, Hashable, Sendable {
 
     /// The standards with per-holder balances and holder entries.
     package static let holderStandards: Standards = [.erc20, .erc721, .erc1155]
+    /// Every standard this build knows: a stored bitmask with another bit is damaged.
+    package static let all: Standards = [.erc20, .erc721, .erc1155, .erc4907, .erc7007, .erc4906]
 }
 
 /// A token event decoded from a log of a watched contract (ARCHITECTURE.md §4). Grammar of each, with its EIP:

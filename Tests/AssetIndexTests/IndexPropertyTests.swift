@@ -156,8 +156,25 @@ struct IndexPropertyTests {
             IndexedLog(log: TokenEvent.erc721Transfer(from: .zero, to: Self.holders[0], tokenId: UInt256(1)).log(contract: Self.erc721[0]),
                        transactionIndex: 0, logIndex: 0)
         ])
-        #expect(throws: IndexError.corrupt("a state value of 41 bytes under \(key.bytes)")) { try AssetIndex(store: longValue).apply(mint) }
+        #expect(throws: IndexError.corrupt("the contractStandards value of key \(Hex.encode(key.bytes)) is damaged: 41 bytes, expected 1")) {
+            try AssetIndex(store: longValue).apply(mint)
+        }
         #expect(try AssetIndex(store: longValue).cursor() == nil)
+
+        // A balance cut short is damage too, not a smaller balance: balances are stored at their full 32 bytes.
+        let shortBalance = MemoryStore()
+        let count = IndexKey.holderBalance(Self.erc721[0], Self.holders[0])
+        try shortBalance.put(count.bytes, [1])
+        let index = AssetIndex(store: shortBalance)
+        #expect(throws: IndexError.corrupt("the holderBalance value of key \(Hex.encode(count.bytes)) is damaged: 1 bytes, expected 32")) {
+            try index.balanceOf(contract: Self.erc721[0], holder: Self.holders[0])
+        }
+        let burn = IndexedBlock(number: 0, hash: .zero, timestamp: 0, transactions: [], logs: [
+            IndexedLog(log: TokenEvent.erc721Transfer(from: .zero, to: Self.holders[0], tokenId: UInt256(1)).log(contract: Self.erc721[0]),
+                       transactionIndex: 0, logIndex: 0)
+        ])
+        #expect(throws: IndexError.self) { try index.apply(burn) }
+        #expect(try index.cursor() == nil)
     }
 
     /// The set of existing keys' tags against a `Set`: every inserted tag found, and one the set was never given

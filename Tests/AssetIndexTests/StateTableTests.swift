@@ -97,6 +97,8 @@ struct StateTableTests {
         for n: UInt256 in [UInt256(1), UInt256(0xff), UInt256(0x100), UInt256.max, UInt256(1) << 200] {
             #expect(StateValue(minimal: n).bytes == n.minimalBigEndianBytes)
             #expect(StateValue(minimal: n).bigEndian == n)
+            #expect(StateValue(balance: n).bytes == Array(repeating: 0, count: 32 - n.minimalBigEndianBytes.count) + n.minimalBigEndianBytes)
+            #expect(StateValue(balance: n).bigEndian == n)
         }
         #expect(StateValue(minimal: .zero).bytes == [])
         let owner = StateValue(Self.contract, be64: 0x0102_0304_0506_0708)
@@ -104,9 +106,8 @@ struct StateTableTests {
         #expect(owner.address == Self.contract)
         let hash = Hash32(bytes: [UInt8](repeating: 0xab, count: 32))!
         #expect(StateValue(be64: 7, hash).bytes == [0, 0, 0, 0, 0, 0, 0, 7] + hash.bytes)
-        #expect(StateValue(Array(0..<40)).map(\.bytes) == Array(0..<40))
-        #expect(StateValue(Array(repeating: 1, count: 41)) == nil)
-        #expect(StateValue(byte: 3) != StateValue([3, 0]))
-        #expect(StateValue(byte: 3).first == 3 && StateValue([]) != nil && StateValue([])!.first == nil)
+        #expect(StateValue(checked: Array(0..<40)).bytes == Array(0..<40))
+        #expect(StateValue(byte: 3) != StateValue(checked: [3, 0]))
+        #expect(StateValue(byte: 3).first == 3 && StateValue(checked: []).first == nil)
     }
 }

@@ -77,6 +77,47 @@ struct LevelDBTests {
         #expect(throws: StoreError.self) { try LevelDB(path: missing, create: false) }
         #expect(!FileManager.default.fileExists(atPath: missing))
     }
+
+    /// A table file damaged on disk reads as damaged data, never as other bytes: every block LevelDB reads from a
+    /// file is checked against its CRC.
+    @Test func aDamagedTableFileIsAnErrorNeverOtherBytes() throws {
+        let path = temporaryPath("damaged", extension: "leveldb")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var random = SplitMix64(seed: 17)
+        var written: [(key: [UInt8], value: [UInt8])] = []
+        do {
+            let db = try LevelDB(path: path)
+            for i in 0..<2000 {
+                // Random values: snappy leaves them as they are, so a flipped byte lands in a value.
+                let entry = (KeyCoding.be32(UInt32(i)), (0..<200).map { _ in UInt8.random(in: 0...255, using: &random) })
+                try db.put(entry.0, entry.1)
+                written.append(entry)
+            }
+            db.compactAll()
+        }
+        let tables = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".ldb") }
+        try #require(!tables.isEmpty)
+        for table in tables {
+            let url = URL(fileURLWithPath: path).appendingPathComponent(table)
+            var bytes = try Data(contentsOf: url)
+            bytes[bytes.count / 3] ^= 0x5a
+            try bytes.write(to: url)
+        }
+        let db = try LevelDB(path: path, create: false)
+        var damaged = 0
+        for (key, value) in written {
+            do throws(StoreError) {
+                let read = try db.get(key)
+                #expect(read == value, "key \(key) read back as other bytes")
+            } catch {
+                guard case .corrupt(let message) = error else { Issue.record("\(error)"); continue }
+                #expect(message.contains("checksum"), "\(message)")
+                damaged += 1
+            }
+        }
+        #expect(damaged > 0 && damaged < written.count, "\(damaged) of \(written.count) keys in the damaged block")
+        #expect(throws: StoreError.self) { try db.scan(KeyRange(lower: [], upper: nil), reverse: false, limit: .max) }
+    }
 }
 
 @Suite("zstd wrapper")
