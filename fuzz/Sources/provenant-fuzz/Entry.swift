@@ -18,3 +18,20 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     target.run(input)
     return 0
 }
+
+/// libFuzzer's driver (compiler-rt's FuzzerDriver.cpp), run from this executable's own entry point: SwiftPM names
+/// an executable's `main` after its module, so libFuzzer's `main` is never linked.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+@main
+enum FuzzMain {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(runDriver(&argc, &argv, fuzzOneInput))
+    }
+}
