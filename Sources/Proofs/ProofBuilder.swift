@@ -116,14 +116,31 @@ public struct ProofBuilder: Sendable {
         guard anchorNumber - first < UInt64(limits.headers) else {
             throw .overLimit("the events start at block \(first), \(anchorNumber - first + 1) headers below the anchor (at most \(limits.headers)); ask for an anchor nearer the events")
         }
+        // Each header is checked as it is read: it decodes, it is the block it is stored as, it links to the one
+        // before, and the first is the stored block of its hash; so a damaged store fails here, not in the bundle.
         var headers: [[UInt8]] = []
+        var previous: Hash32?
         for number in first...anchorNumber {
-            guard let header = try wrap({ () throws(StoreError) in try blocks.header(number: number) }) else {
+            guard let bytes = try wrap({ () throws(StoreError) in try blocks.header(number: number) }) else {
                 throw .unavailable("the header of block \(number) is not stored")
             }
-            headers.append(header)
+            let header: Header
+            do throws(HeaderError) { header = try Header(rlp: bytes) } catch { throw .storedHeader(block: number, error) }
+            guard header.number == number else { throw .corrupt("the header stored as block \(number) is block \(header.number)") }
+            if let previous {
+                guard header.parentHash == previous else { throw .corrupt("the stored header of block \(number) does not link to block \(number - 1)'s") }
+            } else {
+                guard try wrap({ () throws(StoreError) in try blocks.number(ofHash: header.hash) }) == number else {
+                    throw .corrupt("the stored header of block \(number) hashes to \(header.hash.hex), which the store does not map to it")
+                }
+            }
+            previous = header.hash
+            headers.append(bytes)
         }
-        let anchorHash = anchorNumber == tip.number ? tip.hash : keccak256(headers.last!)
+        let anchorHash = previous!
+        if anchorNumber == tip.number, anchorHash != tip.hash {
+            throw .corrupt("the stored header of block \(anchorNumber) hashes to \(anchorHash.hex), not to the indexed head's \(tip.hash.hex)")
+        }
         return ProofBundle(chainId: chainId, claim: claim, events: events, headers: headers, anchor: (anchorNumber, anchorHash))
     }
 
