@@ -113,7 +113,7 @@ let package = Package(
         .target(
             name: "ProvenantNode",
             dependencies: [
-                "EthPrimitives", "EthTypes", "EthRPC", "Store", "AssetIndex", "Ingest", "EthUpstream", "Sync", "NodeConfig", "Server",
+                "EthPrimitives", "EthTypes", "EthRPC", "Store", "AssetIndex", "Ingest", "EthUpstream", "Sync", "NodeConfig", "Server", "TokenEvents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),

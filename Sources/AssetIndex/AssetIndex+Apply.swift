@@ -63,8 +63,8 @@ struct EventContext {
 
         case .erc20Transfer(let from, let to, let value):
             for (holder, negative) in [(from, true), (to, false)] where holder != .zero {
-                let balance = try add(.holderBalance(c, holder), value, negative: negative, writer: &writer)
-                try updateHolderEntry(.holderToken(holder, c, .zero), .erc20, balance, single: single, writer: &writer)
+                let balance = try add(.shareBalance(c, holder), value, negative: negative, writer: &writer)
+                try updateHolderEntry(.holderShares(holder, c), .erc20, balance, single: single, writer: &writer)
             }
             writer.insertFresh(.contractHistory(c, block: block, logIndex: logIndex), record(Self.kind(from: from, to: to), from: from, to: to, value: value))
 

@@ -35,9 +35,14 @@ extension AssetIndex {
     }
 
     /// A balance: ERC-1155 `tokenId` of `holder` when a token id is given; otherwise the holder's ERC-20 balance or
-    /// ERC-721 token count, whichever the contract is.
+    /// ERC-721 token count, whichever the contract is (its ERC-20 balance when it is both).
     public func balanceOf(contract: Address, holder: Address, tokenId: UInt256? = nil) throws(IndexError) -> UInt256 {
-        let key = (tokenId.map { IndexKey.tokenBalance(contract, $0, holder) } ?? IndexKey.holderBalance(contract, holder)).bytes
+        let key: [UInt8]
+        if let tokenId {
+            key = IndexKey.tokenBalance(contract, tokenId, holder).bytes
+        } else {
+            key = (try standards(of: contract).contains(.erc20) ? IndexKey.shareBalance(contract, holder) : IndexKey.holderBalance(contract, holder)).bytes
+        }
         guard let value = try wrap({ () throws(StoreError) in try store.get(key) }) else { return .zero }
         return try StoredValues.balance(key: key, value: value)
     }
@@ -73,18 +78,24 @@ extension AssetIndex {
         let rows = try page(prefix: prefix, cursor: cursor, limit: limit)
         var tokens: [HeldToken] = []
         for (key, value) in rows.items {
-            // holder ‖ contract ‖ tokenId, after the table byte.
+            // holder ‖ contract ‖ tokenId, or holder ‖ contract for ERC-20 shares, after the table byte.
             let tail = key.dropFirst(1 + 20)
-            guard tail.count == 20 + 32, let c = Address(bytes: tail.prefix(20)), let id = UInt256(bigEndian: tail.dropFirst(20)) else {
-                throw .corrupt("a holder-token key of \(key.count) bytes")
+            guard tail.count == 20 || tail.count == 20 + 32, let c = Address(bytes: tail.prefix(20)) else {
+                throw StoredValues.damaged(key, "a key of \(key.count) bytes")
             }
             try StoredValues.check(key: key, value: value)
             let standard = Standards(rawValue: value[0])
+            guard let id = UInt256(bigEndian: tail.dropFirst(20)) else { throw StoredValues.damaged(key, "a token id") }
             let balance: UInt256
             switch standard {
             case .erc721: balance = UInt256(1)
             case .erc1155: balance = try balanceOf(contract: c, holder: holder, tokenId: id)
-            default: balance = try balanceOf(contract: c, holder: holder)
+            default:
+                let sharesKey = IndexKey.shareBalance(c, holder).bytes
+                guard let stored = try wrap({ () throws(StoreError) in try store.get(sharesKey) }) else {
+                    throw StoredValues.damaged(key, "an ERC-20 holder entry without a balance")
+                }
+                balance = try StoredValues.balance(key: sharesKey, value: stored)
             }
             tokens.append(HeldToken(contract: c, tokenId: id, standard: standard, balance: balance))
         }
@@ -92,12 +103,17 @@ extension AssetIndex {
     }
 
     /// The holders of an ERC-1155 id or an ERC-721 token (when `tokenId` is given), or of an ERC-20 / ERC-721
-    /// contract as a whole, with their balances, in holder order.
+    /// contract as a whole (its ERC-20 holders when it is both), with their balances, in holder order.
     public func holdersOf(contract: Address, tokenId: UInt256? = nil, cursor: [UInt8]? = nil, limit: Int = 100) throws(IndexError) -> Page<(holder: Address, balance: UInt256)> {
         if let tokenId, case .owned(let owner, _)? = try ownerOf(contract: contract, tokenId: tokenId) {
             return Page(items: cursor == nil ? [(owner, UInt256(1))] : [], next: nil)
         }
-        let prefix = (tokenId.map { IndexKey.tokenBalance(contract, $0) } ?? IndexKey.holderBalance(contract)).bytes
+        let prefix: [UInt8]
+        if let tokenId {
+            prefix = IndexKey.tokenBalance(contract, tokenId).bytes
+        } else {
+            prefix = (try standards(of: contract).contains(.erc20) ? IndexKey.shareBalance(contract) : IndexKey.holderBalance(contract)).bytes
+        }
         let rows = try page(prefix: prefix, cursor: cursor, limit: limit)
         var holders: [(holder: Address, balance: UInt256)] = []
         for (key, value) in rows.items {

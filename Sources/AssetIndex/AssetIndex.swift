@@ -53,7 +53,7 @@ public final class AssetIndex: Sendable {
 
     /// The tables whose keys hold state (read, then changed in place) rather than positional records; with the
     /// cursor and the event count, every key the index reads while indexing.
-    static let stateTables: [Schema] = [.owner, .tokenBalance, .holderBalance, .holderToken, .contractStandards]
+    static let stateTables: [Schema] = [.owner, .tokenBalance, .holderBalance, .holderToken, .contractStandards, .shareBalance]
 
     static func isStateKey(_ key: IndexKey) -> Bool {
         key == cursorIndexKey || key == eventCountIndexKey || key.withUnsafeBytes { bytes in
@@ -97,9 +97,21 @@ public final class AssetIndex: Sendable {
         return KeyCoding.readBE64(value)
     }
 
+    /// The standards the data directory's config declares per contract (`WatchRecord.standards`), read once.
+    func declaredStandards() throws(IndexError) -> [Address: Standards] {
+        try declared.withLock { cached throws(IndexError) -> [Address: Standards] in
+            if let cached { return cached }
+            let record = try wrap { () throws(StoreError) in try WatchRecord.read(from: store) }
+            let standards = (record?.standards ?? [:]).mapValues { Standards(rawValue: $0) }
+            cached = standards
+            return standards
+        }
+    }
+
     /// Values of recently read or written state keys, so the next blocks' reads of hot keys (balances, owners,
     /// standards) skip the store. Only `apply` fills it, only after its batch is written; `revert` empties it.
     private let cache = Mutex(StateTable())
+    private let declared = Mutex<[Address: Standards]?>(nil)
     /// Undo records are compressed at zstd's fastest level: they are written for every block and read only by a
     /// revert.
     private let undoCompressor = Mutex(ZstdCompressor(level: 1))
@@ -229,10 +241,21 @@ public final class AssetIndex: Sendable {
             }
         }
         for (contract, mask) in logged { writer.insertFresh(.logBlock(contract, block: block.number), KeyCoding.be16(mask)) }
+        let declared = try declaredStandards()
         for indexed in block.logs {
+            // Transfer and Approval are read by what the contract is: declared, or detected and kept.
+            var standards: Standards = []
+            if let topic = indexed.log.topics.first, topic == TokenEvent.Topic.transfer || topic == TokenEvent.Topic.approval {
+                let contract = indexed.log.address
+                if let known = declared[contract] {
+                    standards = known
+                } else {
+                    standards = Standards(rawValue: try writer.get(.contractStandards(contract))?.first ?? 0)
+                }
+            }
             let event: TokenEvent?
             do throws(EventDecodingError) {
-                event = try TokenEvent(log: indexed.log)
+                event = try TokenEvent(log: indexed.log, standards: standards)
             } catch {
                 stats.malformed += 1
                 continue

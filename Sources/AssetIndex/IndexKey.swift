@@ -100,8 +100,17 @@ extension IndexKey {
         token(.tokenBalance, contract, tokenId).with { $0.append(holder) }
     }
 
-    /// `contract ‖ holder`: an ERC-20 balance or ERC-721 count.
+    /// `contract ‖ holder`: an ERC-721 token count.
     static func holderBalance(_ contract: Address, _ holder: Address) -> IndexKey { holderBalance(contract).with { $0.append(holder) } }
+
+    /// `contract ‖ holder`: an ERC-20 balance.
+    static func shareBalance(_ contract: Address, _ holder: Address) -> IndexKey { shareBalance(contract).with { $0.append(holder) } }
+
+    /// `contract`: the prefix of a contract's ERC-20 balances.
+    static func shareBalance(_ contract: Address) -> IndexKey { IndexKey(.shareBalance).with { $0.append(contract) } }
+
+    /// `holder ‖ contract` of `holderToken`: an ERC-20 holder entry (a token entry has a token id after it).
+    static func holderShares(_ holder: Address, _ contract: Address) -> IndexKey { holderToken(holder, contract) }
 
     /// `holder ‖ contract ‖ tokenId`: a holder entry.
     static func holderToken(_ holder: Address, _ contract: Address, _ tokenId: UInt256) -> IndexKey {
@@ -132,7 +141,7 @@ extension IndexKey {
         IndexKey(table).with { $0.append(contract); $0.append(tokenId) }
     }
 
-    /// `holder ‖ contract`: the prefix of a holder's entries of one contract.
+    /// `holder ‖ contract`: the prefix of a holder's entries of one contract (and its ERC-20 entry).
     static func holderToken(_ holder: Address, _ contract: Address) -> IndexKey { holderToken(holder).with { $0.append(contract) } }
 
     /// `holder`: the prefix of a holder's entries.

@@ -29,12 +29,13 @@ enum StoredValues {
         switch table {
         case .owner:
             return length(28)
-        case .tokenBalance, .holderBalance:
+        case .tokenBalance, .holderBalance, .shareBalance:
             // A zero balance is deleted, never stored.
             return length(32) ?? (value.allSatisfy { $0 == 0 } ? "a zero balance" : nil)
         case .holderToken:
-            let standard = Standards(rawValue: value.first ?? 0)
-            return length(1) ?? (Standards.holderStandards.contains(standard) && standard.rawValue.nonzeroBitCount == 1 ? nil : "standard \(value[0])")
+            // holder ‖ contract: an ERC-20 entry; holder ‖ contract ‖ tokenId: an ERC-721 or ERC-1155 one.
+            let allowed: [Standards] = key.count == 1 + 20 + 20 ? [.erc20] : [.erc721, .erc1155]
+            return length(1) ?? (allowed.contains(Standards(rawValue: value[0])) ? nil : "standard \(value[0]) in a \(key.count)-byte entry")
         case .contractStandards:
             return length(1) ?? (value[0] == 0 || Standards(rawValue: value[0]).subtracting(.all) != [] ? "standards \(value[0])" : nil)
         case .logBlocks:

@@ -3,6 +3,7 @@ public import EthPrimitives
 public import EthTypes
 public import Ingest
 public import Store
+public import TokenEvents
 
 /// A data directory: the LevelDB store, the index over it, and what it was filled with (`WatchRecord`), recorded
 /// on first use so that later commands read the same.
@@ -34,18 +35,20 @@ public struct DataDirectory: Sendable {
         return try ChainspecDirectories.load(record.chain)
     }
 
-    /// Records the chain and contracts in a new directory, or checks that they are the ones it holds: an index
-    /// built for other contracts or another chain would answer wrongly without saying so.
-    public func record(chain: String, spec: Chainspec, startBlocks: [Address: UInt64]) throws(NodeError) {
+    /// Records the chain and contracts (with the standards declared for them) in a new directory, or checks that they
+    /// are the ones it holds: an index built for other contracts or another chain would answer wrongly without
+    /// saying so.
+    public func record(chain: String, spec: Chainspec, startBlocks: [Address: UInt64], standards: [Address: Standards] = [:]) throws(NodeError) {
+        let declared = standards.filter { !$0.value.isEmpty }.mapValues(\.rawValue)
         if let recorded = try recorded() {
             let recordedSpec = try ChainspecDirectories.load(recorded.chain)
             guard recordedSpec.name == spec.name, recordedSpec.chainId == spec.chainId else {
                 throw .otherChain(path: path, holds: recordedSpec.name, asked: spec.name)
             }
-            guard recorded.startBlocks == startBlocks else { throw .otherContracts(path: path) }
+            guard recorded.startBlocks == startBlocks, recorded.standards == declared else { throw .otherContracts(path: path) }
             return
         }
-        do throws(StoreError) { try WatchRecord(chain: chain, startBlocks: startBlocks).write(to: store) } catch {
+        do throws(StoreError) { try WatchRecord(chain: chain, startBlocks: startBlocks, standards: declared).write(to: store) } catch {
             throw .store(path: path, error)
         }
     }

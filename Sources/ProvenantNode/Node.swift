@@ -5,6 +5,7 @@ public import NodeConfig
 public import Server
 public import ServiceLifecycle
 public import Sync
+internal import TokenEvents
 
 /// A node built from a `NodeConfig`: the data directory (created on first run), the upstream pool, the syncer,
 /// and the JSON-RPC server over the same index, which sees sync's state in `asset_status`, `/health`, `/metrics`.
@@ -25,7 +26,9 @@ public struct Node: Sendable {
         directory = try DataDirectory(path: config.dataDir, create: true, undoWindow: config.reorgWindow)
         try directory.requireNoInterruptedReindex()
         let starts = Dictionary(uniqueKeysWithValues: config.contracts.map { ($0.address, $0.startBlock) })
-        try directory.record(chain: config.chain, spec: spec, startBlocks: starts)
+        // The config's names were checked when it was read.
+        let standards = Dictionary(uniqueKeysWithValues: config.contracts.map { ($0.address, $0.standards.flatMap { Standards(names: $0) } ?? []) })
+        try directory.record(chain: config.chain, spec: spec, startBlocks: starts, standards: standards)
         ingestor = Ingestor(index: directory.index, spec: spec, watched: Set(starts.keys), startBlocks: starts)
         pool = UpstreamPool(upstreams: config.upstreams.map { Upstream(endpoint: $0) }, quorum: config.quorum)
         syncer = Syncer(pool: pool, ingestor: ingestor, options: options, log: log)

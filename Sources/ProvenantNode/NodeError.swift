@@ -24,7 +24,7 @@ public enum NodeError: Error, CustomStringConvertible {
         case .empty(let path): return "\(path) holds no chain data yet"
         case .otherChain(let path, let holds, let asked): return "\(path) holds chain \"\(holds)\", not \"\(asked)\"; use another data directory"
         case .otherContracts(let path):
-            return "\(path) was indexed for other contracts or start blocks; watching a new contract needs its history: use a new data directory"
+            return "\(path) was indexed for other contracts, start blocks or declared standards; watching a new contract needs its history, and a changed standard reads its events anew: use a new data directory"
         case .reindexInterrupted(let path): return "a reindex of \(path) was interrupted; run `provenant reindex --data-dir \(path)` first"
         case .chainspec(let name, let cause): return "chainspec \(name): \(cause)"
         }

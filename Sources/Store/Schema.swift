@@ -29,10 +29,11 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     case ownerHistory = 0x11
     /// contract ‖ tokenId ‖ holder → balance, big-endian without leading zeros (ERC-1155 per id).
     case tokenBalance = 0x12
-    /// contract ‖ holder → balance (ERC-20 shares) or ERC-721 token count, by the contract's standard, big-endian
-    /// without leading zeros.
+    /// contract ‖ holder → the holder's ERC-721 token count, 32 bytes big-endian.
     case holderBalance = 0x13
-    /// holder ‖ contract ‖ tokenId → standard byte: the tokens a holder has (ERC-20 under tokenId 0).
+    /// holder ‖ contract ‖ tokenId → standard byte (ERC-721 or ERC-1155): a token a holder has; holder ‖ contract →
+    /// the ERC-20 standard byte: a holder of the contract's shares. Both in one table, so a holder's entries page in
+    /// (contract, tokenId) order; the shorter key comes first.
     case holderToken = 0x14
     /// contract ‖ tokenId ‖ be64(block) ‖ be32(logIndex) → history record of every ERC-4907 `UpdateUser`; the last
     /// one is the token's rental. Positional, so indexing one never reads the one it replaces.
@@ -52,8 +53,12 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     /// the topic0 at position i of `TokenEvent.Topic.all`, a list that only grows at its end), whether or not they
     /// decoded: `eth_getLogs` decompresses only the bodies of the blocks whose mask meets its topics.
     case logBlocks = 0x1b
+    /// contract ‖ holder → the holder's ERC-20 balance, 32 bytes big-endian: apart from ERC-721 counts, so a contract
+    /// that is both never mixes them.
+    case shareBalance = 0x1c
 
-    /// The layout version this file describes (4: `logBlocks`; 3: a token's history split over `ownerHistory`,
+    /// The layout version this file describes (4: `logBlocks`, `shareBalance`, ERC-20 holder entries without a token
+    /// id, balances at 32 bytes, `Meta.standards`; 3: a token's history split over `ownerHistory`,
     /// `rental` and `history` without repeats; minters on mint records; 0x19, the minter table, unused).
     public static let version: UInt64 = 4
 
@@ -71,6 +76,8 @@ public enum Schema: UInt8, CaseIterable, Sendable {
         case reindexing
         /// address ‖ be64(startBlock) per watched contract, recorded when a data directory is first filled.
         case watched
+        /// address ‖ standards byte per watched contract whose standards the config declares (`WatchRecord`).
+        case standards
         /// The chainspec the directory was filled with, as given (a name from chainspec/ or an absolute path).
         case chain
         /// be64(number) ‖ hash of the highest stored block that a quorum of upstreams reported finalized (or, for a

@@ -11,25 +11,29 @@ public enum EventDecodingError: Error, Equatable, Sendable {
 
 extension TokenEvent {
     /// Decodes `log` if its topic0 is one of the indexed events. Returns `nil` for any other topic0.
-    public init?(log: Log) throws(EventDecodingError) {
+    ///
+    /// `Transfer` and `Approval` have one signature in ERC-20 and ERC-721, so `standards`, what the contract is known
+    /// to be (declared in the config, or detected from its earlier events and kept), decides how they are read: a
+    /// contract known as ERC-721 alone has an ERC-721 `Transfer` however many of its three arguments it indexes (none
+    /// in CryptoKitties), one known as ERC-20 alone an ERC-20 `Transfer` (some index the value). Otherwise the topic
+    /// count decides, as the EIPs write them: four topics ERC-721, three ERC-20.
+    public init?(log: Log, standards: Standards = []) throws(EventDecodingError) {
         guard let topic0 = log.topics.first else { return nil }
         let topics = log.topics
         let abi = ABIReader(log.data)
         switch topic0 {
-        case Topic.transfer where topics.count == 4:
-            guard log.data.isEmpty else { throw .malformedData }
-            self = .erc721Transfer(from: try Self.address(topics[1]), to: try Self.address(topics[2]), tokenId: Self.uint(topics[3]))
-        case Topic.transfer where topics.count == 3:
-            self = .erc20Transfer(from: try Self.address(topics[1]), to: try Self.address(topics[2]), value: try abi.word(0))
-            try abi.requireLength(32)
         case Topic.transfer:
-            throw .topicCount(topics.count)
-        case Topic.approval where topics.count == 4:
-            self = .erc721Approval(owner: try Self.address(topics[1]), approved: try Self.address(topics[2]), tokenId: Self.uint(topics[3]))
-        case Topic.approval where topics.count == 3:
-            self = .erc20Approval(owner: try Self.address(topics[1]), spender: try Self.address(topics[2]), value: try abi.word(0))
+            let (from, to, word) = try Self.threeArguments(topics, abi)
+            switch try Self.reading(topics.count, standards) {
+            case .erc721: self = .erc721Transfer(from: from, to: to, tokenId: word)
+            default: self = .erc20Transfer(from: from, to: to, value: word)
+            }
         case Topic.approval:
-            throw .topicCount(topics.count)
+            let (owner, other, word) = try Self.threeArguments(topics, abi)
+            switch try Self.reading(topics.count, standards) {
+            case .erc721: self = .erc721Approval(owner: owner, approved: other, tokenId: word)
+            default: self = .erc20Approval(owner: owner, spender: other, value: word)
+            }
         case Topic.transferSingle:
             guard topics.count == 4 else { throw .topicCount(topics.count) }
             self = .transferSingle(
@@ -79,6 +83,34 @@ extension TokenEvent {
     }
 
     static func uint(_ topic: Hash32) -> UInt256 { topic.withUnsafeBytes { UInt256(bigEndian: $0)! } }
+
+    /// Which standard's `Transfer` or `Approval` a log of `topicCount` topics is: the contract's one holder standard
+    /// of ERC-20 and ERC-721 when it has exactly one, else four topics ERC-721 and three ERC-20.
+    static func reading(_ topicCount: Int, _ standards: Standards) throws(EventDecodingError) -> Standards {
+        let known = standards.intersection([.erc20, .erc721])
+        if known == .erc721 || known == .erc20 { return known }
+        switch topicCount {
+        case 4: return .erc721
+        case 3: return .erc20
+        default: throw .topicCount(topicCount)
+        }
+    }
+
+    /// The three arguments of `Transfer` and `Approval` (two addresses and a number), the first `topics.count - 1`
+    /// of them indexed and the rest data words, with nothing after them.
+    static func threeArguments(_ topics: [Hash32], _ abi: ABIReader) throws(EventDecodingError) -> (Address, Address, UInt256) {
+        let indexed = topics.count - 1
+        guard indexed <= 3 else { throw .topicCount(topics.count) }
+        try abi.requireLength((3 - indexed) * 32)
+        func word(_ i: Int) throws(EventDecodingError) -> UInt256 { i < indexed ? uint(topics[i + 1]) : try abi.word(i - indexed) }
+        return (try address(word(0)), try address(word(1)), try word(2))
+    }
+
+    /// An address in a word: the high 12 bytes must be zero.
+    static func address(_ word: UInt256) throws(EventDecodingError) -> Address {
+        guard word.leadingZeroBitCount >= 96, let address = Address(bytes: word.bigEndianBytes[12...]) else { throw .malformedData }
+        return address
+    }
 
     /// An address in a 32-byte word: the high 12 bytes must be zero.
     static func address(_ topic: Hash32) throws(EventDecodingError) -> Address {

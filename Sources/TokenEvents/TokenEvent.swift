@@ -17,6 +17,18 @@ public struct Standards: OptionSet, Hashable, Sendable {
     package static let holderStandards: Standards = [.erc20, .erc721, .erc1155]
     /// Every standard this build knows: a stored bitmask with another bit is damaged.
     package static let all: Standards = [.erc20, .erc721, .erc1155, .erc4907, .erc7007, .erc4906]
+
+    /// The standards of these names (`erc20`, `erc721`, `erc1155`, `erc4907`, `erc7007`, `erc4906`, as a config
+    /// declares them); nil if one is not a known name.
+    public init?(names: [String]) {
+        let known: [String: Standards] = ["erc20": .erc20, "erc721": .erc721, "erc1155": .erc1155, "erc4907": .erc4907, "erc7007": .erc7007, "erc4906": .erc4906]
+        var standards: Standards = []
+        for name in names {
+            guard let one = known[name.lowercased()] else { return nil }
+            standards.formUnion(one)
+        }
+        self = standards
+    }
 }
 
 /// A token event decoded from a log of a watched contract (ARCHITECTURE.md §4). Grammar of each, with its EIP:
