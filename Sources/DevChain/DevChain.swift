@@ -57,7 +57,8 @@ public struct DevChain: Sendable {
     }
 
     public let seed: UInt64
-    public let branch: Branch?
+    /// Where this chain left the seed's, in ascending order: each a reorg's branch off the one before.
+    public let branches: [Branch]
     /// The share of blocks with transactions (and so with watched events), when set; otherwise about 5 in 8.
     public let eventBlockShare: Double?
     public let accounts: [PrivateKey]
@@ -66,8 +67,14 @@ public struct DevChain: Sendable {
     private var rng: Generator
 
     public init(seed: UInt64, branch: Branch? = nil, eventBlockShare: Double? = nil, accounts count: Int = 8) {
+        self.init(seed: seed, branches: branch.map { [$0] } ?? [], eventBlockShare: eventBlockShare, accounts: count)
+    }
+
+    /// A chain that leaves the seed's at each branch in turn (a chain reorganised several times).
+    public init(seed: UInt64, branches: [Branch], eventBlockShare: Double? = nil, accounts count: Int = 8) {
+        precondition(zip(branches, branches.dropFirst()).allSatisfy { $0.block <= $1.block }, "branches in ascending order")
         self.seed = seed
-        self.branch = branch
+        self.branches = branches
         self.eventBlockShare = eventBlockShare
         accounts = (0..<count).map { i in
             // A keccak256 output is a valid secp256k1 key but for a chance of about 2^-128.
@@ -122,7 +129,7 @@ public struct DevChain: Sendable {
     private mutating func nextBlock() -> Block {
         let parent = blocks.last!.header
         let number = parent.number + 1
-        if let branch, branch.block == number { rng.state ^= branch.salt &* 0xD1B5_4A32_D192_ED03 }
+        for branch in branches where branch.block == number { rng.state ^= branch.salt &* 0xD1B5_4A32_D192_ED03 }
         var transactions: [Transaction] = [], senders: [Address] = [], receipts: [Receipt] = []
         var gas: UInt64 = 0, blobGas: UInt64 = 0
         let count: Int
@@ -184,7 +191,7 @@ public struct DevChain: Sendable {
         f.gasUsed = gas
         f.timestamp = Self.genesisTimestamp + number * Self.blockTime
         f.extraData = Array("provenant dev chain".utf8)
-        let branchName = branch.map { number >= $0.block ? " branch \($0.salt)" : "" } ?? ""
+        let branchName = branches.filter { number >= $0.block }.map { " branch \($0.salt)" }.joined()
         f.mixHash = keccak256(Array("randao \(seed) \(number)\(branchName)".utf8))
         f.baseFeePerGas = UInt256(1_000_000_000)
         f.withdrawalsRoot = MerklePatriciaTrie.emptyRoot

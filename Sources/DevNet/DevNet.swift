@@ -27,7 +27,8 @@ public final class DevNet: Sendable {
 
     struct State {
         var chain: DevChain
-        var reorged: Bool
+        /// Reorgs performed so far.
+        var reorgs: Int
         /// Block number by block hash, and (block, index) by transaction hash, of the chain served now.
         var numbers: [Hash32: UInt64] = [:]
         var transactions: [Hash32: (block: UInt64, index: Int)] = [:]
@@ -73,10 +74,11 @@ public final class DevNet: Sendable {
         self.fork = fork
         self.finalityDepth = finalityDepth
         self.maxHead = maxHead
-        let reorged = reorg.map { blocks > $0.at } ?? false
-        var chain = DevChain(seed: seed, branch: reorged ? reorg!.branch : fork, eventBlockShare: eventBlockShare)
+        let reorgs = reorg.map { $0.done(atHead: blocks) } ?? 0
+        var chain = reorg.map { DevChain(seed: seed, branches: $0.branches(done: reorgs), eventBlockShare: eventBlockShare) }
+            ?? DevChain(seed: seed, branch: fork, eventBlockShare: eventBlockShare)
         chain.grow(to: blocks)
-        var state = State(chain: chain, reorged: reorged, rng: seed ^ 0x5EED_FA17)
+        var state = State(chain: chain, reorgs: reorgs, rng: seed ^ 0x5EED_FA17)
         state.indexBlocks(from: 0)
         accounts = chain.accounts.map(\.address)
         self.state = Mutex(state)
@@ -93,14 +95,14 @@ public final class DevNet: Sendable {
     @discardableResult
     public func grow() -> Bool {
         // Generating the other branch signs hundreds of transactions: done outside the lock.
-        let (current, reorgNow) = state.withLock { s in (s.chain.head.header.number, !s.reorged && s.chain.head.header.number == reorg?.at) }
+        let (current, done) = state.withLock { s in (s.chain.head.header.number, s.reorgs) }
         if let maxHead, current >= maxHead { return false }
-        if reorgNow, let reorg {
-            var branch = DevChain(seed: seed, branch: reorg.branch, eventBlockShare: eventBlockShare)
+        if let reorg, reorg.height(done) == current {
+            var branch = DevChain(seed: seed, branches: reorg.branches(done: done + 1), eventBlockShare: eventBlockShare)
             branch.grow(to: current + 1)
             state.withLock { s in
                 s.chain = branch
-                s.reorged = true
+                s.reorgs = done + 1
                 s.numbers = [:]
                 s.transactions = [:]
                 s.indexBlocks(from: 0)

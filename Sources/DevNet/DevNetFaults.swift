@@ -54,19 +54,41 @@ public struct DevNetFaults: Sendable, Hashable {
 }
 
 /// A reorg the dev chain performs when its head reaches `at`: the last `depth` blocks are replaced by another
-/// branch of the same height, and the chain grows on from it.
+/// branch of the same height, and the chain grows on from it; with `every`, again each time the head has grown that
+/// many blocks more.
 public struct DevNetReorg: Sendable, Hashable {
     public var at: UInt64
     public var depth: UInt64
+    public var every: UInt64?
 
-    public init(at: UInt64, depth: UInt64) {
+    public init(at: UInt64, depth: UInt64, every: UInt64? = nil) {
         precondition(depth >= 1 && depth < at, "a reorg replaces between 1 and at-1 blocks")
+        precondition(every.map { $0 > depth } ?? true, "reorgs come further apart than their depth")
         self.at = at
         self.depth = depth
+        self.every = every
     }
 
-    /// The branch the chain is on after the reorg.
-    public var branch: DevChain.Branch { DevChain.Branch(block: at - depth + 1, salt: 1) }
+    /// The branch the chain is on after the first reorg.
+    public var branch: DevChain.Branch { branches(done: 1)[0] }
+
+    /// The head at which reorg `k` (from 0) happens; nil when there is no such reorg.
+    public func height(_ k: Int) -> UInt64? {
+        guard k == 0 || every != nil else { return nil }
+        return at + UInt64(k) * (every ?? 0)
+    }
+
+    /// How many reorgs a chain of head `head` has been through.
+    public func done(atHead head: UInt64) -> Int {
+        guard head > at else { return 0 }
+        guard let every else { return 1 }
+        return Int((head - at - 1) / every) + 1
+    }
+
+    /// The branches of the chain after `done` reorgs: reorg k branches at its height less the depth, plus one.
+    public func branches(done: Int) -> [DevChain.Branch] {
+        (0..<done).compactMap { k in height(k).map { DevChain.Branch(block: $0 - depth + 1, salt: UInt64(k + 1)) } }
+    }
 }
 
 import DevChain

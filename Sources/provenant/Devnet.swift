@@ -34,6 +34,8 @@ struct Devnet: AsyncParsableCommand {
     var itemRateLimitRate: Double = 0
     @Option(help: "Reorganise when the head reaches this block (needs --block-time-ms).") var reorgAt: UInt64?
     @Option(help: "Blocks the reorg replaces.") var reorgDepth: UInt64 = 3
+    @Option(help: "Reorganise again each time the head has grown this many blocks past the last reorg (after --reorg-at).")
+    var reorgEvery: UInt64?
     @Option(help: "Serve a consistent fork of the chain from this block on: valid blocks, hashes and links, other events (a liar a quorum must outvote).")
     var forkFrom: UInt64?
     @Option(help: "Share of requests failed with HTTP 503.") var serverErrorRate: Double = 0
@@ -53,6 +55,9 @@ struct Devnet: AsyncParsableCommand {
             guard reorgDepth >= 1, reorgDepth < reorgAt else { throw ValidationError("--reorg-depth must be between 1 and --reorg-at - 1") }
             guard blockTimeMs > 0 || blocks > reorgAt else { throw ValidationError("--reorg-at above --blocks needs --block-time-ms to grow the chain to it") }
             guard forkFrom == nil else { throw ValidationError("--fork-from and --reorg-at cannot be combined") }
+            if let reorgEvery, reorgEvery <= reorgDepth { throw ValidationError("--reorg-every must be more than --reorg-depth") }
+        } else if reorgEvery != nil {
+            throw ValidationError("--reorg-every needs --reorg-at")
         }
         if forkFrom == 0 { throw ValidationError("--fork-from must be 1 or more: genesis is shared") }
         if let maxBatchItems, maxBatchItems < 1 { throw ValidationError("--max-batch-items must be at least 1") }
@@ -86,7 +91,7 @@ struct Devnet: AsyncParsableCommand {
         faults.maxBatchItems = maxBatchItems
         faults.lacksBlockReceipts = noBlockReceipts
         let devnet = DevNet(
-            seed: seed, blocks: blocks, faults: faults, reorg: reorgAt.map { DevNetReorg(at: $0, depth: reorgDepth) },
+            seed: seed, blocks: blocks, faults: faults, reorg: reorgAt.map { DevNetReorg(at: $0, depth: reorgDepth, every: reorgEvery) },
             fork: forkFrom.map { DevChain.Branch(block: $0, salt: 0xF02C) }, maxHead: maxHead,
             eventBlockShare: eventBlockShare, finalityDepth: noFinality ? nil : finalityDepth)
         let host = self.host, blocks = self.blocks, seed = self.seed

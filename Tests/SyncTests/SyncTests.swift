@@ -163,6 +163,31 @@ struct SyncTests {
         #expect(status.deepestReorg == depth)
     }
 
+    /// A chain that reorganises every 15 blocks (three blocks deep each time, each branch off the last): sync
+    /// follows each reorg and ends on the last branch, equal to a direct import of it.
+    @Test func repeatedReorgsAreEachFollowed() async throws {
+        let reorg = DevNetReorg(at: 120, depth: 3, every: 15)
+        let last: UInt64 = 170
+        let net = try await RunningDevNet(DevNet(seed: 25, blocks: 100, reorg: reorg, maxHead: last))
+        let (db, path) = try Fixtures.levelDB()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let index = AssetIndex(store: db)
+        var options = SyncOptions()
+        options.pollInterval = .milliseconds(5)
+        options.stopAt = last
+        let syncer = Fixtures.syncer([try net.upstream()], index: index, options: options)
+        async let synced: Void = syncer.run()
+        try await Self.grow(net, following: syncer, to: last)
+        try await synced
+
+        #expect(reorg.done(atHead: last) == 4)
+        var final = DevChain(seed: 25, branches: reorg.branches(done: 4))
+        final.grow(to: last)
+        #expect(net.devnet.chain.head.header.hash == final.head.header.hash)
+        #expect(try index.digest() == Fixtures.directIndex(of: final).digest())
+        #expect(syncer.status.snapshot.reorgs == 4)
+    }
+
     /// A reorg sync must not undo: one deeper than the undo window, and one inside it but below the block the
     /// upstreams reported finalized (finality 8 blocks deep, a reorg of 20). Sync stops and the store keeps the old
     /// branch, exactly as a direct import builds it.
