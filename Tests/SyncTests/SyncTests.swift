@@ -137,13 +137,10 @@ struct SyncTests {
         }
     }
 
-    @Test(arguments: [1, 3, 16, 64] as [UInt64])
-    func reorgsWhileFollowingTheHead(depth: UInt64) async throws {
-        let reorg = DevNetReorg(at: 150, depth: depth)
-        let last: UInt64 = 170
-        let net = try await RunningDevNet(DevNet(seed: 23, blocks: 100, reorg: reorg, maxHead: last))
+    /// Syncs a LevelDB index from `net` while growing it to `last`, following the head; returns the syncer, the index
+    /// and the database's path (for the caller to remove).
+    static func follow(_ net: RunningDevNet, to last: UInt64) async throws -> (Syncer, AssetIndex, String) {
         let (db, path) = try Fixtures.levelDB()
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let index = AssetIndex(store: db)
         var options = SyncOptions()
         options.pollInterval = .milliseconds(5)
@@ -152,6 +149,16 @@ struct SyncTests {
         async let synced: Void = syncer.run()
         try await Self.grow(net, following: syncer, to: last)
         try await synced
+        return (syncer, index, path)
+    }
+
+    @Test(arguments: [1, 3, 16, 64] as [UInt64])
+    func reorgsWhileFollowingTheHead(depth: UInt64) async throws {
+        let reorg = DevNetReorg(at: 150, depth: depth)
+        let last: UInt64 = 170
+        let net = try await RunningDevNet(DevNet(seed: 23, blocks: 100, reorg: reorg, maxHead: last))
+        let (syncer, index, path) = try await Self.follow(net, to: last)
+        defer { try? FileManager.default.removeItem(atPath: path) }
 
         var final = DevChain(seed: 23, branch: reorg.branch)
         final.grow(to: last)
@@ -169,16 +176,8 @@ struct SyncTests {
         let reorg = DevNetReorg(at: 120, depth: 3, every: 15)
         let last: UInt64 = 170
         let net = try await RunningDevNet(DevNet(seed: 25, blocks: 100, reorg: reorg, maxHead: last))
-        let (db, path) = try Fixtures.levelDB()
+        let (syncer, index, path) = try await Self.follow(net, to: last)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let index = AssetIndex(store: db)
-        var options = SyncOptions()
-        options.pollInterval = .milliseconds(5)
-        options.stopAt = last
-        let syncer = Fixtures.syncer([try net.upstream()], index: index, options: options)
-        async let synced: Void = syncer.run()
-        try await Self.grow(net, following: syncer, to: last)
-        try await synced
 
         #expect(reorg.done(atHead: last) == 4)
         var final = DevChain(seed: 25, branches: reorg.branches(done: 4))
