@@ -109,13 +109,21 @@ public struct AssetMethods: Sendable {
 
     /// The indexed head: number, hash and timestamp.
     func head() throws(RPCError) -> (number: UInt64, hash: Hash32, timestamp: UInt64) {
-        guard let cursor = try run({ () throws(IndexError) in try index.cursor() }) else { throw .notFound("nothing is indexed yet") }
-        if let cached = headCache.value.withLock({ $0 }), cached.number == cursor.number, cached.hash == cursor.hash { return cached }
-        // Decoding the head's header (and hashing it) for every request would cost more than most answers.
-        let head = (cursor.number, cursor.hash, try storedHeader(cursor.number).timestamp)
-        headCache.value.withLock { $0 = head }
-        return head
+        // A reorg may revert the block between the cursor's read and its header's: then the cursor is read again.
+        for _ in 0..<Self.headReads {
+            guard let cursor = try run({ () throws(IndexError) in try index.cursor() }) else { throw .notFound("nothing is indexed yet") }
+            if let cached = headCache.value.withLock({ $0 }), cached.number == cursor.number, cached.hash == cursor.hash { return cached }
+            // Decoding the head's header (and hashing it) for every request would cost more than most answers.
+            guard let header = try header(cursor.number), header.hash == cursor.hash else { continue }
+            let head = (cursor.number, cursor.hash, header.timestamp)
+            headCache.value.withLock { $0 = head }
+            return head
+        }
+        throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("store: the indexed head has no stored header"))
     }
+
+    /// Reads of the cursor and its header before a missing header is taken for damage rather than a reorg's race.
+    static let headReads = 4
 
     /// The stored header of a block; nil when none is stored. A stored header that does not decode, or whose hash
     /// the store does not map back to its number, is damaged: an internal error naming the block, never an answer.
@@ -127,9 +135,9 @@ public struct AssetMethods: Sendable {
         let header: Header
         do throws(HeaderError) { header = try Header(rlp: bytes) } catch { throw damaged("does not decode: \(error)") }
         guard header.number == number else { throw damaged("is numbered \(header.number)") }
-        guard try blocks({ store throws(StoreError) in try store.number(ofHash: header.hash) }) == number else {
-            throw damaged("hashes to \(header.hash.hex), which the store does not map to it")
-        }
+        // No mapping at all: a reorg reverted the block since its header was read.
+        guard let mapped = try blocks({ store throws(StoreError) in try store.number(ofHash: header.hash) }) else { return nil }
+        guard mapped == number else { throw damaged("hashes to \(header.hash.hex), which the store maps to block \(mapped)") }
         return header
     }
 
@@ -146,6 +154,10 @@ public struct AssetMethods: Sendable {
         let tip = try head()
         guard let requested else { return (tip.number, tip.hash) }
         guard requested <= tip.number else { throw .notFound("\(parameter): block \(requested) is beyond the indexed head \(tip.number)") }
+        if let header = try header(requested) { return (requested, header.hash) }
+        // Reverted since the head was read, or missing from the store.
+        let now = try head()
+        guard requested <= now.number else { throw .notFound("\(parameter): block \(requested) is beyond the indexed head \(now.number)") }
         return (requested, try storedHeader(requested).hash)
     }
 
@@ -248,7 +260,11 @@ public struct AssetMethods: Sendable {
         // Several events often share a block: read and hash each block's header once.
         var blockHashes: [UInt64: Hash32] = [:]
         for entry in page.items {
-            if blockHashes[entry.block] == nil { blockHashes[entry.block] = try storedHeader(entry.block).hash }
+            if blockHashes[entry.block] == nil {
+                // A block a reorg reverted after the entries were read: its entries are no longer history.
+                guard let header = try header(entry.block) else { continue }
+                blockHashes[entry.block] = header.hash
+            }
             let r = entry.record
             events.append([
                 "kind": .string(r.kind.name), "from": Self.address(r.from), "to": Self.address(r.to),
