@@ -53,22 +53,15 @@ def main():
             seed("header", unhex(header))
 
     # ethereum/tests: RLP (valid, invalid, random) and transactions (valid and invalid).
-    for path in sorted(glob.glob(os.path.join(args.vectors, "ethereum-tests", "RLPTests", "**", "*.json"), recursive=True)):
-        for case in json.load(open(path)).values():
-            out = case.get("out")
-            if isinstance(out, str):
-                try:
-                    seed("rlp", unhex(out))
-                except ValueError:
-                    pass
-    for path in sorted(glob.glob(os.path.join(args.vectors, "ethereum-tests", "TransactionTests", "**", "*.json"), recursive=True)):
-        for case in json.load(open(path)).values():
-            tx = case.get("txbytes")
-            if isinstance(tx, str):
-                try:
-                    seed("transaction", unhex(tx))
-                except ValueError:
-                    pass
+    for folder, field, target in [("RLPTests", "out", "rlp"), ("TransactionTests", "txbytes", "transaction")]:
+        for path in sorted(glob.glob(os.path.join(args.vectors, "ethereum-tests", folder, "**", "*.json"), recursive=True)):
+            for case in json.load(open(path)).values():
+                value = case.get(field)
+                if isinstance(value, str):
+                    try:
+                        seed(target, unhex(value))
+                    except ValueError:
+                        pass  # the invalid vectors' deliberately malformed hex
 
     # JSON: small vector files, and the project's chainspecs.
     for path in sorted(glob.glob(os.path.join(args.vectors, "ethereum-tests", "BasicTests", "*.json"))):

@@ -233,11 +233,13 @@ public final class AssetIndex: Sendable {
         // Which indexed events each contract logged in this block, for `eth_getLogs`: a block has few contracts.
         var logged: [(contract: Address, mask: UInt16)] = []
         for indexed in block.logs {
-            guard let topic = indexed.log.topics.first, let bit = TokenEvent.Topic.all.firstIndex(of: topic) else { continue }
+            guard let topic = indexed.log.topics.first else { continue }
+            let mask = Self.logMask(CollectionOfOne(topic))
+            guard mask != 0 else { continue }
             if let at = logged.firstIndex(where: { $0.contract == indexed.log.address }) {
-                logged[at].mask |= 1 << bit
+                logged[at].mask |= mask
             } else {
-                logged.append((indexed.log.address, 1 << bit))
+                logged.append((indexed.log.address, mask))
             }
         }
         for (contract, mask) in logged { writer.insertFresh(.logBlock(contract, block: block.number), KeyCoding.be16(mask)) }
