@@ -238,6 +238,8 @@ public struct DevChainRecord: Sendable {
     public var rentals: [UInt64: (user: Address, expires: UInt64)]
     /// ERC-7007 prompt and output of each minted token, and who minted it.
     public var provenance: [UInt64: (prompt: [UInt8], output: [UInt8], minter: Address)]
+    /// Later ERC-7007 records (`Update`) of each token, in order.
+    public var aigcUpdates: [UInt64: [(prompt: [UInt8], output: [UInt8])]]
     /// ERC-1155 balance per edition id and holder (zero balances left out).
     public var editions: [UInt64: [Address: UInt64]]
     /// ERC-20 share balances (zero balances left out).
@@ -250,7 +252,7 @@ extension DevChain {
     public var record: DevChainRecord {
         DevChainRecord(
             owners: world.owners.mapValues { accounts[Int($0) - 1].address },
-            rentals: world.rentals, provenance: world.aigc,
+            rentals: world.rentals, provenance: world.aigc, aigcUpdates: world.aigcUpdates,
             editions: world.editions.mapValues { $0.filter { $0.value > 0 } }.filter { !$0.value.isEmpty },
             shares: world.shares.filter { $0.value > 0 }, mintedTokens: world.nextToken - 1)
     }

@@ -11,6 +11,7 @@ struct World: Sendable {
     var shares: [Address: UInt64] = [:]
     var rentals: [UInt64: (user: Address, expires: UInt64)] = [:]
     var aigc: [UInt64: (prompt: [UInt8], output: [UInt8], minter: Address)] = [:]
+    var aigcUpdates: [UInt64: [(prompt: [UInt8], output: [UInt8])]] = [:]
     var nonces: [Int: UInt64] = [:]
 
     mutating func nextNonce(of account: Int) -> UInt64 {
@@ -44,7 +45,16 @@ struct World: Sendable {
             // Transfer one of the caller's tokens, if it has one.
             let mine = owners.filter { $0.value == UInt64(accounts.firstIndex(of: caller)! + 1) }.keys.sorted()
             guard let id = mine.isEmpty ? nil : mine[Int(rng.next() % UInt64(mine.count))] else { fallthrough }
-            if rng.next() % 3 == 0 {
+            let choice = rng.next() % 6
+            if choice == 2 {
+                // Regenerate its output (ERC-7007's updatable extension): a later AIGC record of the same token.
+                let prompt = Array("the same lighthouse, revised, seed \(rng.next() % 1_000_000)".utf8)
+                let output = Array("ipfs://bafy\(String(rng.next(), radix: 36))\(String(rng.next(), radix: 36))".utf8)
+                aigcUpdates[id, default: []].append((prompt, output))
+                let input = ABIEncoding.call("update(uint256,bytes,bytes)", static: [UInt256(id)], dynamic: [prompt, output].map(ABIEncoding.bytes))
+                return (.visions, input, [.aigcUpdate(tokenId: UInt256(id), promptHash: keccak256(prompt), aigcDataHash: keccak256(output))])
+            }
+            if choice < 2 {
                 // Rent it out (ERC-4907): the owner sets a user until an expiry within the next hour.
                 let expires = DevChain.genesisTimestamp + block * DevChain.blockTime + rng.next() % 3_600
                 rentals[id] = (other, expires)

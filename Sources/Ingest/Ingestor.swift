@@ -38,6 +38,7 @@ public struct Ingestor: Sendable {
     /// Keccak-256 of each watched address and of each indexed topic0: what a header's bloom is tested against.
     let hashedAddresses: [(Address, Hash32)]
     let hashedTopics: [Hash32]
+    let hashedRecordTopics: [Hash32]
 
     public init(index: AssetIndex, spec: Chainspec, watched: Set<Address>, startBlocks: [Address: UInt64] = [:]) {
         self.index = index
@@ -47,6 +48,7 @@ public struct Ingestor: Sendable {
         self.startBlocks = startBlocks
         hashedAddresses = watched.sorted { $0.hex < $1.hex }.map { ($0, keccak256($0.bytes)) }
         hashedTopics = TokenEvent.Topic.all.map { keccak256($0.bytes) }
+        hashedRecordTopics = TokenEvent.Topic.latestRecords.map { keccak256($0.bytes) }
     }
 
     func watches(_ address: Address, at block: UInt64) -> Bool {
@@ -67,6 +69,15 @@ public struct Ingestor: Sendable {
         let bloom = header.logsBloom
         return hashedAddresses.contains { address, hash in header.number >= startBlocks[address, default: 0] && bloom.mayContain(hashed: hash) }
             && hashedTopics.contains { bloom.mayContain(hashed: $0) }
+    }
+
+    /// Whether the block's complete receipts are kept: its bloom may hold a watched contract's ownership, rental or
+    /// AIGC record, so a proof bundle may need to show, receipt by receipt, that it holds no later record of a token
+    /// (ARCHITECTURE.md §6).
+    public func keepsAllReceipts(_ header: Header) -> Bool {
+        let bloom = header.logsBloom
+        return hashedAddresses.contains { address, hash in header.number >= startBlocks[address, default: 0] && bloom.mayContain(hashed: hash) }
+            && hashedRecordTopics.contains { bloom.mayContain(hashed: $0) }
     }
 
     /// Verifies a header whose bloom rules out watched events (claimed hash, fork fields, link to `parent` or to the
@@ -142,8 +153,10 @@ public struct Ingestor: Sendable {
             logs += receipt.logs.count
         }
         let indexed = indexedBlock(header: header, items: items)
-        let body = indexed.logs.isEmpty ? nil : BlockStore.NewBody(
-            transactions: transactions.map(\.transaction.encoded), receipts: receipts.map(\.encoded), kept: indexed.transactions.map { Int($0.index) })
+        let keepsReceipts = keepsAllReceipts(header)
+        let body = indexed.logs.isEmpty && !keepsReceipts ? nil : BlockStore.NewBody(
+            transactions: transactions.map(\.transaction.encoded), receipts: receipts.map(\.encoded), kept: indexed.transactions.map { Int($0.index) },
+            keepsAllReceipts: keepsReceipts)
         let data = try wrapStore { () throws(StoreError) in
             try blocks.entries(number: header.number, hash: header.hash, header: header.encoded, body: body)
         }

@@ -17,8 +17,10 @@ extension ProofBundle {
     /// Checks the bundle against the block hashes the verifier trusts, with no network: the header chain links
     /// and hashes up to a trusted anchor; each event's receipt (and transaction) is in its block by a
     /// Merkle-Patricia proof against the header's root; each log decodes to what its role needs; the minter is
-    /// recovered from the transaction's signature; and the claim says exactly what the events prove.
-    /// A pure function: the first failed check is thrown, naming the block and what failed.
+    /// recovered from the transaction's signature; the claim says exactly what the events prove; and (version 2)
+    /// no block from a latest record to the anchor holds a later record of the same kind for the token: every
+    /// header whose logs bloom may hold one comes with its complete receipts, which rebuild its `receiptsRoot` and
+    /// hold none. A pure function: the first failed check is thrown, naming the block and what failed.
     public func verify(trusting trusted: Set<Hash32>) throws(ProofError) -> Verified {
         let chain = try verifiedHeaders()
         guard trusted.contains(anchor.hash) else { throw .untrustedAnchor(number: anchor.number, hash: anchor.hash) }
@@ -26,6 +28,9 @@ extension ProofBundle {
         var mints: [(sender: Address, transactionHash: Hash32, block: UInt64)] = []
         var aigc: [(promptHash: Hash32, aigcDataHash: Hash32, block: UInt64)] = []
         var ownership: [(owner: Address?, block: UInt64)] = []
+        var users: [(user: Address, expires: UInt64, block: UInt64)] = []
+        // The position of the latest record of each kind the claim rests on: the proof of absence starts after it.
+        var latest: [Role: LogPosition] = [:]
         var seen: [String: Int] = [:]
         for (i, event) in events.enumerated() {
             func fail(_ failure: EventFailure) -> ProofError { .event(index: i, block: event.blockNumber, failure) }
@@ -67,9 +72,64 @@ extension ProofBundle {
                     throw fail(.notATransfer(tokenId: claim.tokenId))
                 }
                 ownership.append((to == .zero ? nil : to, event.blockNumber))
+            case .user:
+                guard case .updateUser(let tokenId, let user, let expires) = token, tokenId == claim.tokenId else {
+                    throw fail(.notAnUpdateUser(tokenId: claim.tokenId))
+                }
+                users.append((user, expires, event.blockNumber))
+            }
+            if event.role != .mint {
+                let position = LogPosition(block: event.blockNumber, transactionIndex: event.transactionIndex, logPosition: event.logPosition)
+                if latest[event.role].map({ $0 < position }) ?? true { latest[event.role] = position }
             }
         }
-        return try match(mints: mints, aigc: aigc, ownership: ownership)
+        var checkedBlocks = 0
+        if version >= 2 { checkedBlocks = try checkNoLaterRecords(after: latest, chain: chain) }
+        return try match(mints: mints, aigc: aigc, ownership: ownership, users: users, checkedBlocks: checkedBlocks, anchorTime: chain[anchor.number]?.timestamp ?? 0)
+    }
+
+    /// Where a log is in the chain, in the chain's order.
+    struct LogPosition: Comparable {
+        var block: UInt64
+        var transactionIndex: Int
+        var logPosition: Int
+
+        static func < (a: LogPosition, b: LogPosition) -> Bool {
+            (a.block, a.transactionIndex, a.logPosition) < (b.block, b.transactionIndex, b.logPosition)
+        }
+    }
+
+    /// The proof of absence: from each latest record to the anchor, every block whose bloom may hold a later record
+    /// of the same kind for the token must come with its complete receipts, and they must hold none after the
+    /// record. Returns how many blocks were checked receipt by receipt.
+    private func checkNoLaterRecords(after latest: [Role: LogPosition], chain: [UInt64: Header]) throws(ProofError) -> Int {
+        var given: [UInt64: [[UInt8]]] = [:]
+        for set in blockReceipts {
+            guard chain[set.blockNumber] != nil else { throw .absence(block: set.blockNumber, .noHeader) }
+            guard given.updateValue(set.receipts, forKey: set.blockNumber) == nil else { throw .absence(block: set.blockNumber, .repeated) }
+        }
+        guard let first = latest.values.map(\.block).min() else { return 0 }
+        let filter = LaterRecordFilter(contract: claim.contract, tokenId: claim.tokenId)
+        var checked = 0
+        for number in first...anchor.number {
+            guard let header = chain[number] else { throw .absence(block: number, .noHeader) }
+            let suspected = filter.roles(mayBeIn: header.logsBloom, among: Set(latest.filter { $0.value.block <= number }.keys))
+            guard !suspected.isEmpty else { continue }
+            guard let encoded = given[number] else { throw .absence(block: number, .receiptsMissing(suspected)) }
+            guard OrderedTrie.root(encoded) == header.receiptsRoot else { throw .absence(block: number, .receiptsRoot(count: encoded.count)) }
+            checked += 1
+            for (transactionIndex, bytes) in encoded.enumerated() {
+                let receipt: Receipt
+                do throws(RLPError) { receipt = try Receipt(encoded: bytes) } catch { throw .absence(block: number, .undecodable(index: transactionIndex, error)) }
+                for (logPosition, log) in receipt.logs.enumerated() {
+                    let here = LogPosition(block: number, transactionIndex: transactionIndex, logPosition: logPosition)
+                    for role in suspected where latest[role]! < here && filter.isRecord(log, of: role) {
+                        throw .absence(block: number, .laterRecord(role, transactionIndex: transactionIndex, logPosition: logPosition))
+                    }
+                }
+            }
+        }
+        return checked
     }
 
     /// The headers, decoded, checked to run consecutively with each `parentHash` the hash of the one before,
@@ -118,7 +178,10 @@ extension ProofBundle {
     /// The claim must say exactly what the events proved: every claimed part backed, nothing proved left out.
     private func match(mints: [(sender: Address, transactionHash: Hash32, block: UInt64)],
                        aigc: [(promptHash: Hash32, aigcDataHash: Hash32, block: UInt64)],
-                       ownership: [(owner: Address?, block: UInt64)]) throws(ProofError) -> Verified {
+                       ownership: [(owner: Address?, block: UInt64)],
+                       users: [(user: Address, expires: UInt64, block: UInt64)],
+                       checkedBlocks: Int, anchorTime: UInt64) throws(ProofError) -> Verified {
+        let asOfAnchor = "none after it up to the anchor (block \(anchor.number))"
         let token = "token \(claim.tokenId.quantity) of \(claim.contract.hex)"
         var statements = ["anchor: block \(anchor.number) \(anchor.hash.hex), trusted; \(headers.count) headers link to it"]
         switch (claim.minter, mints.first) {
@@ -138,6 +201,17 @@ extension ProofBundle {
                 throw .claim("the AIGC record of block \(claimed.blockNumber) is not the one proven in block \(proven.block)")
             }
             statements.append("AIGC record in block \(proven.block): prompt hash \(proven.promptHash.hex), output hash \(proven.aigcDataHash.hex)")
+            if let prompt = claimed.prompt {
+                guard keccak256(prompt) == claimed.promptHash else { throw .claim("the prompt of the AIGC record of block \(claimed.blockNumber) does not hash to its prompt hash") }
+                statements.append("  prompt: \(ReadableText.show(prompt))")
+            }
+            if let output = claimed.aigcData {
+                guard keccak256(output) == claimed.aigcDataHash else { throw .claim("the output of the AIGC record of block \(claimed.blockNumber) does not hash to its output hash") }
+                statements.append("  output: \(ReadableText.show(output))")
+            }
+        }
+        if version >= 2, let last = claim.aigc.last {
+            statements.append("the AIGC record of block \(last.blockNumber) is the latest: \(asOfAnchor)")
         }
         switch (claim.owner, ownership.first) {
         case (nil, nil): break
@@ -145,10 +219,34 @@ extension ProofBundle {
             guard owner.address == proven.owner, owner.blockNumber == proven.block else {
                 throw .claim("owner \(owner.address?.hex ?? "none (burned)") in block \(owner.blockNumber), but the proven transfer gives it to \(proven.owner?.hex ?? "none (a burn)") in block \(proven.block)")
             }
-            statements.append(owner.address.map { "transferred to \($0.hex) in block \(owner.blockNumber)" } ?? "burned in block \(owner.blockNumber)")
-            statements.append("not proven by this bundle: that no later transfer moved it; that rests on the node having verified every block's logs bloom up to the anchor")
+            if version >= 2 {
+                statements.append(owner.address.map { "owned by \($0.hex) as of the anchor: transferred to it in block \(owner.blockNumber), \(asOfAnchor)" }
+                    ?? "burned in block \(owner.blockNumber): no transfer after it up to the anchor (block \(anchor.number))")
+            } else {
+                statements.append(owner.address.map { "transferred to \($0.hex) in block \(owner.blockNumber)" } ?? "burned in block \(owner.blockNumber)")
+                statements.append("not proven by this version 1 bundle: that no later transfer moved it (version 2 bundles prove it)")
+            }
         default:
             throw .claim("\(claim.owner == nil ? "no owner" : "an owner") is claimed, and \(ownership.count) ownership events are given")
+        }
+        switch (claim.user, users.first) {
+        case (nil, nil): break
+        case (let user?, let proven?) where users.count == 1:
+            guard user.address == proven.user, user.expires == proven.expires, user.blockNumber == proven.block else {
+                throw .claim("user \(user.address.hex) until \(user.expires) in block \(user.blockNumber), but the proven UpdateUser sets \(proven.user.hex) until \(proven.expires) in block \(proven.block)")
+            }
+            let active = user.address != .zero && user.expires >= anchorTime
+            let state = active ? "active at the anchor's time (\(UTCTime.format(anchorTime)))" : "not in force at the anchor's time (\(UTCTime.format(anchorTime)))"
+            if user.address == .zero {
+                statements.append("no user: cleared in block \(user.blockNumber), \(asOfAnchor)")
+            } else {
+                statements.append("user \(user.address.hex) until \(UTCTime.format(user.expires)), set in block \(user.blockNumber), \(asOfAnchor); \(state)")
+            }
+        default:
+            throw .claim("\(claim.user == nil ? "no user" : "a user") is claimed, and \(users.count) user events are given")
+        }
+        if checkedBlocks > 0 {
+            statements.append("\(checkedBlocks) block\(checkedBlocks == 1 ? "" : "s") whose bloom may hold a later record checked receipt by receipt")
         }
         statements.insert("\(token):", at: 0)
         return Verified(statements: statements)

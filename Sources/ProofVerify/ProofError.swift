@@ -7,7 +7,7 @@ public import TokenEvents
 /// Why a proof bundle or an anchors file could not be read, or a bundle did not verify. Verification errors name the
 /// block and the check.
 public enum ProofError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The bundle's JSON does not have the shape of version 1: the field path and what is wrong with it.
+    /// The bundle's JSON does not have the shape of a readable version: the field path and what is wrong with it.
     case malformed(field: String, reason: String)
     /// The header chain does not hold: which block and which link or field.
     case headerChain(block: UInt64, HeaderChainFailure)
@@ -17,6 +17,8 @@ public enum ProofError: Error, Equatable, Sendable, CustomStringConvertible {
     case event(index: Int, block: UInt64, EventFailure)
     /// The claim asserts something no event of the bundle proves, or the events prove something else.
     case claim(String)
+    /// The proof that nothing after a latest record replaced it does not hold at this block.
+    case absence(block: UInt64, AbsenceFailure)
 
     public var description: String {
         switch self {
@@ -26,6 +28,44 @@ public enum ProofError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the anchor (block \(number), \(hash.hex)) is not trusted: pass its hash with --trust, an anchors file that lists it with --anchors, or a chainspec that has it as a checkpoint with --chain"
         case .event(let index, let block, let failure): return "event \(index) (block \(block)): \(failure)"
         case .claim(let reason): return "claim: \(reason)"
+        case .absence(let block, let failure): return "block \(block): \(failure)"
+        }
+    }
+}
+
+/// Why a bundle does not show that a latest record (owner, user, AIGC output) is still the latest at the anchor.
+public enum AbsenceFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The block's bloom may hold a later record of these kinds, and the bundle lacks the block's receipts.
+    case receiptsMissing([ProofBundle.Role])
+    /// The block's receipts in the bundle do not rebuild its `receiptsRoot`.
+    case receiptsRoot(count: Int)
+    case undecodable(index: Int, RLPError)
+    /// A log that records the token again after the claimed record: the claim is stale.
+    case laterRecord(ProofBundle.Role, transactionIndex: Int, logPosition: Int)
+    /// Receipts for a block the bundle has no header of.
+    case noHeader
+    /// Two sets of receipts for one block.
+    case repeated
+
+    public var description: String {
+        switch self {
+        case .receiptsMissing(let roles):
+            return "its logs bloom may hold a later \(roles.map(Self.name).joined(separator: " or ")) record of the token, and the bundle does not carry the block's receipts to show it does not"
+        case .receiptsRoot(let count): return "the bundle's \(count) receipts of the block do not rebuild its receiptsRoot"
+        case .undecodable(let index, let error): return "receipt \(index) does not decode: \(error)"
+        case .laterRecord(let role, let transactionIndex, let logPosition):
+            return "receipt \(transactionIndex), log \(logPosition) is a later \(Self.name(role)) record of the token: the claim is not the latest as of the anchor"
+        case .noHeader: return "receipts for a block the bundle has no header of"
+        case .repeated: return "the block's receipts are given twice"
+        }
+    }
+
+    static func name(_ role: ProofBundle.Role) -> String {
+        switch role {
+        case .ownership: return "ownership (ERC-721 Transfer)"
+        case .user: return "ERC-4907 UpdateUser"
+        case .aigc: return "ERC-7007"
+        case .mint: return "mint"
         }
     }
 }
@@ -86,6 +126,7 @@ public enum EventFailure: Error, Equatable, Sendable, CustomStringConvertible {
     case sender(TransactionError)
     case notAigc(tokenId: UInt256)
     case notATransfer(tokenId: UInt256)
+    case notAnUpdateUser(tokenId: UInt256)
 
     public var description: String {
         switch self {
@@ -106,6 +147,7 @@ public enum EventFailure: Error, Equatable, Sendable, CustomStringConvertible {
         case .sender(let error): return "the sender does not recover: \(error)"
         case .notAigc(let id): return "the log is no ERC-7007 record of token \(id.quantity)"
         case .notATransfer(let id): return "the log is not an ERC-721 transfer of token \(id.quantity)"
+        case .notAnUpdateUser(let id): return "the log is not an ERC-4907 UpdateUser of token \(id.quantity)"
         }
     }
 }

@@ -48,8 +48,10 @@ public struct ProofBuilder: Sendable {
         case nearest(every: UInt64)
     }
 
-    /// The bundle for a token as of the anchor: its first mint with the minter, its ERC-7007 records, and its last
-    /// ERC-721 ownership record, each up to the anchor.
+    /// The bundle for a token as of the anchor: its first mint with the minter, its ERC-7007 records (with the prompt
+    /// and output where the index recovered them), its last ERC-721 ownership record and its last ERC-4907 record,
+    /// each up to the anchor; and the complete receipts of every block from those latest records to the anchor whose
+    /// bloom may hold a later one, which show that none is.
     public func bundle(contract: Address, tokenId: UInt256, anchor: Anchor = .head) throws(ProofBuildError) -> ProofBundle {
         guard let tip = try wrap({ () throws(IndexError) in try index.cursor() }) else { throw .unavailable("nothing is indexed yet") }
         var anchorNumber: UInt64
@@ -79,7 +81,8 @@ public struct ProofBuilder: Sendable {
         let mint = history.first { $0.record.kind == .mint && $0.record.sender != nil }
         let aigcEntries = history.filter { $0.record.kind == .aigc }
         let lastOwnership = history.last(where: isOwnership)
-        guard mint != nil || !aigcEntries.isEmpty || lastOwnership != nil else {
+        let lastRental = history.last { $0.record.kind == .rental }
+        guard mint != nil || !aigcEntries.isEmpty || lastOwnership != nil || lastRental != nil else {
             throw .unavailable("nothing is indexed of token \(tokenId.quantity) of \(contract.hex) up to block \(anchorNumber)")
         }
         let aigcRecords = try wrap { () throws(IndexError) in try index.aigcRecords(contract: contract, tokenId: tokenId, maxRecords: limits.records) }
@@ -97,13 +100,23 @@ public struct ProofBuilder: Sendable {
                 throw .corrupt("the AIGC record of block \(entry.block), log \(entry.logIndex) is missing from the index")
             }
             events.append(try event(.aigc, entry, bodies: &bodies))
-            claim.aigc.append(.init(promptHash: record.promptHash, aigcDataHash: record.aigcDataHash, blockNumber: entry.block))
+            claim.aigc.append(.init(promptHash: record.promptHash, aigcDataHash: record.aigcDataHash, blockNumber: entry.block,
+                                    prompt: record.prompt, aigcData: record.aigcData))
         }
         if let lastOwnership {
             events.append(try event(.ownership, lastOwnership, bodies: &bodies))
             let to = lastOwnership.record.to
             claim.owner = .init(address: to == .zero ? nil : to, blockNumber: lastOwnership.block)
         }
+        if let lastRental {
+            events.append(try event(.user, lastRental, bodies: &bodies))
+            claim.user = .init(address: lastRental.record.user ?? .zero, expires: lastRental.record.expires ?? 0, blockNumber: lastRental.block)
+        }
+        // Where each latest record is: from its block on, blocks whose bloom may hold a later one carry receipts.
+        var latestBlocks: [ProofBundle.Role: UInt64] = [:]
+        for event in events where event.role != .mint { latestBlocks[event.role] = max(latestBlocks[event.role] ?? 0, event.blockNumber) }
+        let filter = LaterRecordFilter(contract: contract, tokenId: tokenId)
+        var blockReceipts: [ProofBundle.BlockReceipts] = []
 
         let first = events.map(\.blockNumber).min()!
         if case .nearest(let every) = anchor, every > 0 {
@@ -136,12 +149,31 @@ public struct ProofBuilder: Sendable {
             }
             previous = header.hash
             headers.append(bytes)
+            let suspected = filter.roles(mayBeIn: header.logsBloom, among: Set(latestBlocks.filter { $0.value <= number }.keys))
+            if !suspected.isEmpty {
+                blockReceipts.append(.init(blockNumber: number, receipts: try completeReceipts(of: header, bodies: &bodies)))
+            }
         }
         let anchorHash = previous!
         if anchorNumber == tip.number, anchorHash != tip.hash {
             throw .corrupt("the stored header of block \(anchorNumber) hashes to \(anchorHash.hex), not to the indexed head's \(tip.hash.hex)")
         }
-        return ProofBundle(chainId: chainId, claim: claim, events: events, headers: headers, anchor: (anchorNumber, anchorHash))
+        return ProofBundle(chainId: chainId, claim: claim, events: events, blockReceipts: blockReceipts, headers: headers, anchor: (anchorNumber, anchorHash))
+    }
+
+    /// Every receipt of a block whose bloom may hold a later record of the token, from its stored body (layout 5
+    /// keeps them for every such block of a watched contract).
+    private func completeReceipts(of header: Header, bodies: inout [UInt64: BlockStore.Body]) throws(ProofBuildError) -> [[UInt8]] {
+        let number = header.number
+        if bodies[number] == nil {
+            bodies[number] = try wrap { () throws(StoreError) in
+                try blocks.body(number: number, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
+            }
+        }
+        guard let receipts = bodies[number]?.receipts else {
+            throw .unavailable("block \(number)'s bloom may hold a later record of the token, and its receipts, which would show it does not, are not stored")
+        }
+        return receipts
     }
 
     /// The proofs of one indexed log: its receipt against the receipts root, and for mints its transaction.

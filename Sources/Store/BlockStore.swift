@@ -4,19 +4,23 @@ internal import EthTrie
 internal import EthTypes
 
 /// The verified block data kept for proofs and re-indexing: every block's header RLP, and for blocks with watched
-/// events a body as one zstd-compressed blob.
+/// events, or whose receipts a proof of absence needs, a body as one zstd-compressed blob.
 ///
-/// A body is whole (every transaction and receipt of the block) or partial: only the transactions and receipts of
-/// the watched events, held as the nodes of both tries on their paths. A partial body is what the index and proof
-/// bundles need and no more (ARCHITECTURE.md §7): each kept item is read by walking its trie from the header's root, so
-/// it is proven on every read, and its proof comes out of the same nodes. The store writes whichever compresses
-/// smaller.
+/// A body is whole (every transaction and receipt of the block), partial (only the transactions and receipts of the
+/// watched events, held as the nodes of both tries on their paths), or partial with every receipt (the watched
+/// transactions' trie nodes and the block's complete receipts). A partial body is what the index and event proofs
+/// need and no more (ARCHITECTURE.md §7): each kept item is read by walking its trie from the header's root, so it is
+/// proven on every read, and its proof comes out of the same nodes. Complete receipts are what a bundle needs to show
+/// that a block whose bloom matches holds no later record of a token; they are checked against the receipts root on
+/// every read. The store writes whichever allowed form compresses smaller.
 ///
 /// Blob layout: one codec byte, then a zstd frame.
 /// - codec 0: `rlp([[tx, …], [receipt, …]])`, plain zstd
 /// - codec 1: the same with the dictionary stored under `meta/zstdDictionary`
 /// - codec 2: `rlp([[[index, firstLogIndex], …], [txNode, …], [receiptNode, …]])`, plain zstd; `firstLogIndex` is
 ///   the block-wide index of the receipt's first log, which the block's other receipts would otherwise give.
+/// - codec 3: `rlp([[index, …], [txNode, …], [receipt, …]])`, plain zstd: every receipt of the block, and the kept
+///   transactions as trie nodes.
 public struct BlockStore: Sendable {
     public let store: KeyValueStore
     /// The dictionary whole bodies are written with, if any (reading uses the one stored in the database).
@@ -29,6 +33,7 @@ public struct BlockStore: Sendable {
         case whole = 0
         case wholeWithDictionary = 1
         case partial = 2
+        case allReceipts = 3
     }
 
     public init(store: KeyValueStore, dictionary: ZstdDictionary? = nil) {
@@ -42,11 +47,14 @@ public struct BlockStore: Sendable {
         public var receipts: [[UInt8]]
         /// Indices of the transactions (and receipts) the index uses, ascending.
         public var kept: [Int]
+        /// Whether every receipt must be kept: the block's bloom may hold a record that a bundle must show absent.
+        public var keepsAllReceipts: Bool
 
-        public init(transactions: [[UInt8]], receipts: [[UInt8]], kept: [Int]) {
+        public init(transactions: [[UInt8]], receipts: [[UInt8]], kept: [Int], keepsAllReceipts: Bool = false) {
             self.transactions = transactions
             self.receipts = receipts
             self.kept = kept
+            self.keepsAllReceipts = keepsAllReceipts
         }
     }
 
@@ -63,11 +71,16 @@ public struct BlockStore: Sendable {
     public struct Body: Sendable {
         /// The stored items by ascending index: every one of the block for a whole body.
         public let items: [Item]
-        /// A partial body's trie nodes; `nil` for a whole body, whose proofs are built from all its items.
-        let nodes: (transactions: TrieNodeSet, receipts: TrieNodeSet, roots: (transactions: Hash32, receipts: Hash32))?
+        /// Every receipt of the block, when the body holds them (whole bodies and codec 3), checked against the root.
+        public let receipts: [[UInt8]]?
+        /// A partial body's transaction trie nodes and root; `nil` for a whole body, whose proofs are built from all
+        /// its items.
+        let transactionNodes: (nodes: TrieNodeSet, root: Hash32)?
+        /// A codec-2 body's receipt trie nodes and root.
+        let receiptNodes: (nodes: TrieNodeSet, root: Hash32)?
 
         /// Whether the body holds every transaction of the block.
-        public var isWhole: Bool { nodes == nil }
+        public var isWhole: Bool { transactionNodes == nil }
 
         /// The item at block index `index`, if the body holds it.
         public func item(at index: Int) -> Item? {
@@ -81,14 +94,15 @@ public struct BlockStore: Sendable {
 
         /// The Merkle-Patricia proof of transaction `index` against the header's transactions root.
         public func transactionProof(of index: Int) throws(StoreError) -> [[UInt8]] {
-            guard let nodes else { return OrderedTrie.proof(items.map(\.transaction), index: index) }
-            return try Self.proof(of: index, in: nodes.transactions, root: nodes.roots.transactions)
+            guard let transactionNodes else { return OrderedTrie.proof(items.map(\.transaction), index: index) }
+            return try Self.proof(of: index, in: transactionNodes.nodes, root: transactionNodes.root)
         }
 
         /// The Merkle-Patricia proof of receipt `index` against the header's receipts root.
         public func receiptProof(of index: Int) throws(StoreError) -> [[UInt8]] {
-            guard let nodes else { return OrderedTrie.proof(items.map(\.receipt), index: index) }
-            return try Self.proof(of: index, in: nodes.receipts, root: nodes.roots.receipts)
+            if let receipts { return OrderedTrie.proof(receipts, index: index) }
+            guard let receiptNodes else { throw .corrupt("a body with neither its receipts nor their trie nodes") }
+            return try Self.proof(of: index, in: receiptNodes.nodes, root: receiptNodes.root)
         }
 
         private static func proof(of index: Int, in nodes: TrieNodeSet, root: Hash32) throws(StoreError) -> [[UInt8]] {
@@ -101,7 +115,9 @@ public struct BlockStore: Sendable {
     }
 
     /// Whether a stored body blob holds every transaction of its block, told without decoding it.
-    public static func isWhole(_ blob: [UInt8]) -> Bool { blob.first != Codec.partial.rawValue }
+    public static func isWhole(_ blob: [UInt8]) -> Bool {
+        blob.first == Codec.whole.rawValue || blob.first == Codec.wholeWithDictionary.rawValue
+    }
 
     /// The pairs to write for one block: the caller puts them in the block's single index batch.
     public func entries(number: UInt64, hash: Hash32, header: [UInt8], body: NewBody?) throws(StoreError) -> [(key: [UInt8], value: [UInt8])] {
@@ -115,13 +131,26 @@ public struct BlockStore: Sendable {
         return out
     }
 
-    /// The blob of a body: partial when the block has transactions the index does not use and keeping only the
-    /// used ones with their trie nodes compresses smaller than the whole body, whole otherwise.
+    /// The blob of a body: partial (codec 2, or 3 when every receipt must be kept) when the block has transactions
+    /// the index does not use and keeping only the used ones with their trie nodes compresses smaller than the whole
+    /// body, whole otherwise.
     public func encodeBody(_ body: NewBody) throws(StoreError) -> [UInt8] {
         let whole = try encodeWhole(transactions: body.transactions, receipts: body.receipts)
         guard body.kept.count < body.transactions.count else { return whole }
-        let partial = try encodePartial(body)
+        let partial = body.keepsAllReceipts ? try encodeAllReceipts(body) : try encodePartial(body)
         return partial.count < whole.count ? partial : whole
+    }
+
+    /// The blob of a body that keeps the kept transactions as trie nodes and every receipt (codec 3).
+    public func encodeAllReceipts(_ body: NewBody) throws(StoreError) -> [UInt8] {
+        let transactionNodes = OrderedTrie.proof(body.transactions, indices: body.kept)
+        var e = RLPEncoder(capacity: (transactionNodes + body.receipts).reduce(0) { $0 + $1.count } + 64)
+        e.appendList { e in
+            e.appendList { e in for index in body.kept { e.append(UInt64(index)) } }
+            e.appendList { e in for node in transactionNodes { e.append(bytes: node) } }
+            e.appendList { e in for receipt in body.receipts { e.append(bytes: receipt) } }
+        }
+        return [Codec.allReceipts.rawValue] + (try Zstd.compress(e.bytes))
     }
 
     /// The blob of a whole body (codec 0, or 1 with a dictionary).
@@ -164,7 +193,7 @@ public struct BlockStore: Sendable {
         guard let codec = Codec(rawValue: first) else { throw .corrupt("unknown body codec \(first)") }
         let raw: [UInt8]
         switch codec {
-        case .whole, .partial: raw = try Zstd.decompress(Array(blob.dropFirst()))
+        case .whole, .partial, .allReceipts: raw = try Zstd.decompress(Array(blob.dropFirst()))
         case .wholeWithDictionary:
             guard let stored = try store.get(Self.dictionaryKey) else { throw .corrupt("a body needs the zstd dictionary, which is missing") }
             raw = try Zstd.decompress(Array(blob.dropFirst()), dictionary: ZstdDictionary(bytes: stored))
@@ -199,7 +228,36 @@ public struct BlockStore: Sendable {
                     guard let transaction, let receipt else { throw StoreError.corrupt("partial body: the header's tries have no item \(index)") }
                     items.append(Item(index: index, transaction: transaction, receipt: receipt, firstLogIndex: firstLog))
                 }
-                body = Body(items: items, nodes: (transactionNodes, receiptNodes, (transactionsRoot, receiptsRoot)))
+                body = Body(items: items, receipts: nil, transactionNodes: (transactionNodes, transactionsRoot), receiptNodes: (receiptNodes, receiptsRoot))
+            } else if codec == .allReceipts {
+                var indexList = try list.readList()
+                let kept = try indexList.readAll { (r: inout RLPReader) throws(RLPError) in Int(clamping: try r.readUInt64()) }
+                let transactionNodes = TrieNodeSet(try Self.readByteStrings(&list))
+                let receipts = try Self.readByteStrings(&list)
+                try list.finish()
+                // The receipts are proven as a whole: they must rebuild the header's root.
+                guard OrderedTrie.root(receipts) == receiptsRoot else {
+                    throw StoreError.corrupt("the stored receipts do not rebuild the header's receipts root")
+                }
+                var firstLogs: [Int] = []
+                var logs = 0
+                for receipt in receipts {
+                    firstLogs.append(logs)
+                    logs += try Self.logCount(ofReceipt: receipt)
+                }
+                var items: [Item] = []
+                for index in kept {
+                    guard items.last.map({ $0.index < index }) ?? true, index < receipts.count else {
+                        throw StoreError.corrupt("body with receipts: item \(index) out of order or past the \(receipts.count) receipts")
+                    }
+                    let transaction: [UInt8]?
+                    do throws(TrieError) { transaction = try transactionNodes.value(root: transactionsRoot, key: OrderedTrie.key(index)) } catch {
+                        throw StoreError.corrupt("body with receipts: transaction \(index) is not in the header's trie: \(error)")
+                    }
+                    guard let transaction else { throw StoreError.corrupt("body with receipts: the header's trie has no transaction \(index)") }
+                    items.append(Item(index: index, transaction: transaction, receipt: receipts[index], firstLogIndex: firstLogs[index]))
+                }
+                body = Body(items: items, receipts: receipts, transactionNodes: (transactionNodes, transactionsRoot), receiptNodes: nil)
             } else {
                 let transactions = try Self.readByteStrings(&list)
                 let receipts = try Self.readByteStrings(&list)
@@ -214,7 +272,7 @@ public struct BlockStore: Sendable {
                     items.append(Item(index: index, transaction: transaction, receipt: receipt, firstLogIndex: logs))
                     logs += try Self.logCount(ofReceipt: receipt)
                 }
-                body = Body(items: items, nodes: nil)
+                body = Body(items: items, receipts: receipts, transactionNodes: nil, receiptNodes: nil)
             }
             return body
         } catch let error as StoreError {

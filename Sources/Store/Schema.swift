@@ -12,7 +12,8 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     case header = 0x01
     /// hash → be64(number), for blocks kept in the store.
     case numberByHash = 0x02
-    /// be64(number) → zstd blob of the block's encoded transactions and receipts (blocks with watched events).
+    /// be64(number) → zstd blob of the block's encoded transactions and receipts (blocks with watched events, and
+    /// blocks whose receipts a proof of absence needs; `BlockStore` has the codecs).
     case blockBody = 0x03
     /// be64(number) → undo record: every index key the block wrote, with its previous value or its absence, as a
     /// zstd frame (keys of one block share contracts, zero-padded token ids and positions: 4–5× smaller).
@@ -57,10 +58,11 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     /// that is both never mixes them.
     case shareBalance = 0x1c
 
-    /// The layout version this file describes (4: `logBlocks`, `shareBalance`, ERC-20 holder entries without a token
+    /// The layout version this file describes (5: bodies with every receipt, codec 3, kept for blocks whose bloom
+    /// may hold a watched contract's ownership, rental or AIGC record, even with no watched event; 4: `logBlocks`, `shareBalance`, ERC-20 holder entries without a token
     /// id, balances at 32 bytes, `Meta.standards`; 3: a token's history split over `ownerHistory`,
     /// `rental` and `history` without repeats; minters on mint records; 0x19, the minter table, unused).
-    public static let version: UInt64 = 4
+    public static let version: UInt64 = 5
 
     /// The names under `meta`, each with its value's layout. Nothing else lives under that prefix.
     public enum Meta: String, CaseIterable, Sendable {

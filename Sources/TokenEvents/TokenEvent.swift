@@ -96,6 +96,11 @@ public enum TokenEvent: Hashable, Sendable {
             transfer, approval, transferSingle, transferBatch, approvalForAll, uri, updateUser, aigcData, aigcUpdate, aigcDraftMint,
             metadataUpdate, batchMetadataUpdate,
         ]
+
+        /// The topic0s of the records a proof bundle claims as a token's latest (its ERC-721 owner, ERC-4907 user,
+        /// ERC-7007 output): a block whose bloom may hold one of them, for a watched contract, keeps every receipt,
+        /// so that a bundle can show it holds no later record.
+        public static let latestRecords: [Hash32] = [transfer, updateUser, aigcData, aigcUpdate, aigcDraftMint]
     }
 
     /// The standard the event shows its contract implements.

@@ -184,8 +184,11 @@ struct ProofsTests {
         members["headers"] = .array([.string("0xzz")])
         #expect(throws: ProofError.self) { try ProofBundle(json: .object(members)) }
         members = good.objectMembers
-        members["version"] = 2
-        #expect(throws: ProofError.malformed(field: "version", reason: "this build reads version 1 (a JSON number)")) { try ProofBundle(json: .object(members)) }
+        members["version"] = 3
+        #expect(throws: ProofError.malformed(field: "version", reason: "this build reads versions 1 to 2 (a JSON number)")) { try ProofBundle(json: .object(members)) }
+        members = good.objectMembers
+        members["blockReceipts"] = nil
+        #expect(throws: ProofError.malformed(field: "blockReceipts", reason: "missing")) { try ProofBundle(json: .object(members)) }
         members = good.objectMembers
         members["anchor"] = nil
         #expect(throws: ProofError.malformed(field: "anchor", reason: "missing")) { try ProofBundle(json: .object(members)) }
