@@ -135,15 +135,29 @@ extension AssetIndex {
         public var block: UInt64
     }
 
-    /// The rental of a token evaluated at `timestamp`: the user is active while `expires >= timestamp`.
-    public func userOf(contract: Address, tokenId: UInt256, timestamp: UInt64) throws(IndexError) -> Rental? {
+    /// The rental of a token in force at `timestamp`: the last `UpdateUser` recorded in a block at or before that
+    /// time (one recorded later does not reach back), whose user is active while `expires >= timestamp`; `nil` when
+    /// none was recorded by then. Reads the token's rental records from the latest back, at most `maxRecords`.
+    public func userOf(contract: Address, tokenId: UInt256, timestamp: UInt64, maxRecords: Int = .max) throws(IndexError) -> Rental? {
         let prefix = IndexKey.token(.rental, contract, tokenId).bytes
-        guard let (key, value) = try wrap({ () throws(StoreError) in try store.last(in: KeyRange(prefix: prefix)) }) else { return nil }
-        let record: HistoryRecord
-        do throws(RLPError) { record = try HistoryRecord(encoded: value) } catch { throw .corrupt("rental record: \(error)") }
-        let user = record.user ?? .zero, expires = record.expires ?? 0
-        let active = user != .zero && expires >= timestamp
-        return Rental(user: active ? user : nil, expires: expires, active: active, block: try StoredValues.position(key: key, prefix: prefix.count).block)
+        var range = KeyRange(prefix: prefix)
+        var read = 0
+        let page = 64
+        while true {
+            let rows = try wrap { () throws(StoreError) in try store.scan(range, reverse: true, limit: page) }
+            for (key, value) in rows {
+                read += 1
+                guard read <= maxRecords else { throw .tooManyRecords(limit: maxRecords) }
+                let record: HistoryRecord
+                do throws(RLPError) { record = try HistoryRecord(encoded: value) } catch { throw .corrupt("rental record: \(error)") }
+                guard record.timestamp <= timestamp else { continue }
+                let user = record.user ?? .zero, expires = record.expires ?? 0
+                let active = user != .zero && expires >= timestamp
+                return Rental(user: active ? user : nil, expires: expires, active: active, block: try StoredValues.position(key: key, prefix: prefix.count).block)
+            }
+            guard rows.count == page, let last = rows.last else { return nil }
+            range.upper = last.key
+        }
     }
 
     /// One history entry with its position.

@@ -234,7 +234,7 @@ public struct AssetMethods: Sendable {
         let contract = try p.address(0), tokenId = try p.uint256(1)
         let tip = try head()
         let at = p.optional(2) == nil ? tip.timestamp : try p.uint64(2)
-        let rental = try run { () throws(IndexError) in try index.userOf(contract: contract, tokenId: tokenId, timestamp: at) }
+        let rental = try run { () throws(IndexError) in try index.userOf(contract: contract, tokenId: tokenId, timestamp: at, maxRecords: limits.tokenRecords) }
         return [
             "user": Self.address(rental?.user), "expires": rental.map { .quantity($0.expires) } ?? .null,
             "active": .bool(rental?.active ?? false), "evaluatedAt": .quantity(at),

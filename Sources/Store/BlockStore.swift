@@ -114,9 +114,10 @@ public struct BlockStore: Sendable {
         }
     }
 
-    /// Whether a stored body blob holds every transaction of its block, told without decoding it.
+    /// Whether a stored body blob holds every transaction of its block, told without decoding it. A blob of no known
+    /// codec counts as whole, so that reading it fails as damage rather than passing for a partial body.
     public static func isWhole(_ blob: [UInt8]) -> Bool {
-        blob.first == Codec.whole.rawValue || blob.first == Codec.wholeWithDictionary.rawValue
+        blob.first != Codec.partial.rawValue && blob.first != Codec.allReceipts.rawValue
     }
 
     /// The pairs to write for one block: the caller puts them in the block's single index batch.

@@ -22,7 +22,9 @@ struct IndexModel {
     var detected: [Address: Standards] = [:]
     var tokenBalance: [Key: [Address: UInt256]] = [:]        // ERC-1155
     var held: [Address: Set<Key>] = [:]                       // holder → tokens
-    var rentals: [Key: (user: Address, expires: UInt64, block: UInt64)] = [:]
+    /// Every `UpdateUser` of each token in order, with its block's time: the one in force at a time is the last
+    /// recorded at or before it.
+    var rentals: [Key: [(user: Address, expires: UInt64, block: UInt64, time: UInt64)]] = [:]
     var minters: [Key: Address] = [:]
     var prompts: [Key: [[UInt8]?]] = [:]
     /// Blocks of each token's history entries, in order (one per event touching the token).
@@ -88,7 +90,7 @@ struct IndexModel {
                     for (id, value) in zip(ids, values) { sums[id] = Self.saturating(sums[id] ?? .zero, value, minus: false) }
                     for id in ids.reduce(into: [UInt256](), { if !$0.contains($1) { $0.append($1) } }) { apply1155(c, from, to, id, sums[id]!, tx) }
                 case .updateUser(let id, let user, let expires):
-                    rentals[Key(contract: c, id: id)] = (user, expires, block.number)
+                    rentals[Key(contract: c, id: id), default: []].append((user, expires, block.number, block.timestamp))
                 case .aigcData(let id, let promptHash, _, _):
                     // Only the prompt is checked here: the calldata carries it in the first bytes argument.
                     let candidates = tx.map { AssetIndexTestsABI.bytesArguments(Array($0.input.dropFirst(4))) } ?? []
@@ -125,7 +127,7 @@ struct IndexModel {
                 // Rentals at a random time.
                 let t = UInt64.random(in: 0...2000, using: &rng)
                 let rental = try index.userOf(contract: c, tokenId: key.id, timestamp: t)
-                if let r = rentals[key] {
+                if let r = rentals[key]?.last(where: { $0.time <= t }) {
                     #expect(rental?.expires == r.expires && rental?.block == r.block)
                     #expect(rental?.active == (r.user != .zero && r.expires >= t))
                     #expect(rental?.user == (r.user != .zero && r.expires >= t ? r.user : nil))
