@@ -362,8 +362,15 @@ public struct AssetMethods: Sendable {
                 "transactionHash": .string(r.transactionHash.hex), "blockNumber": .quantity(entry.block),
                 "logIndex": .quantity(UInt64(entry.logIndex)),
             ]
-            if let prompt = r.prompt { object["prompt"] = .data(prompt) }
-            if let output = r.aigcData { object["aigcData"] = .data(output) }
+            // The bytes as hex, and beside them as text where they are UTF-8 (JSON escapes what a page must not run).
+            if let prompt = r.prompt {
+                object["prompt"] = .data(prompt)
+                if let text = String(validating: prompt, as: UTF8.self) { object["promptText"] = .string(text) }
+            }
+            if let output = r.aigcData {
+                object["aigcData"] = .data(output)
+                if let text = String(validating: output, as: UTF8.self) { object["aigcDataText"] = .string(text) }
+            }
             return .object(object)
         }
         let owner: JSONValue

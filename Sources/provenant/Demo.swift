@@ -166,7 +166,7 @@ extension Demo {
             throw CLIError("asset_status has no indexed head hash")
         }
         print("")
-        print("A proof bundle of token 1 (mint with its signed transaction, AIGC record, last transfer; receipt and transaction proofs; \(bundle.headers.count) headers), checked offline:")
+        print("A proof bundle of token 1 (mint with its signed transaction, AIGC record, last transfer; receipt and transaction proofs; \(bundle.headers.count) headers; all receipts of \(bundle.blockReceipts.count) blocks, showing nothing newer), checked offline:")
         print("$ curl -s -X POST -H 'Content-Type: application/json' \(url) -d '\(body)' > bundle.json    # saved as \(file.path)")
         print("$ provenant verify bundle.json --trust \(trusted.hex)    # the indexed head's hash, from asset_status")
         let verified = try bundle.verify(trusting: [trusted])

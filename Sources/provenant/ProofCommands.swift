@@ -13,9 +13,11 @@ struct Proof: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a token's proof bundle (as asset_proof answers) from a data directory, for provenant verify.",
         discussion: """
-            The bundle holds the token's mint with its transaction, its ERC-7007 records and its last ownership \
-            record, each with Merkle-Patricia proofs, and every header from the first of them up to the anchor \
-            (the indexed head unless --anchor names an earlier block). It is printed to standard output.
+            The bundle holds the token's mint with its transaction, its ERC-7007 records, its last ownership \
+            record and its last ERC-4907 rental record, each with Merkle-Patricia proofs; the complete receipts of \
+            every later block whose logs bloom may hold a newer record of the token, which show it does not; and \
+            every header from the first record up to the anchor (the indexed head unless --anchor names an earlier \
+            block). It is printed to standard output.
             """)
 
     @Argument(help: "The token's contract address (0x and 40 hex digits; mixed case must be EIP-55).") var contract: Address
@@ -98,16 +100,18 @@ struct VerifyBundle: ParsableCommand {
         abstract: "Check a proof bundle (an asset_proof result) with no network.",
         discussion: """
             A bundle proves a token's mint (with the minter recovered from the mint transaction's signature), its \
-            ERC-7007 records and its last ownership record, by receipts and transactions with Merkle-Patricia \
+            ERC-7007 records, its owner and its ERC-4907 user, by receipts and transactions with Merkle-Patricia \
             proofs against headers that link, hash by hash, to one anchor block. Only the anchor is taken on trust: \
             give its hash with --trust (for example the indexed head's hash from asset_status of a node you run), \
             or --chain with a chainspec that has it as a checkpoint.
 
             The file may hold the bundle itself or the whole JSON-RPC response to asset_proof.
 
-            What is proven is printed. An ownership record shows the token was transferred to its owner in that \
-            block; that nothing moved it afterwards is not in the bundle (the node establishes it from the logs \
-            blooms of every block it verified).
+            What is proven is printed. The owner, the user and the latest AIGC record hold as of the anchor: every \
+            block after each of them whose logs bloom may hold a newer record of the token must come with all its \
+            receipts, which must rebuild the block's receiptsRoot and hold no such record. Prompts and outputs are \
+            printed as quoted text where they are UTF-8 (control characters escaped), hex otherwise. Version 1 \
+            bundles still verify; their ownership record is then only shown to have happened.
 
             Exit status: 0 when everything holds, 1 when a check fails (the first failure is named: which check of \
             which block), 2 when the file cannot be read or is not a bundle.

@@ -71,6 +71,7 @@ struct ServerTests {
             return
         }
         #expect(String(decoding: try Hex.decode(prompt), as: UTF8.self).hasPrefix("a lighthouse"))
+        #expect(aigc.first?["promptText"] == .string(String(decoding: try Hex.decode(prompt), as: UTF8.self)), "the prompt as text beside its hex")
     }
 
     @Test func pagedMethodsWalkEveryPage() throws {
