@@ -22,7 +22,7 @@ struct ProviderTests {
     }
 
     /// 5% of batch items refused with -32005, 5% of connections dropped mid-answer, 2% of requests failed with HTTP
-    /// 503: the clean index, for at most four more requests per failure than a clean run (the wall-clock ratio is in
+    /// 503: the clean index, for a bounded multiple of a clean run's requests (the wall-clock ratio is in
     /// `provenant-bench sync`, where timings belong).
     @Test(.timeLimit(.minutes(1))) func aHostileProviderStillGivesTheCleanIndex() async throws {
         var faults = DevNetFaults()
@@ -37,10 +37,10 @@ struct ProviderTests {
         #expect(try index.digest() == cleanIndex.digest())
         let stats = syncer.pool.upstreams[0].stats, cleanStats = cleanSync.pool.upstreams[0].stats
         #expect(stats.errors["rate_limited", default: 0] > 0 && stats.errors["connection", default: 0] + stats.errors["http_status", default: 0] > 0, "\(stats.errors)")
-        // Each failure costs a few requests (the retry, a split batch), never a runaway: timeouts on a loaded machine
-        // are failures too, so the bound is per failure rather than a multiple of the clean run.
-        let failures = stats.errors.values.reduce(0, +)
-        #expect(stats.requests <= cleanStats.requests + 4 * failures, "\(stats.requests) requests against \(cleanStats.requests) clean, \(failures) failures: \(stats.errors)")
+        // No runaway retries. A range whose fetch gives up discards the ranges fetched ahead of it (up to
+        // `rangesInFlight`, 8), and how many are ahead depends on how fast blocks are written: 1.5x the clean run's
+        // requests on an idle machine, up to 4.4x seen under a loaded full test run; the bound is 8x.
+        #expect(stats.requests <= 8 * cleanStats.requests, "\(stats.requests) requests against \(cleanStats.requests) clean: \(stats.errors)")
     }
 
     /// A provider that takes no batches at all, and one that takes at most 20 calls a request: single calls, or
