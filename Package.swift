@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "TokenEvents", targets: ["TokenEvents"]),
         .library(name: "AssetIndex", targets: ["AssetIndex"]),
+        .library(name: "AssetContent", targets: ["AssetContent"]),
         .library(name: "DevChain", targets: ["DevChain"]),
         .library(name: "Ingest", targets: ["Ingest"]),
         .library(name: "EthRPC", targets: ["EthRPC"]),
@@ -44,6 +45,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Tests only: the arbitrary-precision oracle for the UInt256 property tests.
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        // SHA-256 for IPFS content identifiers (already in the graph through async-http-client's TLS stack).
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // C libraries, wrapped once each behind a Swift type that owns the pointers.
@@ -70,7 +73,9 @@ let package = Package(
         // The event grammar of the indexed standards and ABI reading: pure, over bytes.
         .target(name: "TokenEvents", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes"]),
         .target(name: "AssetIndex", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTypes", "TokenEvents", "Store"]),
-        .target(name: "DevChain", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "TokenEvents"]),
+        // Content identifiers of AIGC outputs (IPFS CIDs, UnixFS) and the forms a record may name a file by.
+        .target(name: "AssetContent", dependencies: ["EthPrimitives", "EthCrypto", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "DevChain", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "TokenEvents", "AssetContent"]),
         .target(name: "Ingest", dependencies: ["EthPrimitives", "EthTypes", "EthVerify", "Store", "TokenEvents", "AssetIndex"]),
         .target(name: "EthRPC", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes"]),
         // HTTP/1.1 on SwiftNIO, answering on the event loop: the node's server and the dev chain's upstream.
@@ -145,6 +150,7 @@ let package = Package(
             dependencies: ["EthPrimitives", "TestSupport", .product(name: "BigInt", package: "BigInt")]),
         .testTarget(name: "EthRLPTests", dependencies: ["EthRLP", "TestSupport"]),
         .testTarget(name: "EthCryptoTests", dependencies: ["EthCrypto", "TestSupport"]),
+        .testTarget(name: "AssetContentTests", dependencies: ["AssetContent", "EthCrypto", "EthPrimitives"]),
         .testTarget(name: "EthTrieTests", dependencies: ["EthTrie", "TestSupport"]),
         .testTarget(name: "EthTypesTests", dependencies: ["EthTypes", "TestSupport"]),
         .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "EthRPC", "TestSupport"]),

@@ -10,7 +10,7 @@ import json
 import sys
 
 PURE = ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthVerify", "EthRPC", "TokenEvents",
-        "ProofVerify", "DevChain"]
+        "ProofVerify", "AssetContent", "DevChain"]
 FORBIDDEN = {"CLevelDB", "CZstd", "Store", "AssetIndex", "NIOCore", "NIOPosix", "NIOHTTP1", "AsyncHTTPClient",
              "HTTPTransport"}
 
