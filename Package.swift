@@ -127,7 +127,7 @@ let package = Package(
             dependencies: [
                 "EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthVerify", "Store", "AssetIndex",
                 "DevChain", "Ingest", "Server", "EthUpstream", "DevNet", "Sync", "NodeConfig", "TokenEvents", "ProofVerify", "Proofs",
-                "EthRPC", "ProvenantNode",
+                "EthRPC", "ProvenantNode", "AssetContent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "EthPrimitives", "EthRLP", "EthTrie", "EthTypes", "TestSupport"]),
         .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "TokenEvents", "EthRPC", "TestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "TestSupport"]),
-        .testTarget(name: "ProofsTests", dependencies: ["Proofs", "ProofVerify", "Ingest", "DevChain", "EthRPC", "TestSupport"]),
+        .testTarget(name: "ProofsTests", dependencies: ["Proofs", "ProofVerify", "Ingest", "DevChain", "EthRPC", "AssetContent", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "HTTPTransport", "Ingest", "DevChain", "TokenEvents", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),

@@ -240,6 +240,8 @@ public struct DevChainRecord: Sendable {
     public var provenance: [UInt64: (prompt: [UInt8], output: [UInt8], minter: Address)]
     /// Later ERC-7007 records (`Update`) of each token, in order.
     public var aigcUpdates: [UInt64: [(prompt: [UInt8], output: [UInt8])]]
+    /// The image files the outputs name, by token: the mint's first, then each update's (`DevOutput.image`).
+    public var outputFiles: [UInt64: [[UInt8]]]
     /// ERC-1155 balance per edition id and holder (zero balances left out).
     public var editions: [UInt64: [Address: UInt64]]
     /// ERC-20 share balances (zero balances left out).
@@ -253,6 +255,7 @@ extension DevChain {
         DevChainRecord(
             owners: world.owners.mapValues { accounts[Int($0) - 1].address },
             rentals: world.rentals, provenance: world.aigc, aigcUpdates: world.aigcUpdates,
+            outputFiles: world.images.mapValues { $0.map(DevOutput.image(seed:)) },
             editions: world.editions.mapValues { $0.filter { $0.value > 0 } }.filter { !$0.value.isEmpty },
             shares: world.shares.filter { $0.value > 0 }, mintedTokens: world.nextToken - 1)
     }

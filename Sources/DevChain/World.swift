@@ -12,6 +12,8 @@ struct World: Sendable {
     var rentals: [UInt64: (user: Address, expires: UInt64)] = [:]
     var aigc: [UInt64: (prompt: [UInt8], output: [UInt8], minter: Address)] = [:]
     var aigcUpdates: [UInt64: [(prompt: [UInt8], output: [UInt8])]] = [:]
+    /// The seed of each AIGC output's image (`DevOutput`), by token: the mint's first, then each update's.
+    var images: [UInt64: [UInt64]] = [:]
     var nonces: [Int: UInt64] = [:]
 
     mutating func nextNonce(of account: Int) -> UInt64 {
@@ -31,7 +33,9 @@ struct World: Sendable {
             nextToken += 1
             owners[id] = UInt64(accounts.firstIndex(of: caller)! + 1)
             let prompt = Array("a lighthouse at dusk, seed \(rng.next() % 1_000_000), style \(rng.next() % 17)".utf8)
-            let output = Array("ipfs://bafy\(String(rng.next(), radix: 36))\(String(rng.next(), radix: 36))".utf8)
+            let imageSeed = rng.next()
+            let output = DevOutput.reference(to: DevOutput.image(seed: imageSeed), style: imageSeed >> 32)
+            images[id] = [imageSeed]
             let proof = Array(keccak256(prompt + output).bytes[0..<16])
             aigc[id] = (prompt, output, caller)
             let input = ABIEncoding.call(
@@ -49,7 +53,9 @@ struct World: Sendable {
             if choice == 2 {
                 // Regenerate its output (ERC-7007's updatable extension): a later AIGC record of the same token.
                 let prompt = Array("the same lighthouse, revised, seed \(rng.next() % 1_000_000)".utf8)
-                let output = Array("ipfs://bafy\(String(rng.next(), radix: 36))\(String(rng.next(), radix: 36))".utf8)
+                let imageSeed = rng.next()
+                let output = DevOutput.reference(to: DevOutput.image(seed: imageSeed), style: imageSeed >> 32)
+                images[id, default: []].append(imageSeed)
                 aigcUpdates[id, default: []].append((prompt, output))
                 let input = ABIEncoding.call("update(uint256,bytes,bytes)", static: [UInt256(id)], dynamic: [prompt, output].map(ABIEncoding.bytes))
                 return (.visions, input, [.aigcUpdate(tokenId: UInt256(id), promptHash: keccak256(prompt), aigcDataHash: keccak256(output))])

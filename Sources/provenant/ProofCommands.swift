@@ -1,4 +1,5 @@
 import ArgumentParser
+import AssetContent
 import EthPrimitives
 import EthRPC
 import EthTypes
@@ -93,6 +94,43 @@ struct Anchors: ParsableCommand {
     }
 }
 
+/// The anchors a user trusts, from `--trust`, `--chain` and `--anchors`: shared by the commands that check bundles.
+struct TrustOptions: ParsableArguments {
+    @Option(help: "A block hash you trust (repeatable): the bundle's anchor must be one of these or a checkpoint.")
+    var trust: [String] = []
+
+    @Option(help: "Chainspec name (from chainspec/) or path: its checkpoints are trusted anchors.")
+    var chain: String?
+
+    @Option(help: "An anchors file (provenant anchors export on a node you run): its hashes are trusted anchors.")
+    var anchors: String?
+
+    /// The trusted hashes, for a bundle of chain `chainId`; a file or chainspec of another chain is an input error.
+    func trusted(forChain chainId: UInt64) throws -> Set<Hash32> {
+        var trusted = Set<Hash32>()
+        for hash in trust {
+            do throws(HexError) { trusted.insert(try Hash32(hex: hash)) } catch {
+                throw VerifyBlock.InputError(description: "--trust \(hash): \(error)")
+            }
+        }
+        if let chain {
+            let spec = try ChainspecDirectories.load(chain)
+            guard spec.chainId == chainId else {
+                throw VerifyBlock.InputError(description: "the bundle is for chain \(chainId), --chain \(chain) is chain \(spec.chainId)")
+            }
+            trusted.formUnion(spec.checkpoints.map(\.hash))
+        }
+        if let anchors {
+            let set = try VerifyBundle.readAnchors(anchors)
+            guard set.chainId == chainId else {
+                throw VerifyBlock.InputError(description: "\(anchors) lists chain \(set.chainId), the bundle is for chain \(chainId)")
+            }
+            trusted.formUnion(set.anchors.map(\.hash))
+        }
+        return trusted
+    }
+}
+
 /// `provenant verify`: checks a proof bundle with no network.
 struct VerifyBundle: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -120,39 +158,14 @@ struct VerifyBundle: ParsableCommand {
     @Argument(help: "The bundle file.")
     var bundle: String
 
-    @Option(help: "A block hash you trust (repeatable): the bundle's anchor must be one of these or a checkpoint.")
-    var trust: [String] = []
-
-    @Option(help: "Chainspec name (from chainspec/) or path: its checkpoints are trusted anchors.")
-    var chain: String?
-
-    @Option(help: "An anchors file (provenant anchors export on a node you run): its hashes are trusted anchors.")
-    var anchors: String?
+    @OptionGroup var trustOptions: TrustOptions
 
     func run() throws {
         let parsed: ProofBundle
-        var trusted = Set<Hash32>()
+        let trusted: Set<Hash32>
         do {
-            for hash in trust {
-                do throws(HexError) { trusted.insert(try Hash32(hex: hash)) } catch {
-                    throw VerifyBlock.InputError(description: "--trust \(hash): \(error)")
-                }
-            }
-            if let chain {
-                let spec = try ChainspecDirectories.load(chain)
-                trusted.formUnion(spec.checkpoints.map(\.hash))
-            }
             parsed = try Self.read(bundle)
-            if let anchors {
-                let set = try Self.readAnchors(anchors)
-                guard set.chainId == parsed.chainId else {
-                    throw VerifyBlock.InputError(description: "\(anchors) lists chain \(set.chainId), the bundle is for chain \(parsed.chainId)")
-                }
-                trusted.formUnion(set.anchors.map(\.hash))
-            }
-            if let chain, let spec = try? ChainspecDirectories.load(chain), spec.chainId != parsed.chainId {
-                throw VerifyBlock.InputError(description: "the bundle is for chain \(parsed.chainId), --chain \(chain) is chain \(spec.chainId)")
-            }
+            trusted = try trustOptions.trusted(forChain: parsed.chainId)
         } catch {
             FileHandle.standardError.write(Data("provenant verify: \(error)\n".utf8))
             throw ExitCode(2)
@@ -195,5 +208,81 @@ struct VerifyBundle: ParsableCommand {
         do throws(ProofError) { return try ProofBundle(json: json) } catch {
             throw VerifyBlock.InputError(description: "\(path) is not a proof bundle: \(error)")
         }
+    }
+}
+
+/// `provenant verify-asset`: is this file the output a bundle proves was recorded for the token?
+struct VerifyAsset: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-asset",
+        abstract: "Check a file against the AIGC output a proof bundle proves, with no network.",
+        discussion: """
+            The bundle is verified first, as provenant verify does. Then the file is compared with each ERC-7007 \
+            record the bundle proves: the record's output names the file when it is the file's bytes, its \
+            keccak-256 or SHA-256 (raw or 0x-hex), or an IPFS CID of it, bare or as ipfs://… or /ipfs/… (CIDv1 of \
+            the raw bytes, or the root that ipfs add gives under its default, --cid-version=1 and unixfs-v1-2025 \
+            profiles, as CIDv0 or CIDv1). The match is made against the record's output hash, so it needs neither \
+            the output text nor a network.
+
+            Exit status: 0 when the file is a proven output (the form that matched is printed, and whether the \
+            record is the token's latest), 1 when it is none or the bundle does not verify, 2 when a file cannot be \
+            read.
+            """)
+
+    @Argument(help: "The file to check (an image, a model output…).")
+    var file: String
+
+    @Option(help: "The proof bundle (an asset_proof result, or the whole JSON-RPC response).")
+    var bundle: String
+
+    @OptionGroup var trustOptions: TrustOptions
+
+    func run() throws {
+        let parsed: ProofBundle
+        let trusted: Set<Hash32>
+        let content: [UInt8]
+        do {
+            parsed = try VerifyBundle.read(bundle)
+            trusted = try trustOptions.trusted(forChain: parsed.chainId)
+            do {
+                content = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            } catch {
+                throw VerifyBlock.InputError(description: "cannot read \(file): \(error.localizedDescription)")
+            }
+        } catch {
+            FileHandle.standardError.write(Data("provenant verify-asset: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        do throws(ProofError) {
+            _ = try parsed.verify(trusting: trusted)
+        } catch {
+            print("FAILED: the bundle does not verify: \(error)")
+            throw ExitCode.failure
+        }
+        let token = "token \(parsed.claim.tokenId.quantity) of \(parsed.claim.contract.hex)"
+        guard !parsed.claim.aigc.isEmpty else {
+            print("NO MATCH: the bundle proves no AIGC record of \(token)")
+            throw ExitCode.failure
+        }
+        // The latest record first: the answer a buyer wants is whether the file is the token's output now.
+        for (i, record) in parsed.claim.aigc.enumerated().reversed() {
+            guard let form = OutputMatch.match(content, aigcDataHash: record.aigcDataHash) else { continue }
+            let isLatest = i == parsed.claim.aigc.count - 1
+            print("MATCH: \(file) is the output of the AIGC record of \(token) in block \(record.blockNumber)")
+            print("  recorded as: \(form.name)")
+            if let prompt = record.prompt { print("  prompt: \(ReadableText.show(prompt))") }
+            if !isLatest {
+                print("  a later AIGC record replaced it (block \(parsed.claim.aigc.last!.blockNumber))")
+            } else if parsed.version >= 2 {
+                print("  it is the token's latest AIGC record as of the anchor (block \(parsed.anchor.number))")
+            }
+            return
+        }
+        print("NO MATCH: \(file) (\(content.count) bytes) is none of the \(parsed.claim.aigc.count) AIGC outputs the bundle proves for \(token)")
+        for record in parsed.claim.aigc {
+            let output = record.aigcData.map { ReadableText.show($0) } ?? "output hash \(record.aigcDataHash.hex)"
+            print("  block \(record.blockNumber): \(output)")
+        }
+        throw ExitCode.failure
     }
 }

@@ -14,7 +14,7 @@ struct Provenant: AsyncParsableCommand {
         groupedSubcommands: [
             CommandGroup(name: "Node", subcommands: [Run.self, SyncCommand.self, Serve.self, Checkpoints.self]),
             CommandGroup(name: "Data directory", subcommands: [Reindex.self, IndexDigest.self]),
-            CommandGroup(name: "Proofs (offline)", subcommands: [Proof.self, VerifyBundle.self, Anchors.self, VerifyBlock.self]),
-            CommandGroup(name: "Dev chain", subcommands: [Devnet.self, ImportDevChain.self, DevChainInfo.self]),
+            CommandGroup(name: "Proofs (offline)", subcommands: [Proof.self, VerifyBundle.self, VerifyAsset.self, Anchors.self, VerifyBlock.self]),
+            CommandGroup(name: "Dev chain", subcommands: [Devnet.self, ImportDevChain.self, DevChainInfo.self, DevChainOutputs.self]),
         ])
 }

@@ -1,3 +1,4 @@
+import AssetContent
 import AssetIndex
 import DevChain
 import EthPrimitives
@@ -192,6 +193,30 @@ struct LatestRecordTests {
         var forged = bundle
         forged.claim.aigc[0].prompt = Array("another prompt".utf8)
         #expect(throws: ProofError.self) { try forged.verify(trusting: [try head.hash]) }
+    }
+
+    /// `verify-asset`'s question on every minted token: the dev chain's image files are the proven outputs, each
+    /// record its own file; a file with one byte changed is none of them.
+    @Test func everyOutputFileMatchesItsProvenRecordAndAChangedByteDoesNot() throws {
+        let record = try fixture.chain.record
+        var matched = 0, updates = 0
+        for token in 1...record.mintedTokens {
+            let bundle = try bundle(token)
+            let files = try #require(record.outputFiles[token])
+            #expect(files.count == bundle.claim.aigc.count, "one file per AIGC record of token \(token)")
+            for (file, proven) in zip(files, bundle.claim.aigc) {
+                #expect(OutputMatch.match(file, aigcDataHash: proven.aigcDataHash) != nil, "token \(token), block \(proven.blockNumber)")
+                var changed = file
+                changed[changed.count / 2] ^= 0x01
+                #expect(OutputMatch.match(changed, aigcDataHash: proven.aigcDataHash) == nil)
+                matched += 1
+            }
+            updates += files.count - 1
+            if files.count > 1 {
+                #expect(OutputMatch.match(files[0], aigcDataHash: bundle.claim.aigc.last!.aigcDataHash) == nil, "a replaced output is not the latest")
+            }
+        }
+        #expect(matched >= 100 && updates > 0, "\(matched) files, \(updates) of them updates")
     }
 
     @Test func aRentalIsProvenWithItsExpiry() throws {

@@ -193,6 +193,27 @@ struct ProofCLITests {
         #expect(byAnchors.status == 0, "\(byAnchors.stdout)\(byAnchors.stderr)")
         #expect(byAnchors.stdout.contains("trusted;"))
 
+        // The token's output image is the proven output; with one byte changed it is not.
+        let outputs = temporaryPath("cli-outputs")
+        defer { try? FileManager.default.removeItem(atPath: outputs) }
+        let written = try CLI.run(["devchain-outputs", "--seed", "7", "--blocks", "80", "--dir", outputs])
+        #expect(written.status == 0, "\(written.stderr)")
+        let image = outputs + "/token-2.png"
+        let asset = try CLI.run(["verify-asset", image, "--bundle", bundle.path, "--trust", hash])
+        #expect(asset.status == 0, "\(asset.stdout)\(asset.stderr)")
+        #expect(asset.stdout.hasPrefix("MATCH: \(image) is the output of the AIGC record of token 0x2"), "\(asset.stdout)")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: image))
+        bytes[bytes.count / 2] ^= 1
+        let changedImage = outputs + "/changed.png"
+        try bytes.write(to: URL(fileURLWithPath: changedImage))
+        let changed = try CLI.run(["verify-asset", changedImage, "--bundle", bundle.path, "--trust", hash])
+        #expect(changed.status == 1)
+        #expect(changed.stdout.hasPrefix("NO MATCH: "), "\(changed.stdout)")
+        let untrustedAsset = try CLI.run(["verify-asset", image, "--bundle", bundle.path])
+        #expect(untrustedAsset.status == 1 && untrustedAsset.stdout.hasPrefix("FAILED: the bundle does not verify"), "\(untrustedAsset.stdout)")
+        let missing = try CLI.run(["verify-asset", outputs + "/none.png", "--bundle", bundle.path, "--trust", hash])
+        #expect(missing.status == 2 && missing.stderr.hasPrefix("provenant verify-asset: cannot read"), "\(missing.stderr)")
+
         let nothing = try CLI.run(["proof", Self.visions, "5000", "--data-dir", dir])
         #expect(nothing.status != 0)
         #expect(nothing.stderr.contains("nothing is indexed of token 0x1388"))
