@@ -150,7 +150,14 @@ struct ProofsTests {
         ("the claimed owner", { $0.claim.owner!.address = Address(bytes: [UInt8](repeating: 9, count: 20))! }, { if case .claim = $0 { true } else { false } }),
         ("the claimed prompt hash", { $0.claim.aigc[0].promptHash = Hash32(bytes: [UInt8](repeating: 9, count: 32))! }, { if case .claim = $0 { true } else { false } }),
         ("an AIGC record claimed without its event", { $0.events.removeAll { $0.role == .aigc } }, { if case .claim = $0 { true } else { false } }),
-        ("the mint event relabelled as ownership", { $0.events[0].role = .ownership }, { if case .claim = $0 { true } else { false } }),
+        // Refused as a claim the events do not back, or, when the token's ownership record is its mint, as that log
+        // given twice in one role.
+        ("the mint event relabelled as ownership", { $0.events[0].role = .ownership }, { error in
+            switch error {
+            case .claim, .event(_, _, .repeated): true
+            default: false
+            }
+        }),
         ("the AIGC event given twice", { b in
             b.events.append(b.events.first { $0.role == .aigc }!)
             b.claim.aigc.append(b.claim.aigc[0])
