@@ -22,8 +22,9 @@ extension ProofBundle {
     /// header whose logs bloom may hold one comes with its complete receipts, which rebuild its `receiptsRoot` and
     /// hold none. A pure function: the first failed check is thrown, naming the block and what failed.
     public func verify(trusting trusted: Set<Hash32>) throws(ProofError) -> Verified {
-        let chain = try verifiedHeaders()
+        var chain = try verifiedHeaders()
         guard trusted.contains(anchor.hash) else { throw .untrustedAnchor(number: anchor.number, hash: anchor.hash) }
+        let segmentEnds = try verifiedSegments(trusting: trusted, into: &chain)
 
         var mints: [(sender: Address, transactionHash: Hash32, block: UInt64)] = []
         var aigc: [(promptHash: Hash32, aigcDataHash: Hash32, block: UInt64)] = []
@@ -85,7 +86,33 @@ extension ProofBundle {
         }
         var checkedBlocks = 0
         if version >= 2 { checkedBlocks = try checkNoLaterRecords(after: latest, chain: chain) }
-        return try match(mints: mints, aigc: aigc, ownership: ownership, users: users, checkedBlocks: checkedBlocks, anchorTime: chain[anchor.number]?.timestamp ?? 0)
+        var verified = try match(mints: mints, aigc: aigc, ownership: ownership, users: users, checkedBlocks: checkedBlocks, anchorTime: chain[anchor.number]?.timestamp ?? 0)
+        for end in segmentEnds {
+            verified.statements.insert("  and block \(end.number) \(end.hash.hex), trusted; \(end.count) headers of earlier events link to it", at: 2)
+        }
+        return verified
+    }
+
+    /// The segments: each decoded, consecutive and linked like the main run, ending at a trusted block, below the
+    /// main run and the segment after it; their headers join `chain`. Returns each segment's end and length.
+    private func verifiedSegments(trusting trusted: Set<Hash32>, into chain: inout [UInt64: Header]) throws(ProofError) -> [(number: UInt64, hash: Hash32, count: Int)] {
+        var ends: [(number: UInt64, hash: Hash32, count: Int)] = []
+        var total = headers.count
+        var floor = chain.keys.min() ?? 0
+        for segment in segments.reversed() {
+            total += segment.count
+            guard total <= Self.maxHeaders else { throw .headerChain(block: anchor.number, .tooMany(total)) }
+            guard !segment.isEmpty else { throw .headerChain(block: floor, .empty) }
+            let run = try Self.linkedRun(segment)
+            guard let last = run.last, last.number < floor else {
+                throw .headerChain(block: run.last?.number ?? 0, .segmentOrder(below: floor))
+            }
+            guard trusted.contains(last.hash) else { throw .untrustedAnchor(number: last.number, hash: last.hash) }
+            for header in run { chain[header.number] = header }
+            ends.append((last.number, last.hash, run.count))
+            floor = run[0].number
+        }
+        return ends
     }
 
     /// Where a log is in the chain, in the chain's order.
@@ -139,14 +166,23 @@ extension ProofBundle {
         guard headers.count <= Self.maxHeaders else {
             throw .headerChain(block: anchor.number, .tooMany(headers.count))
         }
-        var chain: [UInt64: Header] = [:]
-        var previous: Header?
-        for (i, bytes) in headers.enumerated() {
+        let run = try Self.linkedRun(headers)
+        guard let last = run.last, last.number == anchor.number, last.hash == anchor.hash else {
+            throw .headerChain(block: run.last?.number ?? 0, .notTheAnchor(number: anchor.number, hash: anchor.hash))
+        }
+        return Dictionary(uniqueKeysWithValues: run.map { ($0.number, $0) })
+    }
+
+    /// Header RLPs decoded and checked to run consecutively, each `parentHash` the hash of the one before.
+    private static func linkedRun(_ encoded: [[UInt8]]) throws(ProofError) -> [Header] {
+        var run: [Header] = []
+        run.reserveCapacity(encoded.count)
+        for (i, bytes) in encoded.enumerated() {
             let header: Header
             do throws(HeaderError) { header = try Header(rlp: bytes) } catch {
-                throw .headerChain(block: previous.map { $0.number + 1 } ?? 0, .undecodable(index: i, error))
+                throw .headerChain(block: run.last.map { $0.number + 1 } ?? 0, .undecodable(index: i, error))
             }
-            if let previous {
+            if let previous = run.last {
                 guard header.number == previous.number + 1 else {
                     throw .headerChain(block: header.number, .notConsecutive(previous: previous.number))
                 }
@@ -154,13 +190,9 @@ extension ProofBundle {
                     throw .headerChain(block: header.number, .brokenLink(parentHash: header.parentHash, previousHash: previous.hash, previous: previous.number))
                 }
             }
-            chain[header.number] = header
-            previous = header
+            run.append(header)
         }
-        guard let last = previous, last.number == anchor.number, last.hash == anchor.hash else {
-            throw .headerChain(block: previous?.number ?? 0, .notTheAnchor(number: anchor.number, hash: anchor.hash))
-        }
-        return chain
+        return run
     }
 
     /// The value a Merkle-Patricia proof shows under item `index` of a block's list: it must be `claimed`.

@@ -16,6 +16,7 @@ public import EthRPC
 ///                     "transaction": DATA?, "transactionProof": [DATA]? } ],
 ///       "blockReceipts": [ { "blockNumber": QUANTITY, "receipts": [DATA] } ],
 ///       "headers": [DATA],            // RLP, ascending and consecutive, ending at the anchor
+///       "segments": [ [DATA] ],       // more runs like it, each ending at another trusted block, below `headers`
 ///       "anchor": { "number": QUANTITY, "hash": HASH }
 ///     }
 ///
@@ -24,6 +25,9 @@ public import EthRPC
 /// complete receipts of every block, from a latest record's own to the anchor, whose logs bloom may hold a later
 /// record of the token: with them the verifier shows there is none, so the owner, the user and the latest AIGC
 /// record are proven as of the anchor. `prompt` and `aigcData`, when given, are checked against their hashes.
+/// `segments` keep a bundle bounded by the token's history rather than its age: a past event (the mint, an earlier
+/// AIGC record) may sit in a short run of headers ending at a trusted block of its own (an anchors file's, a
+/// checkpoint), instead of in one run from it all the way to the anchor.
 ///
 /// Version 1 (no `user`, no `blockReceipts`, no prompt or output bytes) still reads and verifies; its ownership
 /// record is then proven as a past transfer only.
@@ -40,12 +44,14 @@ public struct ProofBundle: Equatable, Sendable {
     /// The complete receipts of the blocks a proof of absence needs, ascending by block.
     public var blockReceipts: [BlockReceipts]
     public var headers: [[UInt8]]
+    /// Runs of headers below `headers`, ascending, each ending at a trusted block.
+    public var segments: [[[UInt8]]]
     public var anchor: (number: UInt64, hash: Hash32)
 
     public init(version: UInt64 = Self.version, chainId: UInt64, claim: Claim, events: [Event], blockReceipts: [BlockReceipts] = [],
-                headers: [[UInt8]], anchor: (number: UInt64, hash: Hash32)) {
+                headers: [[UInt8]], segments: [[[UInt8]]] = [], anchor: (number: UInt64, hash: Hash32)) {
         (self.version, self.chainId, self.claim, self.events, self.blockReceipts) = (version, chainId, claim, events, blockReceipts)
-        (self.headers, self.anchor) = (headers, anchor)
+        (self.headers, self.segments, self.anchor) = (headers, segments, anchor)
     }
 
     /// What the bundle asserts about a token.
@@ -143,7 +149,7 @@ public struct ProofBundle: Equatable, Sendable {
 
     public static func == (a: ProofBundle, b: ProofBundle) -> Bool {
         a.version == b.version && a.chainId == b.chainId && a.claim == b.claim && a.events == b.events && a.blockReceipts == b.blockReceipts
-            && a.headers == b.headers && a.anchor.number == b.anchor.number && a.anchor.hash == b.anchor.hash
+            && a.headers == b.headers && a.segments == b.segments && a.anchor.number == b.anchor.number && a.anchor.hash == b.anchor.hash
     }
 }
 
@@ -191,6 +197,7 @@ extension ProofBundle {
             root["blockReceipts"] = .array(blockReceipts.map { b in
                 ["blockNumber": .quantity(b.blockNumber), "receipts": .array(b.receipts.map(JSONValue.data))]
             })
+            root["segments"] = .array(segments.map { .array($0.map(JSONValue.data)) })
         }
         return .object(root)
     }
@@ -248,6 +255,9 @@ extension ProofBundle {
             BlockReceipts(blockNumber: try b.field("blockNumber").quantity(), receipts: try b.field("receipts").array { r throws(JSONReadError) in try r.data() })
         } : []
         headers = try root.field("headers").array { h throws(JSONReadError) in try h.data() }
+        segments = isVersion2 ? try root.field("segments").array { s throws(JSONReadError) in
+            try s.array { h throws(JSONReadError) in try h.data() }
+        } : []
         let a = try root.field("anchor")
         anchor = (try a.field("number").quantity(), try a.field("hash").hash())
     }

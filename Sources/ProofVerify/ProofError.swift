@@ -83,6 +83,8 @@ public enum HeaderChainFailure: Error, Equatable, Sendable, CustomStringConverti
     case brokenLink(parentHash: Hash32, previousHash: Hash32, previous: UInt64)
     /// The last header is not the anchor.
     case notTheAnchor(number: UInt64, hash: Hash32)
+    /// A segment that does not end below the run after it.
+    case segmentOrder(below: UInt64)
 
     public var description: String {
         switch self {
@@ -93,6 +95,7 @@ public enum HeaderChainFailure: Error, Equatable, Sendable, CustomStringConverti
         case .brokenLink(let parentHash, let previousHash, let previous):
             return "parentHash \(parentHash.hex) is not the hash of block \(previous), \(previousHash.hex)"
         case .notTheAnchor(let number, let hash): return "the last header is not the anchor (block \(number), \(hash.hex))"
+        case .segmentOrder(let below): return "a segment must end below block \(below), where the run after it starts"
         }
     }
 }

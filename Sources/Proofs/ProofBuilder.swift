@@ -44,7 +44,9 @@ public struct ProofBuilder: Sendable {
         /// A given block at or below the head: the claim is as of that block.
         case block(UInt64)
         /// The first multiple of `every` at or above the token's last event (the head when there is none yet),
-        /// as `provenant anchors export --every` lists them: the fewest headers a user's anchor file covers.
+        /// as `provenant anchors export --every` lists them: the fewest headers a user's anchor file covers. Past
+        /// events below the latest records go in segments ending at their own next multiple of `every`, so the
+        /// bundle grows with the token's history, not its age.
         case nearest(every: UInt64)
     }
 
@@ -118,22 +120,61 @@ public struct ProofBuilder: Sendable {
         let filter = LaterRecordFilter(contract: contract, tokenId: tokenId)
         var blockReceipts: [ProofBundle.BlockReceipts] = []
 
-        let first = events.map(\.blockNumber).min()!
         if case .nearest(let every) = anchor, every > 0 {
             // Nothing of the token happened after its last event, so anchoring there changes no event.
             let last = events.map(\.blockNumber).max()!
-            let (quotient, remainder) = last.quotientAndRemainder(dividingBy: every)
-            let rounded = (quotient + (remainder == 0 ? 0 : 1)).multipliedReportingOverflow(by: every)
-            if !rounded.overflow && rounded.partialValue <= tip.number { anchorNumber = rounded.partialValue }
+            if let rounded = Self.roundUp(last, every), rounded <= tip.number { anchorNumber = rounded }
         }
-        guard anchorNumber - first < UInt64(limits.headers) else {
-            throw .overLimit("the events start at block \(first), \(anchorNumber - first + 1) headers below the anchor (at most \(limits.headers)); ask for an anchor nearer the events")
+        // The main run reaches from the earliest latest record (whose absence proof needs every header after it)
+        // to the anchor. With anchors every `every` blocks, a past event below it sits in a segment that ends at its
+        // own next anchor, unless that anchor is already in the main run; otherwise the main run reaches down to it.
+        var mainStart = latestBlocks.values.min() ?? anchorNumber
+        var segmentStarts: [UInt64: UInt64] = [:]  // segment end → start
+        for block in events.map(\.blockNumber) where block < mainStart {
+            if case .nearest(let every) = anchor, every > 0, let end = Self.roundUp(block, every), end < mainStart {
+                segmentStarts[end] = min(segmentStarts[end] ?? block, block)
+            } else {
+                mainStart = block
+            }
         }
-        // Each header is checked as it is read: it decodes, it is the block it is stored as, it links to the one
-        // before, and the first is the stored block of its hash; so a damaged store fails here, not in the bundle.
+        // A past event merged into the main run lowers its start: no segment reaches it (each ends at a multiple of
+        // `every` below the merged event's own next multiple, so below the event).
+        let segmentRanges = segmentStarts.filter { $0.key < mainStart }.map { ($0.value, $0.key) }.sorted { $0.0 < $1.0 }
+        let total = segmentRanges.reduce(anchorNumber - mainStart + 1) { $0 + ($1.1 - $1.0 + 1) }
+        guard total <= UInt64(limits.headers) else {
+            throw .overLimit("the bundle needs \(total) headers (the events start at block \(events.map(\.blockNumber).min()!)), more than \(limits.headers); ask for an anchor nearer the events")
+        }
+        var segments: [[[UInt8]]] = []
+        for (first, last) in segmentRanges {
+            segments.append(try headerRun(first...last) { _ in }.headers)
+        }
+        let (headers, anchorHash) = try headerRun(mainStart...anchorNumber) { header throws(ProofBuildError) in
+            let suspected = filter.roles(mayBeIn: header.logsBloom, among: Set(latestBlocks.filter { $0.value <= header.number }.keys))
+            if !suspected.isEmpty {
+                blockReceipts.append(.init(blockNumber: header.number, receipts: try completeReceipts(of: header, bodies: &bodies)))
+            }
+        }
+        if anchorNumber == tip.number, anchorHash != tip.hash {
+            throw .corrupt("the stored header of block \(anchorNumber) hashes to \(anchorHash.hex), not to the indexed head's \(tip.hash.hex)")
+        }
+        return ProofBundle(chainId: chainId, claim: claim, events: events, blockReceipts: blockReceipts, headers: headers, segments: segments,
+                           anchor: (anchorNumber, anchorHash))
+    }
+
+    /// The first multiple of `every` at or above `block`; nil past `UInt64.max`.
+    static func roundUp(_ block: UInt64, _ every: UInt64) -> UInt64? {
+        let (quotient, remainder) = block.quotientAndRemainder(dividingBy: every)
+        let rounded = (quotient + (remainder == 0 ? 0 : 1)).multipliedReportingOverflow(by: every)
+        return rounded.overflow ? nil : rounded.partialValue
+    }
+
+    /// The stored headers of `range`, each checked as it is read: it decodes, it is the block it is stored as, it
+    /// links to the one before, and the first is the stored block of its hash; so a damaged store fails here, not in
+    /// the bundle. `each` sees every header in order. Returns the RLPs and the last header's hash.
+    private func headerRun(_ range: ClosedRange<UInt64>, _ each: (Header) throws(ProofBuildError) -> Void) throws(ProofBuildError) -> (headers: [[UInt8]], last: Hash32) {
         var headers: [[UInt8]] = []
         var previous: Hash32?
-        for number in first...anchorNumber {
+        for number in range {
             guard let bytes = try wrap({ () throws(StoreError) in try blocks.header(number: number) }) else {
                 throw .unavailable("the header of block \(number) is not stored")
             }
@@ -149,16 +190,9 @@ public struct ProofBuilder: Sendable {
             }
             previous = header.hash
             headers.append(bytes)
-            let suspected = filter.roles(mayBeIn: header.logsBloom, among: Set(latestBlocks.filter { $0.value <= number }.keys))
-            if !suspected.isEmpty {
-                blockReceipts.append(.init(blockNumber: number, receipts: try completeReceipts(of: header, bodies: &bodies)))
-            }
+            try each(header)
         }
-        let anchorHash = previous!
-        if anchorNumber == tip.number, anchorHash != tip.hash {
-            throw .corrupt("the stored header of block \(anchorNumber) hashes to \(anchorHash.hex), not to the indexed head's \(tip.hash.hex)")
-        }
-        return ProofBundle(chainId: chainId, claim: claim, events: events, blockReceipts: blockReceipts, headers: headers, anchor: (anchorNumber, anchorHash))
+        return (headers, previous!)
     }
 
     /// Every receipt of a block whose bloom may hold a later record of the token, from its stored body (layout 5

@@ -219,6 +219,45 @@ struct LatestRecordTests {
         #expect(matched >= 100 && updates > 0, "\(matched) files, \(updates) of them updates")
     }
 
+    /// Anchored near its events with anchors every 16 blocks, a token whose mint is far below its latest records
+    /// carries the mint in a short segment ending at the mint's own anchor, not every header in between.
+    @Test func pastEventsLinkToTheirOwnAnchor() throws {
+        let head = try head.number
+        let anchors = try AnchorSet.export(from: BlockStore(store: try fixture.index.store), through: head, every: 16, chainId: DevChain.chainId)
+        let trusted = Set(anchors.anchors.map(\.hash))
+        var segmented = 0
+        for token in 1...(try fixture.chain.record.mintedTokens) {
+            let near = try bundle(token, anchor: .nearest(every: 16))
+            guard !near.segments.isEmpty else { continue }
+            segmented += 1
+            let whole = try bundle(token, anchor: .block(near.anchor.number))
+            #expect(near.claim == whole.claim && near.events == whole.events, "token \(token): the same claim")
+            let count = near.headers.count + near.segments.reduce(0) { $0 + $1.count }
+            #expect(count < whole.headers.count, "token \(token): \(count) headers in runs, \(whole.headers.count) in one")
+            for segment in near.segments { #expect(segment.count <= 16, "a segment reaches no further than the next anchor") }
+            let reread = try ProofBundle(json: try JSONValue(parsing: near.json.serialized()))
+            #expect(reread == near)
+            let verified = try reread.verify(trusting: trusted)
+            #expect(verified.statements.contains { $0.hasPrefix("  and block ") })
+
+            // Each segment's end must be trusted too: with only the main anchor, refused at the segment's end.
+            let segmentEnd = try Header(rlp: try #require(near.segments.last?.last))
+            #expect(throws: ProofError.untrustedAnchor(number: segmentEnd.number, hash: segmentEnd.hash)) {
+                try near.verify(trusting: [near.anchor.hash])
+            }
+            // A segment that overlaps the main run, or a segment header changed: refused.
+            var overlapping = near
+            overlapping.segments.append(Array(near.headers.prefix(1)))
+            #expect { try overlapping.verify(trusting: trusted) } throws: { error in
+                if case .headerChain(_, .segmentOrder) = error as? ProofError { true } else { false }
+            }
+            var changed = near
+            changed.segments[0][0][40] ^= 1
+            #expect(throws: ProofError.self) { try changed.verify(trusting: trusted) }
+        }
+        #expect(segmented > 0, "some token has a past event in a segment")
+    }
+
     @Test func aRentalIsProvenWithItsExpiry() throws {
         let record = try fixture.chain.record
         var proven = 0
