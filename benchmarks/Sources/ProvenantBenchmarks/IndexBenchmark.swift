@@ -209,13 +209,20 @@ enum CompressionBenchmark {
             default: break
             }
         }
-        // What the ingest keeps: for a block with a log of a watched contract, the transactions that emitted one.
-        func kept(watching watched: Set<Address>) throws -> (blocks: Int, transactions: Int, of: Int, raw: Int, keptRaw: Int, stored: Int, partial: Int) {
+        // What the ingest keeps: for a block with a log of a watched contract, the transactions that emitted one;
+        // and, from layout 5, every receipt of a block whose bloom may hold a watched contract's ownership, rental or
+        // AIGC record (what a bundle's proof of absence reads), as `Ingestor.keepsAllReceipts` decides.
+        let recordTopics = TokenEvent.Topic.latestRecords.map { keccak256($0.bytes) }
+        func kept(watching watched: Set<Address>, allReceipts: Bool) throws -> (blocks: Int, transactions: Int, of: Int, raw: Int, keptRaw: Int, stored: Int, partial: Int) {
             var result = (blocks: 0, transactions: 0, of: 0, raw: 0, keptRaw: 0, stored: 0, partial: 0)
             for body in bodies {
                 let indices = body.logs.indices.filter { body.logs[$0].contains { watched.contains($0.address) } }
-                guard !indices.isEmpty else { continue }
-                let blob = try plain.encodeBody(BlockStore.NewBody(transactions: body.txs, receipts: body.receipts, kept: indices))
+                var bloom = Bloom()
+                for log in body.logs.joined() { bloom.formUnion(Bloom(logs: [log])) }
+                let keepsAll = allReceipts && watched.contains { bloom.mayContain(hashed: keccak256($0.bytes)) }
+                    && recordTopics.contains { bloom.mayContain(hashed: $0) }
+                guard !indices.isEmpty || keepsAll else { continue }
+                let blob = try plain.encodeBody(BlockStore.NewBody(transactions: body.txs, receipts: body.receipts, kept: indices, keepsAllReceipts: keepsAll))
                 result.blocks += 1
                 result.transactions += indices.count
                 result.of += body.txs.count
@@ -226,7 +233,8 @@ enum CompressionBenchmark {
             }
             return result
         }
-        let nft = try kept(watching: nftContracts), tokens = try kept(watching: tokenContracts)
+        let nft = try kept(watching: nftContracts, allReceipts: false), tokens = try kept(watching: tokenContracts, allReceipts: false)
+        let nft5 = try kept(watching: nftContracts, allReceipts: true), tokens5 = try kept(watching: tokenContracts, allReceipts: true)
 
         let halves = [stride(from: 0, to: bodies.count, by: 2).map { bodies[$0] }, stride(from: 1, to: bodies.count, by: 2).map { bodies[$0] }]
         var rawBytes = 0, plainBytes = 0, dictBytes = 0, level19Bytes = 0
@@ -245,12 +253,13 @@ enum CompressionBenchmark {
         print("")
         print("## Block store: what is kept of \(bodies.count) real blocks")
         print("")
-        print("A block's body is stored when it has a log of a watched contract: whole, or only the transactions and receipts that emitted such logs with the nodes of both tries on their paths (partial), whichever compresses smaller.")
+        print("A block's body is stored when it has a log of a watched contract: whole, or only the transactions and receipts that emitted such logs with the nodes of both tries on their paths (partial), whichever compresses smaller. From layout 5 a block whose bloom may hold a watched contract's ownership, rental or AIGC record keeps every receipt as well (codec 3), for the proof of absence in bundles.")
         print("")
-        print("| watching | blocks with a body | transactions kept | raw encodings of those bodies | of the kept items alone | stored | ratio to the bodies | partial bodies |")
-        print("|---|---|---|---|---|---|---|---|")
-        for (name, r) in [("the \(nftContracts.count) contracts with ERC-721 or ERC-1155 events", nft), ("every token contract (\(tokenContracts.count), ERC-20 too)", tokens)] {
-            print("| \(name) | \(r.blocks) | \(r.transactions) of \(r.of) | \(r.raw) | \(r.keptRaw) | \(r.stored) | \(ratio(r.raw, r.stored)) smaller | \(r.partial) of \(r.blocks) |")
+        print("| watching | layout | blocks with a body | transactions kept | raw encodings of those bodies | of the kept items alone | stored | ratio to the bodies | partial bodies |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for (name, layout, r) in [("the \(nftContracts.count) contracts with ERC-721 or ERC-1155 events", 4, nft), ("the same", 5, nft5),
+                                  ("every token contract (\(tokenContracts.count), ERC-20 too)", 4, tokens), ("the same", 5, tokens5)] {
+            print("| \(name) | \(layout) | \(r.blocks) | \(r.transactions) of \(r.of) | \(r.raw) | \(r.keptRaw) | \(r.stored) | \(ratio(r.raw, r.stored)) smaller | \(r.partial) of \(r.blocks) |")
         }
         print("")
         print("Whole bodies of all \(bodies.count) blocks:")
