@@ -105,6 +105,12 @@ struct TrustOptions: ParsableArguments {
     @Option(help: "An anchors file (provenant anchors export on a node you run): its hashes are trusted anchors.")
     var anchors: String?
 
+    /// The bundle in `path` and the hashes trusted for its chain.
+    func bundle(at path: String) throws -> (bundle: ProofBundle, trusted: Set<Hash32>) {
+        let bundle = try VerifyBundle.read(path)
+        return (bundle, try trusted(forChain: bundle.chainId))
+    }
+
     /// The trusted hashes, for a bundle of chain `chainId`; a file or chainspec of another chain is an input error.
     func trusted(forChain chainId: UInt64) throws -> Set<Hash32> {
         var trusted = Set<Hash32>()
@@ -164,8 +170,7 @@ struct VerifyBundle: ParsableCommand {
         let parsed: ProofBundle
         let trusted: Set<Hash32>
         do {
-            parsed = try Self.read(bundle)
-            trusted = try trustOptions.trusted(forChain: parsed.chainId)
+            (parsed, trusted) = try trustOptions.bundle(at: bundle)
         } catch {
             FileHandle.standardError.write(Data("provenant verify: \(error)\n".utf8))
             throw ExitCode(2)
@@ -242,8 +247,7 @@ struct VerifyAsset: ParsableCommand {
         let trusted: Set<Hash32>
         let content: [UInt8]
         do {
-            parsed = try VerifyBundle.read(bundle)
-            trusted = try trustOptions.trusted(forChain: parsed.chainId)
+            (parsed, trusted) = try trustOptions.bundle(at: bundle)
             do {
                 content = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
             } catch {
