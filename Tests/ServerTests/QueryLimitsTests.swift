@@ -80,7 +80,7 @@ struct QueryLimitsTests {
             return
         }
         let cases: [(String, QueryLimits, Bool, String)] = [
-            ("asset_proof", Self.limits { $0.proofHeaders = headers.count - 1 }, false, "headers below the anchor"),
+            ("asset_proof", Self.limits { $0.proofHeaders = headers.count - 1 }, false, "needs \(headers.count) headers"),
             ("asset_proof", Self.limits { $0.proofHeaders = headers.count }, true, ""),
             ("asset_proof", Self.limits { $0.tokenRecords = history.count - 1 }, false, "more than \(history.count - 1) records"),
             ("asset_proof", Self.limits { $0.tokenRecords = history.count }, true, ""),
