@@ -113,7 +113,7 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     public struct VersionMismatch: Error, CustomStringConvertible {
         public let found: UInt64
         public var description: String {
-            "the data directory uses storage layout \(found), this build reads layout \(Schema.version); reindex into a new directory"
+            "the data directory uses storage layout \(found), this build reads layout \(Schema.version); sync (or import) into a new directory, since a newer layout may keep data an older store never fetched"
         }
     }
 
