@@ -89,7 +89,7 @@ let package = Package(
         // Proof bundles and anchor files, and their offline verification: pure functions of the bundle's bytes.
         .target(name: "ProofVerify", dependencies: ["EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthRPC", "TokenEvents"]),
         // Building bundles and anchor files from what the node stored.
-        .target(name: "Proofs", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes", "Store", "AssetIndex", "ProofVerify"]),
+        .target(name: "Proofs", dependencies: ["EthPrimitives", "EthCrypto", "EthTypes", "EthRPC", "Store", "AssetIndex", "ProofVerify", "TokenEvents"]),
         .target(
             name: "EthUpstream",
             dependencies: [
@@ -119,6 +119,7 @@ let package = Package(
             name: "ProvenantNode",
             dependencies: [
                 "EthPrimitives", "EthTypes", "EthRPC", "Store", "AssetIndex", "Ingest", "EthUpstream", "Sync", "NodeConfig", "Server", "TokenEvents",
+                "Proofs", "ProofVerify",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),

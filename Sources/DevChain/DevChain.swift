@@ -65,6 +65,11 @@ public struct DevChain: Sendable {
     public private(set) var blocks: [Block]
     private var world: World
     private var rng: Generator
+    /// The world state after each of the last `stateHistory` blocks, by number: what `eth_getProof` can answer.
+    private var states: [UInt64: WorldState]
+
+    /// How many recent blocks' states the chain keeps for proofs, like a full node that is not an archive node.
+    public static let stateHistory: UInt64 = 1_024
 
     public init(seed: UInt64, branch: Branch? = nil, eventBlockShare: Double? = nil, accounts count: Int = 8) {
         self.init(seed: seed, branches: branch.map { [$0] } ?? [], eventBlockShare: eventBlockShare, accounts: count)
@@ -76,16 +81,11 @@ public struct DevChain: Sendable {
         self.seed = seed
         self.branches = branches
         self.eventBlockShare = eventBlockShare
-        accounts = (0..<count).map { i in
-            // A keccak256 output is a valid secp256k1 key but for a chance of about 2^-128.
-            guard let key = try? PrivateKey(bytes: keccak256(Array("provenant-dev account \(i)".utf8)).bytes) else {
-                preconditionFailure("dev account \(i) has no valid key")
-            }
-            return key
-        }
+        accounts = Self.accountKeys(count)
         blocks = [Self.genesis]
         world = World()
         rng = Generator(seed: seed)
+        states = [0: Self.genesisState]
     }
 
     /// The head block.
@@ -95,7 +95,7 @@ public struct DevChain: Sendable {
     public static let genesis: Block = {
         var f = HeaderFields()
         f.ommersHash = keccak256([0xc0] as [UInt8])
-        f.stateRoot = keccak256(Array("provenant-dev genesis state".utf8))
+        f.stateRoot = genesisState.root
         f.transactionsRoot = MerklePatriciaTrie.emptyRoot
         f.receiptsRoot = MerklePatriciaTrie.emptyRoot
         f.gasLimit = 30_000_000
@@ -109,6 +109,20 @@ public struct DevChain: Sendable {
         f.requestsHash = emptyRequestsHash
         return Block(header: Self.header(f), transactions: [], senders: [], receipts: [])
     }()
+
+    /// The dev accounts: their keys are the same for every chain.
+    static func accountKeys(_ count: Int) -> [PrivateKey] {
+        (0..<count).map { i in
+            // A keccak256 output is a valid secp256k1 key but for a chance of about 2^-128.
+            guard let key = try? PrivateKey(bytes: keccak256(Array("provenant-dev account \(i)".utf8)).bytes) else {
+                preconditionFailure("dev account \(i) has no valid key")
+            }
+            return key
+        }
+    }
+
+    /// The accounts funded at genesis: the first eight (a chain with more accounts funds only these).
+    static let genesisState = WorldState.genesis(accounts: accountKeys(8).map(\.address))
 
     /// EIP-7685's requests hash of a block with no requests: sha256 of the empty string.
     static let emptyRequestsHash = Hash32(bytes: [
@@ -126,12 +140,30 @@ public struct DevChain: Sendable {
         while blocks.count <= number { blocks.append(nextBlock()) }
     }
 
+    /// An account and some of its storage slots with their proofs against the `stateRoot` of block `number`, as
+    /// `eth_getProof` answers; nil when that block's state is no longer kept (more than `stateHistory` blocks old)
+    /// or the block does not exist.
+    public func accountProof(of address: Address, slots: [UInt256], block number: UInt64) -> AccountProofData? {
+        states[number]?.proof(of: address, slots: slots)
+    }
+
+    /// An account's proof and fields, and its slots' values and proofs (EIP-1186's fields).
+    public struct AccountProofData: Sendable {
+        public var accountProof: [[UInt8]]
+        public var nonce: UInt64
+        public var balance: UInt256
+        public var storageHash: Hash32
+        public var codeHash: Hash32
+        public var storage: [(slot: UInt256, value: UInt256, proof: [[UInt8]])]
+    }
+
     private mutating func nextBlock() -> Block {
         let parent = blocks.last!.header
         let number = parent.number + 1
         for branch in branches where branch.block == number { rng.state ^= branch.salt &* 0xD1B5_4A32_D192_ED03 }
         var transactions: [Transaction] = [], senders: [Address] = [], receipts: [Receipt] = []
         var gas: UInt64 = 0, blobGas: UInt64 = 0
+        var state = states[number - 1]!
         let count: Int
         if let share = eventBlockShare {
             count = Double(rng.next() >> 11) / Double(1 << 53) < share ? 1 + Int(rng.next() % 5) : 0
@@ -171,6 +203,10 @@ public struct DevChain: Sendable {
                 fields.authorizationList = [authorization]
             }
             let tx = Transaction.sign(fields, with: accounts[signer])
+            for write in world.writes { state.store(write.contract.address, slot: write.slot, value: write.value) }
+            state.incrementNonce(of: accounts[signer].address)
+            state.commit(accounts[signer].address)
+            state.commit(contract.address)
             gas += Self.gasPerTransaction
             let logs = events.map { $0.log(contract: contract.address) }
             transactions.append(tx)
@@ -180,7 +216,9 @@ public struct DevChain: Sendable {
         var f = HeaderFields()
         f.parentHash = parent.hash
         f.ommersHash = keccak256([0xc0] as [UInt8])
-        f.stateRoot = keccak256(parent.stateRoot.bytes + transactions.flatMap(\.hash.bytes))
+        f.stateRoot = state.root
+        states[number] = state
+        if number >= Self.stateHistory { states[number - Self.stateHistory] = nil }
         f.transactionsRoot = OrderedTrie.root(transactions.map(\.encoded))
         f.receiptsRoot = OrderedTrie.root(receipts.map(\.encoded))
         var bloom = Bloom()

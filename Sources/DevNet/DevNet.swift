@@ -153,7 +153,41 @@ public final class DevNet: Sendable {
             return served.map { receiptsJSON($0.0.0, tamper: $0.0.1, only: $0.1)[0] } ?? .null
         }
         d.register("eth_getLogs") { [self] raw throws(RPCError) in try logs(raw) }
+        d.register("eth_getProof") { [self] raw throws(RPCError) in try proof(raw) }
         return d
+    }
+
+    /// Most storage keys one `eth_getProof` call may ask for.
+    public static let maxProofKeys = 1_024
+
+    /// `eth_getProof` (EIP-1186): the account and the asked slots with their proofs against the block's state root.
+    /// Only the last `DevChain.stateHistory` blocks' states are kept, as on a full node that is not an archive.
+    func proof(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(raw, names: ["address", "storageKeys", "block"], required: 3)
+        let address = try p.address(0)
+        guard case .array(let keys)? = p.optional(1) else { throw .invalidParams("storageKeys", "an array of 32-byte keys") }
+        guard keys.count <= Self.maxProofKeys else { throw .invalidParams("storageKeys", "at most \(Self.maxProofKeys) keys") }
+        var slots: [UInt256] = []
+        for (i, key) in keys.enumerated() {
+            guard case .string(let text) = key, text.hasPrefix("0x"), text.count <= 66, let bytes = try? Hex.decode(text.count % 2 == 0 ? text : "0x0" + text.dropFirst(2)),
+                let slot = UInt256(bigEndian: bytes)
+            else { throw .invalidParams("storageKeys[\(i)]", "0x and up to 64 hex digits") }
+            slots.append(slot)
+        }
+        let answer = try state.withLock { s throws(RPCError) -> DevChain.AccountProofData? in
+            let head = s.chain.head.header.number
+            guard let number = try blockNumber(p, 2, head: head) else { throw RPCError(code: -32000, message: "header not found") }
+            return s.chain.accountProof(of: address, slots: slots, block: number)
+        }
+        guard let answer else { throw RPCError(code: -32000, message: "missing trie node: historical state unavailable (this node keeps the last \(DevChain.stateHistory) blocks' state)") }
+        return [
+            "address": .string(address.hex), "accountProof": .array(answer.accountProof.map(JSONValue.data)),
+            "balance": .quantity(answer.balance), "codeHash": .string(answer.codeHash.hex), "nonce": .quantity(answer.nonce),
+            "storageHash": .string(answer.storageHash.hex),
+            "storageProof": .array(zip(keys, answer.storage).map { key, slot in
+                ["key": key, "value": .quantity(slot.value), "proof": .array(slot.proof.map(JSONValue.data))]
+            }),
+        ]
     }
 
     /// `eth_getBlockReceipts`, by hash or by number.

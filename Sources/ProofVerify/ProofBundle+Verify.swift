@@ -25,6 +25,11 @@ extension ProofBundle {
         var chain = try verifiedHeaders()
         guard trusted.contains(anchor.hash) else { throw .untrustedAnchor(number: anchor.number, hash: anchor.hash) }
         let segmentEnds = try verifiedSegments(trusting: trusted, into: &chain)
+        // An ERC-20 balance bundle names no token: it proves balances by state, and has no token events.
+        let tokenId = claim.tokenId ?? .zero
+        if claim.tokenId == nil, !events.isEmpty || claim.minter != nil || !claim.aigc.isEmpty || claim.owner != nil || claim.user != nil {
+            throw .claim("a claim with no token id (ERC-20 balances) can hold no token events")
+        }
 
         var mints: [(sender: Address, transactionHash: Hash32, block: UInt64)] = []
         var aigc: [(promptHash: Hash32, aigcDataHash: Hash32, block: UInt64)] = []
@@ -52,7 +57,7 @@ extension ProofBundle {
 
             switch event.role {
             case .mint:
-                guard token.mints(claim.tokenId) else { throw fail(.notAMint(tokenId: claim.tokenId)) }
+                guard token.mints(tokenId) else { throw fail(.notAMint(tokenId: tokenId)) }
                 guard let transactionBytes = event.transaction, let transactionProof = event.transactionProof else {
                     throw fail(.missingTransaction)
                 }
@@ -66,16 +71,16 @@ extension ProofBundle {
                 do throws(TransactionError) { sender = try transaction.recoverSender() } catch { throw fail(.sender(error)) }
                 mints.append((sender, keccak256(proven), event.blockNumber))
             case .aigc:
-                guard let hashes = token.aigcHashes(of: claim.tokenId) else { throw fail(.notAigc(tokenId: claim.tokenId)) }
+                guard let hashes = token.aigcHashes(of: tokenId) else { throw fail(.notAigc(tokenId: tokenId)) }
                 aigc.append((hashes.prompt, hashes.output, event.blockNumber))
             case .ownership:
                 guard case .erc721Transfer(_, let to, let tokenId) = token, tokenId == claim.tokenId else {
-                    throw fail(.notATransfer(tokenId: claim.tokenId))
+                    throw fail(.notATransfer(tokenId: tokenId))
                 }
                 ownership.append((to == .zero ? nil : to, event.blockNumber))
             case .user:
                 guard case .updateUser(let tokenId, let user, let expires) = token, tokenId == claim.tokenId else {
-                    throw fail(.notAnUpdateUser(tokenId: claim.tokenId))
+                    throw fail(.notAnUpdateUser(tokenId: tokenId))
                 }
                 users.append((user, expires, event.blockNumber))
             }
@@ -85,12 +90,36 @@ extension ProofBundle {
             }
         }
         var checkedBlocks = 0
-        if version >= 2 { checkedBlocks = try checkNoLaterRecords(after: latest, chain: chain) }
+        var stateStatements: [String] = []
+        if let state {
+            // The present by storage proofs: the scan's receipts have no place beside them.
+            guard blockReceipts.isEmpty else { throw .malformed(field: "blockReceipts", reason: "a bundle whose present is proven by state carries no receipts") }
+            guard let anchorHeader = chain[anchor.number] else { throw .headerChain(block: anchor.number, .empty) }
+            stateStatements = try state.verified(contract: claim.contract, tokenId: claim.tokenId, stateRoot: anchorHeader.stateRoot, block: anchor.number,
+                                                 time: anchorHeader.timestamp)
+            try agree(state, ownership: ownership.last, user: users.last)
+        } else if version >= 2 {
+            checkedBlocks = try checkNoLaterRecords(after: latest, chain: chain)
+        }
         var verified = try match(mints: mints, aigc: aigc, ownership: ownership, users: users, checkedBlocks: checkedBlocks, anchorTime: chain[anchor.number]?.timestamp ?? 0)
+        verified.statements += stateStatements
         for end in segmentEnds {
             verified.statements.insert("  and block \(end.number) \(end.hash.hex), trusted; \(end.count) headers of earlier events link to it", at: 2)
         }
         return verified
+    }
+
+    /// A state proven at the anchor must say what the latest records the events prove say: a slot that is not the
+    /// owner's (or the user's) cannot pass for it while the bundle also proves the last transfer (or rental).
+    private func agree(_ state: PresentState, ownership: (owner: Address?, block: UInt64)?, user: (user: Address, expires: UInt64, block: UInt64)?) throws(ProofError) {
+        if let ownership, let owner = state.owner, owner.address != ownership.owner {
+            throw .state(block: anchor.number, .disagreesWithRecord(.owner, state: owner.address?.hex ?? "no owner",
+                                                                   record: "\(ownership.owner?.hex ?? "no owner (burned)") from block \(ownership.block)"))
+        }
+        if let user, let stateUser = state.user, stateUser.address != user.user || stateUser.expires != user.expires {
+            throw .state(block: anchor.number, .disagreesWithRecord(.user, state: "\(stateUser.address.hex) until \(stateUser.expires)",
+                                                                   record: "\(user.user.hex) until \(user.expires) from block \(user.block)"))
+        }
     }
 
     /// The segments: each decoded, consecutive and linked like the main run, ending at a trusted block, below the
@@ -136,7 +165,7 @@ extension ProofBundle {
             guard given.updateValue(set.receipts, forKey: set.blockNumber) == nil else { throw .absence(block: set.blockNumber, .repeated) }
         }
         guard let first = latest.values.map(\.block).min() else { return 0 }
-        let filter = LaterRecordFilter(contract: claim.contract, tokenId: claim.tokenId)
+        let filter = LaterRecordFilter(contract: claim.contract, tokenId: claim.tokenId ?? .zero)
         var checked = 0
         for number in first...anchor.number {
             guard let header = chain[number] else { throw .absence(block: number, .noHeader) }
@@ -214,8 +243,10 @@ extension ProofBundle {
                        users: [(user: Address, expires: UInt64, block: UInt64)],
                        checkedBlocks: Int, anchorTime: UInt64) throws(ProofError) -> Verified {
         let asOfAnchor = "none after it up to the anchor (block \(anchor.number))"
-        let token = "token \(claim.tokenId.quantity) of \(claim.contract.hex)"
-        var statements = ["anchor: block \(anchor.number) \(anchor.hash.hex), trusted; \(headers.count) headers link to it"]
+        // With the present proven by state, the latest records are past events; the state statements say the rest.
+        let byScan = version >= 2 && state == nil
+        let token = claim.tokenId.map { "token \($0.quantity) of \(claim.contract.hex)" } ?? "shares of \(claim.contract.hex)"
+        var statements = ["anchor: block \(anchor.number) \(anchor.hash.hex), trusted; \(headers.count) header\(headers.count == 1 ? "" : "s") link\(headers.count == 1 ? "s" : "") to it"]
         switch (claim.minter, mints.first) {
         case (nil, nil): break
         case (let minter?, let mint?) where mints.count == 1:
@@ -242,7 +273,7 @@ extension ProofBundle {
                 statements.append("  output: \(ReadableText.show(output))")
             }
         }
-        if version >= 2, let last = claim.aigc.last {
+        if byScan, let last = claim.aigc.last {
             statements.append("the AIGC record of block \(last.blockNumber) is the latest: \(asOfAnchor)")
         }
         switch (claim.owner, ownership.first) {
@@ -251,12 +282,12 @@ extension ProofBundle {
             guard owner.address == proven.owner, owner.blockNumber == proven.block else {
                 throw .claim("owner \(owner.address?.hex ?? "none (burned)") in block \(owner.blockNumber), but the proven transfer gives it to \(proven.owner?.hex ?? "none (a burn)") in block \(proven.block)")
             }
-            if version >= 2 {
+            if byScan {
                 statements.append(owner.address.map { "owned by \($0.hex) as of the anchor: transferred to it in block \(owner.blockNumber), \(asOfAnchor)" }
                     ?? "burned in block \(owner.blockNumber): no transfer after it up to the anchor (block \(anchor.number))")
             } else {
                 statements.append(owner.address.map { "transferred to \($0.hex) in block \(owner.blockNumber)" } ?? "burned in block \(owner.blockNumber)")
-                statements.append("not proven by this version 1 bundle: that no later transfer moved it (version 2 bundles prove it)")
+                if version < 2 { statements.append("not proven by this version 1 bundle: that no later transfer moved it (version 2 bundles prove it)") }
             }
         default:
             throw .claim("\(claim.owner == nil ? "no owner" : "an owner") is claimed, and \(ownership.count) ownership events are given")
@@ -268,11 +299,13 @@ extension ProofBundle {
                 throw .claim("user \(user.address.hex) until \(user.expires) in block \(user.blockNumber), but the proven UpdateUser sets \(proven.user.hex) until \(proven.expires) in block \(proven.block)")
             }
             let active = user.address != .zero && user.expires >= anchorTime
-            let state = active ? "active at the anchor's time (\(UTCTime.format(anchorTime)))" : "not in force at the anchor's time (\(UTCTime.format(anchorTime)))"
+            let inForce = active ? "active at the anchor's time (\(UTCTime.format(anchorTime)))" : "not in force at the anchor's time (\(UTCTime.format(anchorTime)))"
+            // Without the scan, this is the bundle's last rental record; the state proof says whether it still holds.
+            let after = byScan ? asOfAnchor : "the bundle's last rental record"
             if user.address == .zero {
-                statements.append("no user: cleared in block \(user.blockNumber), \(asOfAnchor)")
+                statements.append("no user: cleared in block \(user.blockNumber), \(after)")
             } else {
-                statements.append("user \(user.address.hex) until \(UTCTime.format(user.expires)), set in block \(user.blockNumber), \(asOfAnchor); \(state)")
+                statements.append("user \(user.address.hex) until \(UTCTime.format(user.expires)), set in block \(user.blockNumber), \(after); \(inForce)")
             }
         default:
             throw .claim("\(claim.user == nil ? "no user" : "a user") is claimed, and \(users.count) user events are given")

@@ -1,12 +1,12 @@
 public import EthPrimitives
 public import EthRPC
 
-/// A proof bundle (ARCHITECTURE.md §6, version 2): a claim about one token and everything needed to check it with no
+/// A proof bundle (ARCHITECTURE.md §6, version 3): a claim about one token and everything needed to check it with no
 /// network, given one trusted block hash (the anchor).
 ///
 ///     {
-///       "version": 2, "chainId": QUANTITY,
-///       "claim": { "contract": ADDRESS, "tokenId": QUANTITY,
+///       "version": 3, "chainId": QUANTITY,
+///       "claim": { "contract": ADDRESS, "tokenId": QUANTITY | null (an ERC-20 balance),
 ///                  "minter": { "address", "transactionHash", "blockNumber" } | null,
 ///                  "aigc": [ { "promptHash", "aigcDataHash", "blockNumber", "prompt": DATA?, "aigcData": DATA? } ],
 ///                  "owner": { "address": ADDRESS | null (burned), "blockNumber" } | null,
@@ -17,7 +17,8 @@ public import EthRPC
 ///       "blockReceipts": [ { "blockNumber": QUANTITY, "receipts": [DATA] } ],
 ///       "headers": [DATA],            // RLP, ascending and consecutive, ending at the anchor
 ///       "segments": [ [DATA] ],       // more runs like it, each ending at another trusted block, below `headers`
-///       "anchor": { "number": QUANTITY, "hash": HASH }
+///       "anchor": { "number": QUANTITY, "hash": HASH },
+///       "present": { "proof": "receipts" } | PRESENT-STATE (`PresentState`)
 ///     }
 ///
 /// `logPosition` is the log's place among its receipt's logs (a block-wide log index cannot be checked from one
@@ -29,13 +30,18 @@ public import EthRPC
 /// AIGC record) may sit in a short run of headers ending at a trusted block of its own (an anchors file's, a
 /// checkpoint), instead of in one run from it all the way to the anchor.
 ///
-/// Version 1 (no `user`, no `blockReceipts`, no prompt or output bytes) still reads and verifies; its ownership
+/// `present` says how the present is proven: by `blockReceipts` (the scan above, every header from the earliest latest
+/// record to the anchor), or by storage proofs against the anchor's `stateRoot` (`PresentState`), which need only the
+/// anchor's header whatever the token's age; then there are no `blockReceipts`, and the latest records, if any, are
+/// past events like the others, which the proven state must agree with.
+///
+/// Version 2 is version 3 with the present proven by receipts. Version 1 (no `user`, no `blockReceipts`, no prompt or output bytes) still reads and verifies; its ownership
 /// record is then proven as a past transfer only.
 public struct ProofBundle: Equatable, Sendable {
     /// The version this build writes.
-    public static let version: UInt64 = 2
+    public static let version: UInt64 = 3
     /// The versions this build reads.
-    public static let readableVersions: ClosedRange<UInt64> = 1...2
+    public static let readableVersions: ClosedRange<UInt64> = 1...3
 
     public var version: UInt64
     public var chainId: UInt64
@@ -47,23 +53,26 @@ public struct ProofBundle: Equatable, Sendable {
     /// Runs of headers below `headers`, ascending, each ending at a trusted block.
     public var segments: [[[UInt8]]]
     public var anchor: (number: UInt64, hash: Hash32)
+    /// The state proven at the anchor, when the present is proven by storage proofs rather than by receipts.
+    public var state: PresentState?
 
     public init(version: UInt64 = Self.version, chainId: UInt64, claim: Claim, events: [Event], blockReceipts: [BlockReceipts] = [],
-                headers: [[UInt8]], segments: [[[UInt8]]] = [], anchor: (number: UInt64, hash: Hash32)) {
+                headers: [[UInt8]], segments: [[[UInt8]]] = [], anchor: (number: UInt64, hash: Hash32), state: PresentState? = nil) {
         (self.version, self.chainId, self.claim, self.events, self.blockReceipts) = (version, chainId, claim, events, blockReceipts)
-        (self.headers, self.segments, self.anchor) = (headers, segments, anchor)
+        (self.headers, self.segments, self.anchor, self.state) = (headers, segments, anchor, state)
     }
 
     /// What the bundle asserts about a token.
     public struct Claim: Equatable, Sendable {
         public var contract: Address
-        public var tokenId: UInt256
+        /// The token; nil only in a bundle of ERC-20 balances, which has no events.
+        public var tokenId: UInt256?
         public var minter: Minter?
         public var aigc: [Aigc]
         public var owner: Owner?
         public var user: User?
 
-        public init(contract: Address, tokenId: UInt256, minter: Minter?, aigc: [Aigc], owner: Owner?, user: User? = nil) {
+        public init(contract: Address, tokenId: UInt256?, minter: Minter?, aigc: [Aigc], owner: Owner?, user: User? = nil) {
             (self.contract, self.tokenId, self.minter, self.aigc, self.owner, self.user) = (contract, tokenId, minter, aigc, owner, user)
         }
     }
@@ -150,6 +159,7 @@ public struct ProofBundle: Equatable, Sendable {
     public static func == (a: ProofBundle, b: ProofBundle) -> Bool {
         a.version == b.version && a.chainId == b.chainId && a.claim == b.claim && a.events == b.events && a.blockReceipts == b.blockReceipts
             && a.headers == b.headers && a.segments == b.segments && a.anchor.number == b.anchor.number && a.anchor.hash == b.anchor.hash
+            && a.state == b.state
     }
 }
 
@@ -159,7 +169,7 @@ extension ProofBundle {
     /// The bundle as JSON (the shape above; a version 1 bundle is written back as version 1).
     public var json: JSONValue {
         var claimObject: [String: JSONValue] = [
-            "contract": .string(claim.contract.hex), "tokenId": .quantity(claim.tokenId),
+            "contract": .string(claim.contract.hex), "tokenId": claim.tokenId.map(JSONValue.quantity) ?? .null,
             "minter": claim.minter.map { m in
                 ["address": .string(m.address.hex), "transactionHash": .string(m.transactionHash.hex), "blockNumber": .quantity(m.blockNumber)]
             } ?? .null,
@@ -199,6 +209,7 @@ extension ProofBundle {
             })
             root["segments"] = .array(segments.map { .array($0.map(JSONValue.data)) })
         }
+        if version >= 3 { root["present"] = state?.json ?? ["proof": "receipts"] }
         return .object(root)
     }
 
@@ -218,8 +229,10 @@ extension ProofBundle {
         let isVersion2 = version >= 2
         chainId = try root.field("chainId").quantity()
         let c = try root.field("claim")
+        // Version 3 has no token id for an ERC-20 contract's balances (null, or left out).
+        let tokenIdField = version >= 3 ? try c.optionalField("tokenId") : try c.field("tokenId")
         claim = Claim(
-            contract: try c.field("contract").address(), tokenId: try c.field("tokenId").uint256(),
+            contract: try c.field("contract").address(), tokenId: try tokenIdField?.uint256(),
             minter: try c.optionalField("minter").map { m throws(JSONReadError) in
                 Minter(address: try m.field("address").address(), transactionHash: try m.field("transactionHash").hash(),
                        blockNumber: try m.field("blockNumber").quantity())
@@ -260,5 +273,15 @@ extension ProofBundle {
         } : []
         let a = try root.field("anchor")
         anchor = (try a.field("number").quantity(), try a.field("hash").hash())
+        state = nil
+        if version >= 3 {
+            let present = try root.field("present")
+            let proofField = try present.field("proof")
+            switch try proofField.string() {
+            case "receipts": break
+            case "state": state = try PresentState(json: present)
+            case let other: throw proofField.error("\"\(other)\" is neither \"receipts\" nor \"state\"")
+            }
+        }
     }
 }

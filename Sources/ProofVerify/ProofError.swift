@@ -19,6 +19,8 @@ public enum ProofError: Error, Equatable, Sendable, CustomStringConvertible {
     case claim(String)
     /// The proof that nothing after a latest record replaced it does not hold at this block.
     case absence(block: UInt64, AbsenceFailure)
+    /// The present state's storage proofs against the anchor's `stateRoot` do not hold.
+    case state(block: UInt64, StateFailure)
 
     public var description: String {
         switch self {
@@ -29,6 +31,38 @@ public enum ProofError: Error, Equatable, Sendable, CustomStringConvertible {
         case .event(let index, let block, let failure): return "event \(index) (block \(block)): \(failure)"
         case .claim(let reason): return "claim: \(reason)"
         case .absence(let block, let failure): return "block \(block): \(failure)"
+        case .state(let block, let failure): return "state at block \(block): \(failure)"
+        }
+    }
+}
+
+/// Why a present-state proof was refused.
+public enum StateFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The proof is of another account than the token's contract.
+    case otherAccount(Address)
+    /// The account or a storage proof does not hold against the state root.
+    case proof(AccountProof.Failure)
+    /// The slot the layout gives for a fact has no storage proof in the bundle.
+    case noSlot(StateFact, slot: UInt256)
+    /// The slot holds a word that is not a value of the fact's type (bits set above an address, say).
+    case notAValue(StateFact, word: UInt256)
+    /// The slot's proven value is not the one the bundle states.
+    case value(StateFact, stated: String, proven: String)
+    /// The proven state contradicts the latest record the bundle's events prove.
+    case disagreesWithRecord(StateFact, state: String, record: String)
+    /// A fact about a token in a bundle of no token, or a balance of no holder.
+    case noToken(StateFact)
+
+    public var description: String {
+        switch self {
+        case .otherAccount(let address): return "the account proof is of \(address.hex), not of the token's contract"
+        case .proof(let failure): return "\(failure)"
+        case .noSlot(let fact, let slot): return "the \(fact.rawValue) slot \(slot.hex32) its layout gives has no storage proof"
+        case .notAValue(let fact, let word): return "the \(fact.rawValue) slot holds \(word.hex32), which is not a value of its type: the layout is not this contract's"
+        case .value(let fact, let stated, let proven): return "the bundle states \(fact.rawValue) \(stated), the proven slot holds \(proven)"
+        case .disagreesWithRecord(let fact, let state, let record):
+            return "the proven \(fact.rawValue) is \(state), and the latest record the bundle proves says \(record): either the slot is not the \(fact.rawValue)'s or a later record is missing"
+        case .noToken(let fact): return "a \(fact.rawValue) fact needs the claim's token id"
         }
     }
 }

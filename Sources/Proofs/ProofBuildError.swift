@@ -14,12 +14,14 @@ public enum ProofBuildError: Error, Equatable, Sendable, CustomStringConvertible
     case store(StoreError)
     /// A stored header that does not decode: the data directory is damaged.
     case storedHeader(block: UInt64, HeaderError)
+    /// An upstream's answer (a state proof) that does not verify or is not what was asked.
+    case upstream(String)
     /// Stored data that contradicts the index (a body without the indexed transaction): the data directory is damaged.
     case corrupt(String)
 
     public var description: String {
         switch self {
-        case .unavailable(let reason), .overLimit(let reason): return reason
+        case .unavailable(let reason), .overLimit(let reason), .upstream(let reason): return reason
         case .index(let error): return "reading the index: \(error)"
         case .store(let error): return "reading the store: \(error)"
         case .storedHeader(let block, let error): return "reading the store: the stored header of block \(block) does not decode: \(error)"

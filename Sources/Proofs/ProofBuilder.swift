@@ -64,6 +64,67 @@ public struct ProofBuilder: Sendable {
             anchorNumber = number
         }
 
+        var parts = try eventParts(contract: contract, tokenId: tokenId, through: anchorNumber)
+        let events = parts.events
+        // Where each latest record is: from its block on, blocks whose bloom may hold a later one carry receipts.
+        var latestBlocks: [ProofBundle.Role: UInt64] = [:]
+        for event in events where event.role != .mint { latestBlocks[event.role] = max(latestBlocks[event.role] ?? 0, event.blockNumber) }
+        let filter = LaterRecordFilter(contract: contract, tokenId: tokenId)
+        var blockReceipts: [ProofBundle.BlockReceipts] = []
+
+        if case .nearest(let every) = anchor, every > 0 {
+            // Nothing of the token happened after its last event, so anchoring there changes no event.
+            let last = events.map(\.blockNumber).max()!
+            if let rounded = Self.roundUp(last, every), rounded <= tip.number { anchorNumber = rounded }
+        }
+        // The main run reaches from the earliest latest record (whose absence proof needs every header after it)
+        // to the anchor; with anchors every `every` blocks, past events below it sit in segments of their own.
+        var every: UInt64?
+        if case .nearest(let spacing) = anchor, spacing > 0 { every = spacing }
+        let (mainStart, segments) = try linkedRuns(events: events.map(\.blockNumber), mainStart: latestBlocks.values.min() ?? anchorNumber,
+                                                   anchor: anchorNumber, every: every)
+        let (headers, anchorHash) = try headerRun(mainStart...anchorNumber) { header throws(ProofBuildError) in
+            let suspected = filter.roles(mayBeIn: header.logsBloom, among: Set(latestBlocks.filter { $0.value <= header.number }.keys))
+            if !suspected.isEmpty {
+                blockReceipts.append(.init(blockNumber: header.number, receipts: try completeReceipts(of: header, bodies: &parts.bodies)))
+            }
+        }
+        if anchorNumber == tip.number, anchorHash != tip.hash {
+            throw .corrupt("the stored header of block \(anchorNumber) hashes to \(anchorHash.hex), not to the indexed head's \(tip.hash.hex)")
+        }
+        return ProofBundle(chainId: chainId, claim: parts.claim, events: events, blockReceipts: blockReceipts, headers: headers, segments: segments,
+                           anchor: (anchorNumber, anchorHash))
+    }
+
+    /// A bundle whose present is proven by `state`, storage proofs against block `anchorNumber`'s state root (the
+    /// caller has verified them there): the anchor's header, and, with `events`, the token's events each linked to
+    /// its own next multiple of `every` (or, without `every`, all in one run up to the anchor). `tokenId` is nil for
+    /// an ERC-20 contract's balances.
+    public func stateBundle(contract: Address, tokenId: UInt256?, state: PresentState, at anchorNumber: UInt64, events withEvents: Bool,
+                            every: UInt64?) throws(ProofBuildError) -> ProofBundle {
+        var claim = ProofBundle.Claim(contract: contract, tokenId: tokenId, minter: nil, aigc: [], owner: nil)
+        var events: [ProofBundle.Event] = []
+        if withEvents, let tokenId {
+            let parts = try eventParts(contract: contract, tokenId: tokenId, through: anchorNumber)
+            (claim, events) = (parts.claim, parts.events)
+        }
+        let (mainStart, segments) = try linkedRuns(events: events.map(\.blockNumber), mainStart: anchorNumber, anchor: anchorNumber,
+                                                   every: every.flatMap { $0 > 0 ? $0 : nil })
+        let (headers, anchorHash) = try headerRun(mainStart...anchorNumber) { _ in }
+        return ProofBundle(chainId: chainId, claim: claim, events: events, headers: headers, segments: segments, anchor: (anchorNumber, anchorHash),
+                           state: state)
+    }
+
+    /// The token's records up to the anchor, as a claim and the events that prove it, and the bodies read for them.
+    struct EventParts {
+        var claim: ProofBundle.Claim
+        var events: [ProofBundle.Event]
+        var bodies: [UInt64: BlockStore.Body]
+    }
+
+    /// The token's first mint with the minter, its ERC-7007 records, its last ERC-721 ownership record and its last
+    /// ERC-4907 record, each up to `anchorNumber`, with their proofs.
+    func eventParts(contract: Address, tokenId: UInt256, through anchorNumber: UInt64) throws(ProofBuildError) -> EventParts {
         var history: [AssetIndex.HistoryEntry] = []
         var cursor: [UInt8]?
         repeat {
@@ -114,24 +175,19 @@ public struct ProofBuilder: Sendable {
             events.append(try event(.user, lastRental, bodies: &bodies))
             claim.user = .init(address: lastRental.record.user ?? .zero, expires: lastRental.record.expires ?? 0, blockNumber: lastRental.block)
         }
-        // Where each latest record is: from its block on, blocks whose bloom may hold a later one carry receipts.
-        var latestBlocks: [ProofBundle.Role: UInt64] = [:]
-        for event in events where event.role != .mint { latestBlocks[event.role] = max(latestBlocks[event.role] ?? 0, event.blockNumber) }
-        let filter = LaterRecordFilter(contract: contract, tokenId: tokenId)
-        var blockReceipts: [ProofBundle.BlockReceipts] = []
+        return EventParts(claim: claim, events: events, bodies: bodies)
+    }
 
-        if case .nearest(let every) = anchor, every > 0 {
-            // Nothing of the token happened after its last event, so anchoring there changes no event.
-            let last = events.map(\.blockNumber).max()!
-            if let rounded = Self.roundUp(last, every), rounded <= tip.number { anchorNumber = rounded }
-        }
-        // The main run reaches from the earliest latest record (whose absence proof needs every header after it)
-        // to the anchor. With anchors every `every` blocks, a past event below it sits in a segment that ends at its
-        // own next anchor, unless that anchor is already in the main run; otherwise the main run reaches down to it.
-        var mainStart = latestBlocks.values.min() ?? anchorNumber
+    /// Where the headers of a bundle come from: one run from `mainStart` (lowered to any event below it) up to the
+    /// anchor, and with anchors every `every` blocks, each event below the main run in a segment ending at its own
+    /// next multiple of `every`, unless that multiple is in the main run. Checks the headers' total against the limit.
+    private func linkedRuns(events: [UInt64], mainStart start: UInt64, anchor anchorNumber: UInt64, every: UInt64?) throws(ProofBuildError)
+        -> (mainStart: UInt64, segments: [[[UInt8]]])
+    {
+        var mainStart = start
         var segmentStarts: [UInt64: UInt64] = [:]  // segment end → start
-        for block in events.map(\.blockNumber) where block < mainStart {
-            if case .nearest(let every) = anchor, every > 0, let end = Self.roundUp(block, every), end < mainStart {
+        for block in events.sorted(by: >) where block < mainStart {
+            if let every, let end = Self.roundUp(block, every), end < mainStart {
                 segmentStarts[end] = min(segmentStarts[end] ?? block, block)
             } else {
                 mainStart = block
@@ -142,23 +198,32 @@ public struct ProofBuilder: Sendable {
         let segmentRanges = segmentStarts.filter { $0.key < mainStart }.map { ($0.value, $0.key) }.sorted { $0.0 < $1.0 }
         let total = segmentRanges.reduce(anchorNumber - mainStart + 1) { $0 + ($1.1 - $1.0 + 1) }
         guard total <= UInt64(limits.headers) else {
-            throw .overLimit("the bundle needs \(total) headers (the events start at block \(events.map(\.blockNumber).min()!)), more than \(limits.headers); ask for an anchor nearer the events")
+            throw .overLimit("the bundle needs \(total) headers (the events start at block \(events.min() ?? anchorNumber)), more than \(limits.headers); ask for an anchor nearer the events")
         }
         var segments: [[[UInt8]]] = []
         for (first, last) in segmentRanges {
             segments.append(try headerRun(first...last) { _ in }.headers)
         }
-        let (headers, anchorHash) = try headerRun(mainStart...anchorNumber) { header throws(ProofBuildError) in
-            let suspected = filter.roles(mayBeIn: header.logsBloom, among: Set(latestBlocks.filter { $0.value <= header.number }.keys))
-            if !suspected.isEmpty {
-                blockReceipts.append(.init(blockNumber: header.number, receipts: try completeReceipts(of: header, bodies: &bodies)))
-            }
+        return (mainStart, segments)
+    }
+
+    /// The indexed head.
+    func tip() throws(ProofBuildError) -> (number: UInt64, hash: Hash32) {
+        guard let tip = try wrap({ () throws(IndexError) in try index.cursor() }) else { throw .unavailable("nothing is indexed yet") }
+        return tip
+    }
+
+    /// The stored header of block `number`, checked to be that block and the one the store maps its hash to.
+    func storedHeader(_ number: UInt64) throws(ProofBuildError) -> Header {
+        guard let bytes = try wrap({ () throws(StoreError) in try blocks.header(number: number) }) else {
+            throw .unavailable("the header of block \(number) is not stored")
         }
-        if anchorNumber == tip.number, anchorHash != tip.hash {
-            throw .corrupt("the stored header of block \(anchorNumber) hashes to \(anchorHash.hex), not to the indexed head's \(tip.hash.hex)")
+        let header: Header
+        do throws(HeaderError) { header = try Header(rlp: bytes) } catch { throw .storedHeader(block: number, error) }
+        guard header.number == number, try wrap({ () throws(StoreError) in try blocks.number(ofHash: header.hash) }) == number else {
+            throw .corrupt("the header stored as block \(number) is not the stored block of its hash")
         }
-        return ProofBundle(chainId: chainId, claim: claim, events: events, blockReceipts: blockReceipts, headers: headers, segments: segments,
-                           anchor: (anchorNumber, anchorHash))
+        return header
     }
 
     /// The first multiple of `every` at or above `block`; nil past `UInt64.max`.

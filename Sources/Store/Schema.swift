@@ -58,6 +58,12 @@ public enum Schema: UInt8, CaseIterable, Sendable {
     /// that is both never mixes them.
     case shareBalance = 0x1c
 
+    // MARK: Proofs
+
+    /// contract ‖ fact name (UTF-8) → the storage layout slot discovery confirmed for that fact of the contract, as
+    /// the JSON of a bundle's `layout`. A cache: absent, discovery runs again; a store without it reads the same.
+    case storageLayout = 0x20
+
     /// The layout version this file describes (5: bodies with every receipt, codec 3, kept for blocks whose bloom
     /// may hold a watched contract's ownership, rental or AIGC record, even with no watched event; 4: `logBlocks`, `shareBalance`, ERC-20 holder entries without a token
     /// id, balances at 32 bytes, `Meta.standards`; 3: a token's history split over `ownerHistory`,

@@ -3,36 +3,58 @@ import AssetContent
 import EthPrimitives
 import EthRPC
 import EthTypes
+import EthUpstream
 import Foundation
 import ProvenantNode
 import ProofVerify
 import Proofs
 import Store
 
-/// `provenant proof`: writes a token's proof bundle from a data directory, as `asset_proof` answers.
-struct Proof: ParsableCommand {
+/// `provenant proof`: writes a token's proof bundle from a data directory, as `asset_proof` answers, or with its
+/// present proven by storage proofs that an upstream gives and the command verifies.
+struct Proof: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a token's proof bundle (as asset_proof answers) from a data directory, for provenant verify.",
         discussion: """
             The bundle holds the token's mint with its transaction, its ERC-7007 records, its last ownership \
-            record and its last ERC-4907 rental record, each with Merkle-Patricia proofs; the complete receipts of \
-            every later block whose logs bloom may hold a newer record of the token, which show it does not; and \
-            every header from the first record up to the anchor (the indexed head unless --anchor names an earlier \
-            block). It is printed to standard output.
+            record and its last ERC-4907 rental record, each with Merkle-Patricia proofs, and headers that link \
+            them to the anchor (the indexed head unless --anchor says otherwise). It is printed to standard output.
+
+            The present (that the owner and user are still the last recorded at the anchor) is proven one of two \
+            ways. --present receipts (the default, no network): the complete receipts of every later block whose \
+            logs bloom may hold a newer record of the token, which show it does not, and every header from the \
+            latest record to the anchor. --present state: storage proofs of the owner's and user's slots against \
+            the anchor's state root, fetched with eth_getProof from --upstream and verified against the stored \
+            header; the bundle needs only the anchor's header for them, whatever the token's age. The slots are \
+            found per contract by trying common layouts against the index's answers, and kept. --present auto \
+            builds both and keeps the smaller. An upstream keeps old state only if it is an archive node: anchor \
+            near the head.
+
+            --holder proves balances by state instead: of an ERC-1155 id, or of an ERC-20 contract with no token \
+            id. --state-only leaves the token's events out: a bundle of the anchor's header and the proofs.
             """)
 
     @Argument(help: "The token's contract address (0x and 40 hex digits; mixed case must be EIP-55).") var contract: Address
-    @Argument(help: "The token id: a 0x QUANTITY or a decimal number.") var tokenId: TokenID
-    @Option(help: "Anchor: a block number, \"nearest\" (the first multiple of --every at or above the token's last event, as anchors export lists them) or \"latest\" (the indexed head).")
+    @Argument(help: "The token id: a 0x QUANTITY or a decimal number (none for an ERC-20 contract's balances).") var tokenId: TokenID?
+    @Option(help: "Anchor: a block number, \"nearest\" (the first multiple of --every at or above the token's last event, as anchors export lists them; with --present state, the last multiple at or below the head) or \"latest\" (the indexed head).")
     var anchor: AnchorChoice = .latest
     @Option(help: "Spacing of the anchors for --anchor nearest.") var every: UInt64 = AnchorSet.defaultEvery
+    @Option(help: "How the present is proven: receipts, state or auto (the smaller).") var present: PresentStateBuilder.Present = .receipts
+    @Option(help: "A JSON-RPC endpoint for eth_getProof (repeatable; tried in turn). Needed for --present state or auto and --holder.")
+    var upstream: [String] = []
+    @Option(help: "A holder whose balance to prove by state (repeatable): of the ERC-1155 id, or of the ERC-20 contract.")
+    var holder: [Address] = []
+    @Flag(help: "Prove the present state only, without the token's events.") var stateOnly = false
     @OptionGroup var dataDir: DataDirectoryOption
 
     func validate() throws {
         guard every > 0 else { throw ValidationError("--every must be at least 1") }
+        let byState = present != .receipts || !holder.isEmpty || stateOnly
+        if byState, upstream.isEmpty { throw ValidationError("--present state, --present auto, --holder and --state-only need --upstream URL for eth_getProof") }
+        if tokenId == nil, holder.isEmpty { throw ValidationError("a token id, or --holder for an ERC-20 contract's balances") }
     }
 
-    func run() throws {
+    func run() async throws {
         let choice: ProofBuilder.Anchor
         switch anchor {
         case .latest: choice = .head
@@ -41,11 +63,28 @@ struct Proof: ParsableCommand {
         }
         let directory = try dataDir.open()
         let spec = try directory.chainspec()
-        try printJSON { () throws(ProofBuildError) in
-            try ProofBuilder(index: directory.index, chainId: spec.chainId).bundle(contract: contract, tokenId: tokenId.value, anchor: choice).json
+        let builder = ProofBuilder(index: directory.index, chainId: spec.chainId)
+        let endpoints = try upstream.map { try UpstreamEndpoint($0) }
+        let bundle: ProofBundle
+        do throws(ProofBuildError) {
+            if upstream.isEmpty, let tokenId {
+                bundle = try builder.bundle(contract: contract, tokenId: tokenId.value, anchor: choice)
+            } else {
+                let state = PresentStateBuilder(builder: builder, source: UpstreamStateSource(upstreams: endpoints.map { Upstream(endpoint: $0) }))
+                if let tokenId, holder.isEmpty, !stateOnly {
+                    bundle = try await state.bundle(contract: contract, tokenId: tokenId.value, anchor: choice, present: present)
+                } else {
+                    bundle = try await state.stateBundle(contract: contract, tokenId: tokenId?.value, holders: holder, anchor: choice, events: !stateOnly)
+                }
+            }
+        } catch {
+            throw CLIError("\(error)")
         }
+        FileHandle.standardOutput.write(Data(bundle.json.serialized() + [0x0a]))
     }
 }
+
+extension PresentStateBuilder.Present: ExpressibleByArgument {}
 
 /// Prints what `make` builds as one line of JSON, or fails the command with its error.
 func printJSON(_ make: () throws(ProofBuildError) -> JSONValue) throws {
@@ -263,7 +302,7 @@ struct VerifyAsset: ParsableCommand {
             print("FAILED: the bundle does not verify: \(error)")
             throw ExitCode.failure
         }
-        let token = "token \(parsed.claim.tokenId.quantity) of \(parsed.claim.contract.hex)"
+        let token = parsed.claim.tokenId.map { "token \($0.quantity) of \(parsed.claim.contract.hex)" } ?? "shares of \(parsed.claim.contract.hex)"
         guard !parsed.claim.aigc.isEmpty else {
             print("NO MATCH: the bundle proves no AIGC record of \(token)")
             throw ExitCode.failure
