@@ -158,7 +158,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "EthPrimitives", "EthRLP", "EthTrie", "EthTypes", "TestSupport"]),
         .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "TokenEvents", "EthRPC", "TestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "TestSupport"]),
-        .testTarget(name: "ProofsTests", dependencies: ["Proofs", "ProofVerify", "Ingest", "DevChain", "EthRPC", "AssetContent", "TestSupport"]),
+        .testTarget(name: "ProofsTests", dependencies: ["Proofs", "ProofVerify", "Ingest", "DevChain", "EthRPC", "EthRLP", "EthTrie", "EthCrypto", "AssetContent", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "HTTPTransport", "Ingest", "DevChain", "TokenEvents", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),

@@ -52,7 +52,7 @@ struct LatestRecordTests {
     /// block whose bloom may hold a later record of what it claims, except the blocks in `omitting`.
     func extendToHead(_ stale: ProofBundle, omitting: Set<UInt64>) throws -> ProofBundle {
         let blocks = BlockStore(store: try fixture.index.store)
-        let filter = LaterRecordFilter(contract: stale.claim.contract, tokenId: stale.claim.tokenId)
+        let filter = LaterRecordFilter(contract: stale.claim.contract, tokenId: try #require(stale.claim.tokenId))
         var roles = Set<Role>()
         if stale.claim.owner != nil { roles.insert(.ownership) }
         if stale.claim.user != nil { roles.insert(.user) }

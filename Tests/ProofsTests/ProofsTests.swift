@@ -162,7 +162,7 @@ struct ProofsTests {
             b.events.append(b.events.first { $0.role == .aigc }!)
             b.claim.aigc.append(b.claim.aigc[0])
         }, { if case .event(_, _, .repeated) = $0 { true } else { false } }),
-        ("another token claimed", { $0.claim.tokenId = $0.claim.tokenId + UInt256(1) }, { if case .event(0, _, .notAMint) = $0 { true } else { false } }),
+        ("another token claimed", { $0.claim.tokenId = $0.claim.tokenId! + UInt256(1) }, { if case .event(0, _, .notAMint) = $0 { true } else { false } }),
     ]
 
     @Test(arguments: 0..<Self.tamperings.count)
@@ -191,8 +191,13 @@ struct ProofsTests {
         members["headers"] = .array([.string("0xzz")])
         #expect(throws: ProofError.self) { try ProofBundle(json: .object(members)) }
         members = good.objectMembers
-        members["version"] = 3
-        #expect(throws: ProofError.malformed(field: "version", reason: "this build reads versions 1 to 2 (a JSON number)")) { try ProofBundle(json: .object(members)) }
+        members["version"] = 4
+        #expect(throws: ProofError.malformed(field: "version", reason: "this build reads versions 1 to 3 (a JSON number)")) { try ProofBundle(json: .object(members)) }
+        members = good.objectMembers
+        members["present"] = ["proof": "guess"]
+        #expect(throws: ProofError.malformed(field: "present.proof", reason: "\"guess\" is neither \"receipts\" nor \"state\"")) { try ProofBundle(json: .object(members)) }
+        members["present"] = nil
+        #expect(throws: ProofError.malformed(field: "present", reason: "missing")) { try ProofBundle(json: .object(members)) }
         members = good.objectMembers
         members["blockReceipts"] = nil
         #expect(throws: ProofError.malformed(field: "blockReceipts", reason: "missing")) { try ProofBundle(json: .object(members)) }
