@@ -166,7 +166,7 @@ struct StateProofTests {
         ([.vyper(slot: 30)], .vyper(slot: 30)),
         ([.namespaced(id: "openzeppelin.storage.ERC721", offset: 2)], .namespaced(id: "openzeppelin.storage.ERC721", offset: 2)),
         ([.solidity(slot: 200)], nil),
-        ([.solidity(slot: 3), .vyper(slot: 4)], nil),
+        ([.solidity(slot: 3), .solidity(slot: 4)], nil),
     ])
     func discoveryRefusesToGuess(_ stored: [StorageLayout], _ expected: StorageLayout?) async throws {
         let fixture = try fixture
