@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import DevNet
 
 /// The `provenant` binary, run as a process.
 enum CLI {
@@ -217,6 +218,51 @@ struct ProofCLITests {
         let nothing = try CLI.run(["proof", Self.visions, "5000", "--data-dir", dir])
         #expect(nothing.status != 0)
         #expect(nothing.stderr.contains("nothing is indexed of token 0x1388"))
+    }
+
+    /// Present-state bundles from a data directory and a real upstream over HTTP: `eth_getProof` from DevNet, each
+    /// proof verified against the stored header before it is bundled; an upstream of another chain is refused.
+    @Test func presentStateBundlesFromAnUpstreamVerifyOffline() async throws {
+        let dir = temporaryPath("cli-state")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let imported = try CLI.run(["import-devchain", "--seed", "7", "--blocks", "80", "--data-dir", dir])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let net = try await RunningDevNet(DevNet(seed: 7, blocks: 80))
+        let other = try await RunningDevNet(DevNet(seed: 8, blocks: 80))
+        defer { withExtendedLifetime((net, other)) {} }
+
+        let full = try CLI.run(["proof", Self.visions, "2", "--present", "state", "--upstream", net.url, "--data-dir", dir])
+        #expect(full.status == 0, "\(full.stderr)")
+        let anchor = try #require((try JSONSerialization.jsonObject(with: Data(full.stdout.utf8)) as? [String: Any])?["anchor"] as? [String: Any])
+        let hash = try #require(anchor["hash"] as? String)
+        let fullFile = try CLI.write(try JSONSerialization.jsonObject(with: Data(full.stdout.utf8)))
+        let verified = try CLI.run(["verify", fullFile, "--trust", hash])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        #expect(verified.stdout.contains("at the anchor, by storage proof against block 80's state root (Solidity mapping at slot 2"), "\(verified.stdout)")
+        #expect(verified.stdout.contains("minted by "))
+
+        // The present alone: the anchor's header and the proofs.
+        let present = try CLI.run(["proof", Self.visions, "2", "--state-only", "--upstream", net.url, "--data-dir", dir])
+        #expect(present.status == 0, "\(present.stderr)")
+        #expect(present.stdout.utf8.count < 16 * 1024)
+        let presentFile = try CLI.write(try JSONSerialization.jsonObject(with: Data(present.stdout.utf8)))
+        let presentVerified = try CLI.run(["verify", presentFile, "--trust", hash])
+        #expect(presentVerified.status == 0 && !presentVerified.stdout.contains("minted by"), "\(presentVerified.stdout)")
+
+        // An ERC-20 holder's shares, with no token id.
+        let shares = "0x6e89b1a0e55f60809950bf4a9088e3646527559a"
+        let holder = try CLI.run(["proof", shares, "--holder", "0x04b3ccd76d58ef61bf42ebf59196026e15ccfaee", "--upstream", net.url, "--data-dir", dir])
+        #expect(holder.status == 0, "\(holder.stderr)")
+        let holderVerified = try CLI.run(["verify", try CLI.write(try JSONSerialization.jsonObject(with: Data(holder.stdout.utf8))), "--trust", hash])
+        #expect(holderVerified.stdout.contains("shares at the anchor, by storage proof"), "\(holderVerified.stdout)")
+
+        // Another chain's state does not verify against this chain's header: refused, nothing written.
+        let lying = try CLI.run(["proof", Self.visions, "2", "--state-only", "--upstream", other.url, "--data-dir", dir])
+        #expect(lying.status != 0 && lying.stdout.isEmpty)
+        #expect(lying.stderr.contains("does not verify against its state root"), "\(lying.stderr)")
+        // No upstream for a state proof: a usage error.
+        let noUpstream = try CLI.run(["proof", Self.visions, "2", "--present", "state", "--data-dir", dir])
+        #expect(noUpstream.status != 0 && noUpstream.stderr.contains("need --upstream"), "\(noUpstream.stderr)")
     }
 
     /// `checkpoints` lists a chainspec's trusted blocks and names the one a contract's sync starts from.
