@@ -34,6 +34,23 @@ enum CLI {
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Runs the binary with its standard output going to the file at `path` (for bytes that are not text).
+    static func runToFile(_ arguments: [String], _ path: String) throws -> Result {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? file.close() }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let err = Pipe()
+        process.standardOutput = file
+        process.standardError = err
+        try process.run()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: "", stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
     /// Writes a JSON value to a temporary file and returns its path.
     static func write(_ value: Any) throws -> String {
         let url = URL(fileURLWithPath: temporaryPath("cli", extension: "json"))
@@ -240,6 +257,18 @@ struct ProofCLITests {
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
         #expect(verified.stdout.contains("at the anchor, by storage proof against block 80's state root (Solidity mapping at slot 2"), "\(verified.stdout)")
         #expect(verified.stdout.contains("minted by "))
+
+        // The same bundle as one zstd frame: smaller, and verified the same; a damaged frame is an input error.
+        let compressedFile = temporaryPath("bundle-state", extension: "json.zst")
+        let compressed = try CLI.runToFile(["proof", Self.visions, "2", "--present", "state", "--compress", "--upstream", net.url, "--data-dir", dir], compressedFile)
+        #expect(compressed.status == 0, "\(compressed.stderr)")
+        let frame = try Data(contentsOf: URL(fileURLWithPath: compressedFile))
+        #expect(frame.starts(with: [0x28, 0xb5, 0x2f, 0xfd]) && frame.count * 2 < full.stdout.utf8.count)
+        let fromFrame = try CLI.run(["verify", compressedFile, "--trust", hash])
+        #expect(fromFrame.status == 0 && fromFrame.stdout == verified.stdout, "\(fromFrame.stdout)\(fromFrame.stderr)")
+        try frame.prefix(frame.count / 2).write(to: URL(fileURLWithPath: compressedFile))
+        let truncated = try CLI.run(["verify", compressedFile, "--trust", hash])
+        #expect(truncated.status == 2 && truncated.stderr.contains("is zstd-compressed and does not decompress"), "\(truncated.stderr)")
 
         // The present alone: the anchor's header and the proofs.
         let present = try CLI.run(["proof", Self.visions, "2", "--state-only", "--upstream", net.url, "--data-dir", dir])
