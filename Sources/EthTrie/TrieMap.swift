@@ -127,40 +127,31 @@ public struct TrieMap: Sendable {
         switch node.kind {
         case .leaf(let rest, let old):
             if path.elementsEqual(rest) { return Node(.leaf(path: rest, value: value)) }
+            // Both keys below a branch where they part.
             let shared = commonPrefix(path, rest[...])
-            var children = [Node?](repeating: nil, count: 16)
-            var branchValue: [UInt8] = []
-            for (p, v) in [(rest[...], old), (path, value)] {
-                let tail = p.dropFirst(shared)
-                if let nibble = tail.first {
-                    children[Int(nibble)] = Node(.leaf(path: Array(tail.dropFirst()), value: v))
-                } else {
-                    branchValue = v
-                }
-            }
-            return wrap(Array(path.prefix(shared)), around: Node(.branch(children: children, value: branchValue)))
+            var branch = Node(.branch(children: Self.noChildren, value: []))
+            branch = inserting(old, at: rest.dropFirst(shared), into: branch)
+            branch = inserting(value, at: path.dropFirst(shared), into: branch)
+            return wrap(Array(path.prefix(shared)), around: branch)
         case .extension(let rest, let child):
             let shared = commonPrefix(path, rest[...])
             if shared == rest.count {
                 return Node(.extension(path: rest, child: inserting(value, at: path.dropFirst(shared), into: child)))
             }
-            var children = [Node?](repeating: nil, count: 16)
+            // The extension splits at the first nibble it does not share: its rest and the new key below a branch.
+            var children = Self.noChildren
             let below = rest.dropFirst(shared + 1)
             children[Int(rest[shared])] = below.isEmpty ? child : Node(.extension(path: Array(below), child: child))
-            var branchValue: [UInt8] = []
-            let tail = path.dropFirst(shared)
-            if let nibble = tail.first {
-                children[Int(nibble)] = Node(.leaf(path: Array(tail.dropFirst()), value: value))
-            } else {
-                branchValue = value
-            }
-            return wrap(Array(rest.prefix(shared)), around: Node(.branch(children: children, value: branchValue)))
+            let branch = inserting(value, at: path.dropFirst(shared), into: Node(.branch(children: children, value: [])))
+            return wrap(Array(rest.prefix(shared)), around: branch)
         case .branch(var children, let old):
             guard let nibble = path.first else { return Node(.branch(children: children, value: value)) }
             children[Int(nibble)] = inserting(value, at: path.dropFirst(), into: children[Int(nibble)])
             return Node(.branch(children: children, value: old))
         }
     }
+
+    private static let noChildren = [Node?](repeating: nil, count: 16)
 
     /// `node` below an extension of `path`, or itself when the path is empty.
     private static func wrap(_ path: [UInt8], around node: Node) -> Node {

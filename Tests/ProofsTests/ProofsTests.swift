@@ -23,13 +23,13 @@ struct ProofsTests {
         let index: AssetIndex
         let path: String
 
-        init() throws {
-            var chain = DevChain(seed: 11)
-            chain.grow(to: 400)
+        /// By default the shares contract is not watched: blocks that mix its transactions with the others keep
+        /// partial bodies, so bundles come from both kinds.
+        init(seed: UInt64 = 11, blocks: UInt64 = 400, watched: Set<Address> = [DevChain.Contract.visions.address, DevChain.Contract.editions.address]) throws {
+            var chain = DevChain(seed: seed)
+            chain.grow(to: blocks)
             path = temporaryPath("proofs")
-            // The shares contract is not watched: blocks that mix its transactions with the others keep partial
-            // bodies, so bundles come from both kinds.
-            index = try chain.index(into: try LevelDB(path: path), watched: [DevChain.Contract.visions.address, DevChain.Contract.editions.address])
+            index = try chain.index(into: try LevelDB(path: path), watched: watched)
             self.chain = chain
         }
 

@@ -40,24 +40,9 @@ struct ChainStateSource: StateSource {
 /// finds each dev contract's layout and refuses to guess; an upstream's lying or stale proof is never bundled.
 @Suite("Present-state proofs")
 struct StateProofTests {
-    final class Fixture: Sendable {
-        let chain: DevChain
-        let index: AssetIndex
-        let path: String
-
-        init() throws {
-            var chain = DevChain(seed: 13)
-            chain.grow(to: 500)
-            path = temporaryPath("state-proofs")
-            index = try chain.index(into: try LevelDB(path: path))
-            self.chain = chain
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-    }
-
-    static let fixture = Result { try Fixture() }
-    var fixture: Fixture { get throws { try Self.fixture.get() } }
+    /// A chain whose three contracts are all watched: balances of the shares contract too.
+    static let fixture = Result { try ProofsTests.Fixture(seed: 13, blocks: 500, watched: DevChain.allContracts) }
+    var fixture: ProofsTests.Fixture { get throws { try Self.fixture.get() } }
     static let visions = DevChain.Contract.visions.address
     static let editions = DevChain.Contract.editions.address
     static let shares = DevChain.Contract.shares.address
