@@ -50,6 +50,8 @@ struct ImportDevChain: ParsableCommand {
 
     @Option(help: "Seed of the dev chain.") var seed: UInt64 = 1
     @Option(help: "Index up to this block number.") var blocks: UInt64 = 500
+    @Option(help: "Share of blocks with transactions and token events, 0 to 1, as devnet takes it (default: about 5 in 8).")
+    var eventBlockShare: Double?
     @OptionGroup var dataDir: DataDirectoryOption
     @Option(help: "Print a progress line every this many blocks (default: every 5 seconds, or live on a terminal).")
     var progressEvery: UInt64 = 0
@@ -57,6 +59,10 @@ struct ImportDevChain: ParsableCommand {
         "The dev chain's contracts to index, comma-separated (default: all).",
         discussion: "Of \(DevChain.Contract.allCases.map(\.name).joined(separator: ", ")). With some left out, blocks mixing their transactions with watched ones keep partial bodies."))
     var watch: String?
+
+    func validate() throws {
+        if let share = eventBlockShare, !(0...1).contains(share) { throw ValidationError("--event-block-share must be between 0 and 1") }
+    }
 
     func run() throws {
         let contracts = try watchedContracts()
@@ -67,7 +73,7 @@ struct ImportDevChain: ParsableCommand {
         let (_, ingestor) = try directory.ingestor()
         var parent = try ingestor.tipHeader()
         let first = parent.map { $0.number + 1 } ?? 0
-        var chain = DevChain(seed: seed)
+        var chain = DevChain(seed: seed, eventBlockShare: eventBlockShare)
         var progress = Progress(label: "import", everyBlocks: progressEvery)
         for number in first...max(first, blocks) where number <= blocks {
             // Grown block by block, so an import killed and restarted resumes writing as soon as it has

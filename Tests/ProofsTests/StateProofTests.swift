@@ -181,6 +181,20 @@ struct StateProofTests {
         }
     }
 
+    /// A kept layout that no longer gives the index's answers (as after an upgrade that moved the storage) is
+    /// found again, and the bundle carries the right one; without the re-check the wrong slot would be bundled.
+    @Test func aKeptLayoutThatDisagreesIsFoundAgain() async throws {
+        let fixture = try fixture
+        let key = [Schema.storageLayout.rawValue] + Self.visions.bytes + Array(StateFact.owner.rawValue.utf8)
+        try fixture.index.store.put(key, PresentState.json(.solidity(slot: 3)).serialized())
+        let token = UInt256(try #require(fixture.chain.record.owners.keys.min()))
+        let bundle = try await builder().stateBundle(contract: Self.visions, tokenId: token, holders: [], anchor: .head, events: false)
+        #expect(bundle.state?.owner?.layout == .solidity(slot: 2))
+        _ = try bundle.verify(trusting: [try head.hash])
+        let kept = try #require(try fixture.index.store.get(key))
+        #expect(try PresentState.layout(JSONReader(try JSONValue(parsing: kept))) == .solidity(slot: 2))
+    }
+
     /// Every change to a bundle's state is refused: a byte of any proof node, the layout's slot, a storage proof's
     /// key, the stated owner, user, expiry or balance.
     @Test func tamperedStateIsRefused() async throws {
