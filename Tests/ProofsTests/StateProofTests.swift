@@ -184,13 +184,15 @@ struct StateProofTests {
     /// A kept layout that no longer gives the index's answers (as after an upgrade that moved the storage) is
     /// found again, and the bundle carries the right one; without the re-check the wrong slot would be bundled.
     @Test func aKeptLayoutThatDisagreesIsFoundAgain() async throws {
-        let fixture = try fixture
+        // A store of its own: the suite's other tests share theirs.
+        let fixture = try ProofsTests.Fixture(seed: 13, blocks: 150, watched: DevChain.allContracts)
+        let builder = PresentStateBuilder(builder: ProofBuilder(index: fixture.index, chainId: DevChain.chainId), source: ChainStateSource(chain: fixture.chain))
         let key = [Schema.storageLayout.rawValue] + Self.visions.bytes + Array(StateFact.owner.rawValue.utf8)
         try fixture.index.store.put(key, PresentState.json(.solidity(slot: 3)).serialized())
         let token = UInt256(try #require(fixture.chain.record.owners.keys.min()))
-        let bundle = try await builder().stateBundle(contract: Self.visions, tokenId: token, holders: [], anchor: .head, events: false)
+        let bundle = try await builder.stateBundle(contract: Self.visions, tokenId: token, holders: [], anchor: .head, events: false)
         #expect(bundle.state?.owner?.layout == .solidity(slot: 2))
-        _ = try bundle.verify(trusting: [try head.hash])
+        _ = try bundle.verify(trusting: [try #require(try fixture.index.cursor()).hash])
         let kept = try #require(try fixture.index.store.get(key))
         #expect(try PresentState.layout(JSONReader(try JSONValue(parsing: kept))) == .solidity(slot: 2))
     }
