@@ -19,7 +19,7 @@ struct World: Sendable {
     var tokenCounts: [Address: UInt64] = [:]
     /// The storage slots the last action wrote, with their new values (`DevContractLayout`).
     var writes: [(contract: DevChain.Contract, slot: UInt256, value: UInt256)] = []
-
+    /// The shares contract's `totalSupply`.
     var totalShares: UInt64 = 0
 
     /// Changes `holder`'s ERC-721 token count; the slot write that follows.

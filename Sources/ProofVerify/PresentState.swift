@@ -119,13 +119,12 @@ public struct PresentState: Equatable, Sendable {
 
 extension PresentState {
     public var json: JSONValue {
-        var object: [String: JSONValue] = [
+        [
             "proof": "state", "account": account.json,
             "owner": owner.map { ["layout": Self.json($0.layout), "address": $0.address.map { .string($0.hex) } ?? .null] } ?? .null,
             "user": user.map { ["layout": Self.json($0.layout), "address": .string($0.address.hex), "expires": .quantity($0.expires)] } ?? .null,
+            "balances": .array(balances.map { ["layout": Self.json($0.layout), "holder": .string($0.holder.hex), "value": .quantity($0.value)] }),
         ]
-        object["balances"] = .array(balances.map { ["layout": Self.json($0.layout), "holder": .string($0.holder.hex), "value": .quantity($0.value)] })
-        return .object(object)
     }
 
     init(json present: JSONReader) throws(JSONReadError) {

@@ -65,7 +65,8 @@ public struct PresentStateBuilder: Sendable {
         let (number, every) = try anchorBlock(anchor)
         let header = try builder.storedHeader(number)
         let standards = try wrap { () throws(IndexError) in try builder.index.standards(of: contract) }
-        var holders = holders
+        // Each holder once: a slot proven twice is refused.
+        var holders = holders.reduce(into: [Address]()) { if !$0.contains($1) { $0.append($1) } }
         if holders.isEmpty, let tokenId, standards.contains(.erc1155), !standards.contains(.erc721) {
             // An ERC-1155 id's holders, as the index knows them.
             holders = try wrap { () throws(IndexError) in
