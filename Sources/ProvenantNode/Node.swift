@@ -56,7 +56,7 @@ public struct Node: Sendable {
         let node = self
         let methods = AssetMethods(
             index: directory.index, chainId: spec.chainId, watched: ingestor.watched, startBlocks: ingestor.startBlocks, checkpoint: ingestor.startCheckpoint,
-            sync: { node.report() })
+            sync: { node.report() }, stateSource: UpstreamStateSource(upstreams: pool.upstreams))
         let index = directory.index
         let server = HTTPServer(
             dispatcher: methods.dispatcher(), host: host ?? config.serverHost, port: port ?? config.serverPort,

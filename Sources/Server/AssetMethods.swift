@@ -4,10 +4,11 @@ public import EthPrimitives
 internal import EthCrypto
 public import EthTypes
 internal import ProofVerify
-internal import Proofs
+public import Proofs
 internal import TokenEvents
 internal import Store
 internal import Synchronization
+internal import Dispatch
 
 /// The ceilings of one call's work, each past which the call is answered -32005 naming it, before the work is
 /// done: a small request cannot make the server read or build without end (beside `RPCLimits`, the transport's).
@@ -51,9 +52,14 @@ public struct AssetMethods: Sendable {
 
     /// The ceilings of one call's work.
     public let limits: QueryLimits
+    /// Where `asset_proof` gets state proofs for `{"present": "state" | "auto"}`: the node's upstreams when it syncs;
+    /// nil when only serving a data directory.
+    public let stateSource: (any StateSource)?
 
     public init(index: AssetIndex, chainId: UInt64, watched: Set<Address>, startBlocks: [Address: UInt64] = [:], checkpoint: Chainspec.Checkpoint? = nil,
-                clientVersion: String = "provenant/0.1", sync: (@Sendable () -> SyncReport)? = nil, limits: QueryLimits = QueryLimits()) {
+                clientVersion: String = "provenant/0.1", sync: (@Sendable () -> SyncReport)? = nil, limits: QueryLimits = QueryLimits(),
+                stateSource: (any StateSource)? = nil) {
+        self.stateSource = stateSource
         self.sync = sync
         self.limits = limits
         self.index = index
@@ -311,12 +317,21 @@ public struct AssetMethods: Sendable {
 
     /// A proof bundle (ARCHITECTURE.md §6) of the token's provenance and last ownership record, anchored at
     /// `options.anchor`: the indexed head by default, a block number, or `"nearest"` (the first multiple of
-    /// `AnchorSet.defaultEvery` at or above the token's last event, as `provenant anchors export` lists them).
-    /// `provenant verify` checks it with no network.
+    /// `AnchorSet.defaultEvery` at or above the token's last event, as `provenant anchors export` lists them; with the
+    /// present proven by state, the last multiple at or below the head). `options.present` says how the present is
+    /// proven: `"receipts"` (default), `"state"` (storage proofs from the node's upstreams, verified against the
+    /// stored anchor header) or `"auto"` (the smaller). `provenant verify` checks it with no network.
     func proof(_ raw: JSONValue?) throws(RPCError) -> JSONValue {
         let p = try Params(raw, names: ["contract", "tokenId", "options"], required: 2)
         let contract = try p.address(0), tokenId = try p.uint256(1)
-        let options = try p.options(2, allowed: ["anchor"])
+        let options = try p.options(2, allowed: ["anchor", "present"])
+        var present = PresentStateBuilder.Present.receipts
+        if let value = options["present"], value != .null {
+            guard case .string(let name) = value, let chosen = PresentStateBuilder.Present(rawValue: name) else {
+                throw .invalidParams("options.present", "one of \(PresentStateBuilder.Present.allCases.map(\.rawValue))")
+            }
+            present = chosen
+        }
         var anchor = ProofBuilder.Anchor.head
         if let value = options["anchor"], value != .null {
             if value == .string("nearest") {
@@ -325,16 +340,41 @@ public struct AssetMethods: Sendable {
                 anchor = .block(number)  // the builder refuses a block beyond the head (-32001)
             }
         }
+        if present != .receipts, stateSource == nil {
+            throw RPCError(code: RPCError.methodNotSupportedCode, message: "state proofs need an upstream: provenant run serves them, provenant serve does not")
+        }
+        let (chosenAnchor, chosenPresent) = (anchor, present)
         do throws(ProofBuildError) {
             let limits = ProofBuilder.Limits(headers: limits.proofHeaders, records: limits.tokenRecords)
-            return try ProofBuilder(index: index, chainId: chainId, limits: limits).bundle(contract: contract, tokenId: tokenId, anchor: anchor).json
+            let builder = ProofBuilder(index: index, chainId: chainId, limits: limits)
+            guard let stateSource, present != .receipts else { return try builder.bundle(contract: contract, tokenId: tokenId, anchor: anchor).json }
+            let state = PresentStateBuilder(builder: builder, source: stateSource)
+            return try Self.waitFor { () async throws(ProofBuildError) in
+                try await state.bundle(contract: contract, tokenId: tokenId, anchor: chosenAnchor, present: chosenPresent)
+            }.json
         } catch {
             switch error {
             case .unavailable(let reason): throw .notFound(reason)
             case .overLimit(let reason): throw RPCError(code: RPCError.limitExceededCode, message: reason)
+            case .upstream(let reason): throw RPCError(code: RPCError.internalErrorCode, message: "upstream answer refused", data: .string(reason))
             default: throw RPCError(code: RPCError.internalErrorCode, message: "internal error", data: .string("proof: \(error)"))
             }
         }
+    }
+
+    /// Waits for async work from a heavy handler, which runs on one of the listener's worker threads (never an event
+    /// loop or a task's thread, which it would block): a state-proven bundle waits for its upstream's proofs.
+    static func waitFor<T: Sendable>(_ work: @escaping @Sendable () async throws(ProofBuildError) -> T) throws(ProofBuildError) -> T {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<T, ProofBuildError>?>(nil)
+        Task {
+            let result: Result<T, ProofBuildError>
+            do throws(ProofBuildError) { result = .success(try await work()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        return try outcome.withLock { $0! }.get()
     }
 
     func provenance(_ raw: JSONValue?) throws(RPCError) -> JSONValue {

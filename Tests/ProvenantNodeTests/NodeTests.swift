@@ -5,6 +5,7 @@ import EthRPC
 import EthUpstream
 import Foundation
 import NodeConfig
+import ProofVerify
 import ProvenantNode
 import Store
 import Synchronization
@@ -58,6 +59,19 @@ struct NodeTests {
             #expect(status?["indexed"]?["number"] == .string("0x3c"), "\(String(decoding: answer, as: UTF8.self))")
             #expect(status?["chainId"] == .string(Hex.quantity(DevChain.chainId)))
             #expect(try node.directory.index.digest() == (try net.devnet.chain.index(upTo: 60).digest()))
+
+            // asset_proof with the present proven by state: storage proofs from the node's upstream, verified against
+            // the stored head, and a bundle that verifies offline with the head's hash alone.
+            let visions = DevChain.Contract.visions.address.hex
+            let token = try #require(net.devnet.chain.record.owners.keys.min())
+            let proofAnswer = try await transport.post(Array(#"{"jsonrpc":"2.0","id":2,"method":"asset_proof","params":["\#(visions)","\#(Hex.quantity(token))",{"present":"state"}]}"#.utf8), timeout: .seconds(10))
+            let bundle = try ProofBundle(json: try #require(try JSONValue(parsing: proofAnswer)["result"]))
+            let head = try #require(try node.directory.index.cursor())
+            let verified = try bundle.verify(trusting: [head.hash])
+            #expect(bundle.state?.owner?.address == net.devnet.chain.record.owners[token])
+            #expect(verified.statements.contains { $0.contains("by storage proof against block 60's state root") }, "\(verified.statements)")
+            let badPresent = try await transport.post(Array(#"{"jsonrpc":"2.0","id":3,"method":"asset_proof","params":["\#(visions)","0x1",{"present":"maybe"}]}"#.utf8), timeout: .seconds(5))
+            #expect(try JSONValue(parsing: badPresent)["error"]?["code"] == .int(-32602))
 
             await group.triggerGracefulShutdown()
             try await running.value

@@ -87,6 +87,9 @@ struct QueryLimitsTests {
             ("asset_provenance", Self.limits { $0.tokenRecords = 0 }, false, "asset_history"),
             ("asset_provenance", Self.limits { $0.tokenRecords = history.count }, true, ""),
         ]
+        // A server with no upstream (provenant serve) cannot prove the present by state, and says so.
+        let stateProof = try Self.call(QueryLimits(), "asset_proof", #"["\#(Self.visions.hex)","0x1",{"present":"state"}]"#)
+        #expect(stateProof["error"]?["code"] == .int(-32004), "\(stateProof)")
         for (method, limits, answered, why) in cases {
             let answer = try Self.call(limits, method, token)
             if answered {
