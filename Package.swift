@@ -172,7 +172,7 @@ let package = Package(
             dependencies: ["ProvenantNode", "NodeConfig", "DevNet", "DevChain", "EthUpstream", "EthRPC", "Sync", "ProofVerify", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "TestSupport"], exclude: ["inputs"]),
         // Runs the built `provenant` binary as a user would.
-        .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "TestSupport", "DevNet"]),
+        .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "TestSupport", "DevNet", "DevChain", "AssetIndex", "EthPrimitives"]),
     ],
     swiftLanguageModes: [.v6]
 )

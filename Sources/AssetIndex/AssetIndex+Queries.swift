@@ -125,6 +125,20 @@ extension AssetIndex {
         return Page(items: holders, next: rows.next)
     }
 
+    /// The live ERC-721 tokens of a contract with their owners, in token id order (burned tokens are not listed).
+    public func tokens(contract: Address, cursor: [UInt8]? = nil, limit: Int = 100) throws(IndexError) -> Page<(tokenId: UInt256, owner: Address)> {
+        let prefix = IndexKey(.owner).with { $0.append(contract) }.bytes
+        let rows = try page(prefix: prefix, cursor: cursor, limit: limit)
+        var tokens: [(tokenId: UInt256, owner: Address)] = []
+        for (key, value) in rows.items {
+            guard key.count == prefix.count + 32, let tokenId = UInt256(bigEndian: key.suffix(32)) else {
+                throw StoredValues.damaged(key, "a key of \(key.count) bytes, expected \(prefix.count + 32)")
+            }
+            tokens.append((tokenId, try StoredValues.owner(key: key, value: value).owner))
+        }
+        return Page(items: tokens, next: rows.next)
+    }
+
     /// An ERC-4907 rental as of `timestamp`.
     public struct Rental: Equatable, Sendable {
         /// The user while the rental is active; `nil` when none or expired.

@@ -16,6 +16,10 @@ public struct DevChain: Sendable {
     public static let genesisTimestamp: UInt64 = 1_700_000_000
     /// Gas every generated transaction uses (the chain has no EVM; the figure keeps receipts realistic).
     public static let gasPerTransaction: UInt64 = 90_000
+    /// The prompt prefix of every 23rd token from token 5: markup that would run a script and reverse the text after
+    /// it, were a page to put it in its HTML unescaped (tokens 11, 34, … start with bytes that are not UTF-8).
+    public static let hostilePrompt = "<script>document.body.dataset.pwned='1'</script><img src=x onerror=\"document.title='pwned'\">\u{202E}"
+
     /// Blob gas of one blob (EIP-4844's GAS_PER_BLOB).
     public static let blobGasPerBlob: UInt64 = 131_072
 

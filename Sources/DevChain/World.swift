@@ -55,7 +55,10 @@ struct World: Sendable {
             nextToken += 1
             owners[id] = UInt64(accounts.firstIndex(of: caller)! + 1)
             writes = [(.visions, DevContractLayout.owner(id), UInt256(caller))] + count(caller, by: 1)
-            let prompt = Array("a lighthouse at dusk, seed \(rng.next() % 1_000_000), style \(rng.next() % 17)".utf8)
+            var prompt = Array("a lighthouse at dusk, seed \(rng.next() % 1_000_000), style \(rng.next() % 17)".utf8)
+            // Prompts are anyone's text: now and then one that would run as markup, or is not UTF-8 at all.
+            if id % 23 == 5 { prompt = Array(DevChain.hostilePrompt.utf8) + prompt }
+            if id % 23 == 11 { prompt = [0xff, 0xfe, 0x3c, 0x62, 0x3e] + prompt }
             let imageSeed = rng.next()
             let output = DevOutput.reference(to: DevOutput.image(seed: imageSeed), style: imageSeed >> 32)
             images[id] = [imageSeed]

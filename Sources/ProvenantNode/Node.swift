@@ -62,7 +62,7 @@ public struct Node: Sendable {
             dispatcher: methods.dispatcher(), host: host ?? config.serverHost, port: port ?? config.serverPort,
             browsers: BrowserPolicy(hosts: config.serverHosts ?? BrowserPolicy.defaultHosts, corsOrigins: config.corsOrigins),
             metrics: { IndexFigures.families(index) + node.report().metricFamilies },
-            health: { ["sync": node.report().json] })
+            health: { ["sync": node.report().json] }, pages: ProvenancePages(methods: methods))
         return server.service(onReady: onReady)
     }
 

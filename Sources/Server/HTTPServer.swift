@@ -5,7 +5,7 @@ public import Logging
 public import ServiceLifecycle
 
 /// The JSON-RPC server over HTTP/1.1: `POST /` takes a JSON-RPC body; `GET /health` answers 200 while serving;
-/// `GET /metrics` is Prometheus text.
+/// `GET /metrics` is Prometheus text; with `pages`, `GET /`, `/token/…` and `/contract/…` are HTML for people.
 /// Binds loopback by default (ARCHITECTURE.md §5); no method writes anything. The transport is `HTTPListener`: light
 /// requests are answered on their connection's event loop, heavy ones (`Dispatcher.Parsed.isHeavy`) on its workers.
 public struct HTTPServer: Sendable {
@@ -29,11 +29,14 @@ public struct HTTPServer: Sendable {
     public let health: @Sendable () -> [String: JSONValue]
     /// Which hosts, origins and content types are answered.
     public let browsers: BrowserPolicy
+    /// The HTML pages (`GET /`, `/token/…`, `/contract/…`), when served.
+    public let pages: ProvenancePages?
 
     public init(dispatcher: Dispatcher, host: String = HTTPServer.defaultAddress, port: Int = HTTPServer.defaultPort,
                 idleTimeout: Duration = HTTPServer.defaultIdleTimeout, browsers: BrowserPolicy = BrowserPolicy(),
                 metrics families: @escaping @Sendable () -> [MetricFamily] = { [] },
-                health: @escaping @Sendable () -> [String: JSONValue] = { [:] }) {
+                health: @escaping @Sendable () -> [String: JSONValue] = { [:] }, pages: ProvenancePages? = nil) {
+        self.pages = pages
         self.idleTimeout = idleTimeout
         var observed = dispatcher
         let metrics = self.metrics
@@ -77,6 +80,10 @@ public struct HTTPServer: Sendable {
             let parsed = dispatcher.parse(bytes: body)
             guard parsed.isHeavy else { return .now(Self.rpcReply(dispatcher.run(parsed), cors: cors)) }
             return .offloaded { [dispatcher] in Self.rpcReply(dispatcher.run(parsed), cors: cors) }
+        }
+        if let pages, request.method == "GET", ProvenancePages.isPage(ProvenancePages.split(request.path).path) {
+            // A page reads as much as the JSON-RPC calls it is made of: made on a worker, like a heavy call.
+            return .offloaded { pages.reply(request.path) }
         }
         var reply = route(request)
         reply.headers += cors

@@ -33,7 +33,8 @@ struct Serve: AsyncParsableCommand {
         let index = directory.index, host = rpcAddr.host, path = dataDir.path
         let server = HTTPServer(
             dispatcher: methods.dispatcher(), host: host, port: rpcAddr.port,
-            browsers: BrowserPolicy(hosts: BrowserPolicy.defaultHosts + allowHosts, corsOrigins: corsOrigins), metrics: { IndexFigures.families(index) })
+            browsers: BrowserPolicy(hosts: BrowserPolicy.defaultHosts + allowHosts, corsOrigins: corsOrigins), metrics: { IndexFigures.families(index) },
+            pages: ProvenancePages(methods: methods))
         // SIGINT or SIGTERM: stop accepting, answer the requests in flight, then exit.
         try await Lifecycle.group([server.service { bound in
             print("serving \(spec.name) from \(path) on http://\(host):\(bound)/")
