@@ -142,7 +142,8 @@ public struct ProvenancePages: Sendable {
             let number = event["blockNumber"]?.number ?? 0
             let time = event["timestamp"]?.number ?? 0
             let kind = event["kind"]?.text ?? ""
-            page.add("<tr><td>\(UTCTime.format(time))</td><td>\(number)</td><td>\(Self.escape(kind))</td><td>\(Self.details(event))</td><td><code>\(Self.escape(event["transactionHash"]?.text ?? ""))</code></td></tr>")
+            // A row a line, its end tags left out (HTML implies them): a token's thousand events stay under 200 KB.
+            page.add("<tr><td>\(UTCTime.format(time))<td>\(number)<td>\(Self.escape(kind))<td>\(Self.details(event))<td>\(Self.escape(event["transactionHash"]?.text ?? ""))\n")
         }
         page.add("</table>")
         return page
@@ -239,10 +240,11 @@ public struct ProvenancePages: Sendable {
     /// A timeline entry's parties: from and to, the user and expiry, or the value moved.
     static func details(_ event: JSONValue) -> String {
         var parts: [String] = []
-        if let from = event["from"]?.text, let to = event["to"]?.text { parts.append("<code>\(from)</code> → <code>\(to)</code>") }
+        // The sender in short (it is the owner the row of its previous transfer names in full), the recipient in full.
+        if let from = event["from"]?.text, let to = event["to"]?.text { parts.append("\(from.prefix(6))…\(from.suffix(4)) → \(to)") }
         if let user = event["user"]?.text {
             let expires = event["expires"]?.number
-            parts.append("user <code>\(user)</code>" + (expires.map { " until \(UTCTime.format($0))" } ?? ""))
+            parts.append("user \(user)" + (expires.map { " until \(UTCTime.format($0))" } ?? ""))
         }
         if let value = event["value"]?.text { parts.append("value \(escape(value))") }
         return parts.joined(separator: "; ")
@@ -280,6 +282,7 @@ public struct ProvenancePages: Sendable {
         table{border-collapse:collapse;margin:.5rem 0 1.5rem;width:100%}th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}
         th{width:10rem;color:#444}.timeline th{width:auto}.banner{background:#eef6ee;border:1px solid #9c9;padding:.2rem 1rem;border-radius:6px}
         .chain-text{white-space:pre-wrap;background:#f6f6f6;padding:0 .2rem}.timeline td:first-child{white-space:nowrap}
+        .timeline td:nth-child(4),.timeline td:nth-child(5){font:13px ui-monospace,monospace;word-break:break-all}
         """
 }
 

@@ -6,7 +6,7 @@ import EthTrie
 import Foundation
 
 // Every figure is printed next to the limit it is judged against, measured in the same run.
-// Arguments name the sections to run (keccak, recovery, rlp, block, index, compression, sync, server); none runs all.
+// Arguments name the sections to run (keccak, recovery, rlp, block, index, compression, sync, server, page); none runs all.
 // `index-cpu` runs the index over an empty store alone, for profiling its own CPU time.
 let sections = Set(CommandLine.arguments.dropFirst())
 func wanted(_ name: String) -> Bool { sections.isEmpty || sections.contains(name) }
@@ -143,6 +143,8 @@ if wanted("compression") { try CompressionBenchmark.run() }
 if wanted("sync") { try await SyncBenchmark.run() }
 
 if wanted("server") { try await ServerBenchmark.run() }
+
+if wanted("page") { try PageBenchmark.run() }
 
 print("")
 print("(sink \(Harness.sink % 10))")
