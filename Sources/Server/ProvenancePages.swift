@@ -4,6 +4,8 @@ internal import EthRPC
 internal import Foundation
 public import HTTPTransport
 internal import ProofVerify
+internal import EthTypes
+internal import TokenEvents
 
 /// The pages people read (ARCHITECTURE.md §5): a token's provenance, a contract's tokens, the node's contracts and
 /// sync, as HTML. Each page is rendered from the JSON the `asset_*` methods answer, through the same functions, so a
@@ -66,7 +68,51 @@ public struct ProvenancePages: Sendable {
             page.add("<tr><td><a href=\"/contract/\(Self.escape(address))\"><code>\(Self.escape(address))</code></a></td><td>\(Self.escape(Self.names(standards)))</td></tr>")
         }
         page.add("</table>")
+        page.add(try latestEvents(status))
         return page
+    }
+
+    /// How many recent blocks the home page looks through for its latest events, and how many it shows.
+    static let latestWindow: UInt64 = 1_024
+    static let latestShown = 20
+
+    /// The watched contracts' latest indexed events, newest first, from `eth_getLogs` over the last blocks.
+    func latestEvents(_ status: JSONValue) throws(RPCError) -> String {
+        guard let tip = status["indexed"]?["number"]?.number, !methods.watched.isEmpty else { return "" }
+        let start = max(tip >= Self.latestWindow ? tip - Self.latestWindow : 0, methods.startBlocks.values.max() ?? 0)
+        guard start <= tip else { return "" }
+        let filter: JSONValue = [
+            "address": .array(methods.watched.sorted().map { .string($0.hex) }),
+            "topics": .array([.array(TokenEvent.Topic.all.map { .string($0.hex) })]),
+            "fromBlock": .quantity(start), "toBlock": .quantity(tip),
+        ]
+        let logs = try methods.getLogs([filter]).items.suffix(Self.latestShown).reversed()
+        var html = "<h2>Latest events</h2><table class=\"timeline\"><tr><th>block</th><th>contract</th><th>event</th><th>transaction</th></tr>"
+        for log in logs {
+            guard let address = log["address"]?.text, let contract = try? Address(hex: address),
+                let data = log["data"]?.text.flatMap({ try? Hex.decode($0) }) else { continue }
+            let topics = (log["topics"]?.items ?? []).compactMap { $0.text.flatMap { try? Hash32(hex: $0) } }
+            let event = (try? TokenEvent(log: Log(address: contract, topics: topics, data: data))) ?? nil
+            html += "<tr><td>\(log["blockNumber"]?.number ?? 0)<td>\(contract.hex)<td>\(event.map { Self.summary($0, contract: contract) } ?? "unreadable")"
+                + "<td>\(Self.escape(log["transactionHash"]?.text ?? ""))\n"
+        }
+        return html + "</table>"
+    }
+
+    /// One event in a line, with a link to the token it is about.
+    static func summary(_ event: TokenEvent, contract: Address) -> String {
+        func token(_ id: UInt256) -> String { "<a href=\"/token/\(contract.hex)/\(id.quantity)\">token \(id.description)</a>" }
+        switch event {
+        case .erc721Transfer(let from, let to, let id):
+            return from == .zero ? "mint of \(token(id)) to \(to.hex)" : to == .zero ? "burn of \(token(id))" : "transfer of \(token(id)) to \(to.hex)"
+        case .updateUser(let id, let user, let expires): return "rental of \(token(id)) to \(user.hex) until \(UTCTime.format(expires))"
+        case .aigcData(let id, _, _, _), .aigcUpdate(let id, _, _), .aigcDraftMint(_, let id, _, _, _, _): return "AIGC record of \(token(id))"
+        case .transferSingle(_, _, let to, let id, let value): return "\(value.description) of id \(id.description) to \(to.hex)"
+        case .transferBatch(_, _, let to, let ids, _): return "\(ids.count) ids to \(to.hex)"
+        case .erc20Transfer(_, let to, let value): return "\(value.description) shares to \(to.hex)"
+        case .metadataUpdate(let id): return "metadata update of \(token(id))"
+        default: return "\(names(AssetMethods.standardName(event.standard))) event"
+        }
     }
 
     func contract(_ address: String, cursor: String?) throws(RPCError) -> Page {

@@ -131,6 +131,10 @@ struct PageTests {
         let home = try Chromium.run(["--dump-dom"], server.url + "/")
         #expect(home.contains("/contract/\(Self.visions.hex)"))
         #expect(home.contains("Indexed through block \(Self.blocks)"))
+        // The latest events, newest first, each linking its token.
+        let latest = try #require(home.components(separatedBy: "<h2>Latest events</h2>").last)
+        #expect(latest.components(separatedBy: "<tr>").count - 2 == 20, "\(latest)")
+        #expect(latest.contains("href=\"/token/\(Self.visions.hex)/"))
         let contract = try Chromium.run(["--dump-dom"], "\(server.url)/contract/\(Self.visions.hex)")
         #expect(contract.contains("href=\"/token/\(Self.visions.hex)/0x1\""))
         let missing = try Chromium.run(["--dump-dom"], "\(server.url)/token/0x12/1")
