@@ -139,6 +139,27 @@ extension AssetIndex {
         return Page(items: tokens, next: rows.next)
     }
 
+    /// The ERC-1155 ids of a contract that someone holds, in id order: one seek per id, past its holders.
+    public func ids(contract: Address, cursor: [UInt8]? = nil, limit: Int = 100) throws(IndexError) -> Page<UInt256> {
+        let prefix = IndexKey(.tokenBalance).with { $0.append(contract) }.bytes
+        var lower = Self.later(cursor ?? [], prefix)
+        let upper = KeyRange(prefix: prefix).upper
+        var ids: [UInt256] = []
+        while ids.count < max(1, min(limit, Self.maxPageSize)) {
+            guard let (key, _) = try wrap({ () throws(StoreError) in try store.scan(KeyRange(lower: lower, upper: upper), reverse: false, limit: 1).first }) else {
+                return Page(items: ids, next: nil)
+            }
+            guard key.count == prefix.count + 52, let id = UInt256(bigEndian: key[prefix.count..<(prefix.count + 32)]) else {
+                throw StoredValues.damaged(key, "a key of \(key.count) bytes, expected \(prefix.count + 52)")
+            }
+            ids.append(id)
+            // The first key past every holder of this id; the last id has none.
+            guard id != .max else { return Page(items: ids, next: nil) }
+            lower = prefix + (id &+ UInt256(1)).bigEndianBytes
+        }
+        return Page(items: ids, next: lower)
+    }
+
     /// An ERC-4907 rental as of `timestamp`.
     public struct Rental: Equatable, Sendable {
         /// The user while the rental is active; `nil` when none or expired.

@@ -20,6 +20,8 @@ public struct ProvenancePages: Sendable {
     /// No scripts, frames, fonts or forms; styles and images from this server only.
     static let contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     static let stylesheetPath = "/page.css"
+    /// Most holders an ERC-1155 id's page lists.
+    static let holdersShown = 20
     /// Most timeline entries one token page lists; older ones are left to `asset_history`.
     static let maxTimeline = 2_000
 
@@ -61,15 +63,37 @@ public struct ProvenancePages: Sendable {
         var page = Page(title: "Provenant")
         page.add("<h1>Provenant</h1>")
         page.add(banner(status))
-        page.add("<h2>Watched contracts</h2><table><tr><th>contract</th><th>standards</th></tr>")
-        for contract in status["contracts"]?.items ?? [] {
-            guard case .string(let address) = contract else { continue }
-            let standards = (try? methods.index.standards(of: try Address(hex: address))).map(AssetMethods.standardName) ?? .null
-            page.add("<tr><td><a href=\"/contract/\(Self.escape(address))\"><code>\(Self.escape(address))</code></a></td><td>\(Self.escape(Self.names(standards)))</td></tr>")
+        page.add("<h2>Watched contracts</h2><table><tr><th>contract</th><th>standards</th><th>live ERC-721 tokens</th><th>holders</th></tr>")
+        for contract in methods.watched.sorted() {
+            let standards = AssetMethods.standardName(try methods.run { () throws(IndexError) in try methods.index.standards(of: contract) })
+            let tokens = try count { cursor throws(IndexError) in
+                let page = try methods.index.tokens(contract: contract, cursor: cursor, limit: AssetIndex.maxPageSize)
+                return (page.items.count, page.next)
+            }
+            let holders = try count { cursor throws(IndexError) in
+                let page = try methods.index.holdersOf(contract: contract, cursor: cursor, limit: AssetIndex.maxPageSize)
+                return (page.items.count, page.next)
+            }
+            page.add("<tr><td><a href=\"/contract/\(contract.hex)\"><code>\(contract.hex)</code></a></td><td>\(Self.escape(Self.names(standards)))</td><td>\(tokens)</td><td>\(holders)</td></tr>")
         }
         page.add("</table>")
         page.add(try latestEvents(status))
         return page
+    }
+
+    /// Most entries the home page counts of one kind for a contract; past it, the count ends in "+".
+    static let maxCounted = 10_000
+
+    /// Entries counted page by page (each call gives its page's count and the next cursor), up to `maxCounted`.
+    func count(_ page: ([UInt8]?) throws(IndexError) -> (count: Int, next: [UInt8]?)) throws(RPCError) -> String {
+        var total = 0
+        var cursor: [UInt8]?
+        repeat {
+            let counted = try methods.run { () throws(IndexError) in try page(cursor) }
+            total += counted.count
+            cursor = counted.next
+        } while cursor != nil && total < Self.maxCounted
+        return cursor == nil ? "\(total)" : "\(total)+"
     }
 
     /// How many recent blocks the home page looks through for its latest events, and how many it shows.
@@ -118,17 +142,34 @@ public struct ProvenancePages: Sendable {
     func contract(_ address: String, cursor: String?) throws(RPCError) -> Page {
         let contract = try Params([.string(address)], names: ["contract"], required: 1).address(0)
         let start = try Params.cursor(cursor.map { ["cursor": .string($0)] } ?? [:], parameter: "query")
-        let tokens = try methods.run { () throws(IndexError) in try methods.index.tokens(contract: contract, cursor: start, limit: 100) }
+        let standards = try methods.run { () throws(IndexError) in try methods.index.standards(of: contract) }
         var page = Page(title: "Contract \(contract.hex)")
         page.add("<p><a href=\"/\">Provenant</a></p><h1>Contract <code>\(contract.hex)</code></h1>")
         page.add(banner(try methods.status(nil)))
-        page.add("<h2>Tokens</h2><table><tr><th>token</th><th>owner</th></tr>")
-        for (tokenId, owner) in tokens.items {
-            page.add("<tr><td><a href=\"/token/\(contract.hex)/\(tokenId.quantity)\">\(tokenId.description)</a></td><td><code>\(owner.hex)</code></td></tr>")
+        let next: [UInt8]?
+        if standards.contains(.erc1155) {
+            // An ERC-1155 contract's ids that someone holds, each linking its page.
+            let ids = try methods.run { () throws(IndexError) in try methods.index.ids(contract: contract, cursor: start, limit: 100) }
+            page.add("<h2>Ids held</h2><table><tr><th>id</th></tr>")
+            for id in ids.items { page.add("<tr><td><a href=\"/token/\(contract.hex)/\(id.quantity)\">\(id.description)</a></td></tr>") }
+            next = ids.next
+        } else if standards.contains(.erc20) {
+            // An ERC-20 contract has holders, not tokens.
+            let holders = try methods.run { () throws(IndexError) in try methods.index.holdersOf(contract: contract, cursor: start, limit: 100) }
+            page.add("<h2>Holders</h2><table><tr><th>holder</th><th>balance</th></tr>")
+            for (holder, balance) in holders.items { page.add("<tr><td><code>\(holder.hex)</code></td><td>\(balance.description)</td></tr>") }
+            next = holders.next
+        } else {
+            let tokens = try methods.run { () throws(IndexError) in try methods.index.tokens(contract: contract, cursor: start, limit: 100) }
+            page.add("<h2>Tokens</h2><table><tr><th>token</th><th>owner</th></tr>")
+            for (tokenId, owner) in tokens.items {
+                page.add("<tr><td><a href=\"/token/\(contract.hex)/\(tokenId.quantity)\">\(tokenId.description)</a></td><td><code>\(owner.hex)</code></td></tr>")
+            }
+            if tokens.items.isEmpty { page.add("<tr><td>none indexed</td><td></td></tr>") }
+            next = tokens.next
         }
         page.add("</table>")
-        if tokens.items.isEmpty { page.add("<p>No live ERC-721 token is indexed for this contract.</p>") }
-        if let next = tokens.next { page.add("<p><a href=\"/contract/\(contract.hex)?cursor=\(Hex.encode(next))\">next page</a></p>") }
+        if let next { page.add("<p><a href=\"/contract/\(contract.hex)?cursor=\(Hex.encode(next))\">next page</a></p>") }
         return page
     }
 
@@ -155,8 +196,16 @@ public struct ProvenancePages: Sendable {
         page.add(banner(status, proof: "/token/\(contract.hex)/\(tokenId.quantity)/proof.json"))
         page.add("<h2>Now</h2><table>")
         page.add(row("standard", Self.escape(Self.names(provenance["standard"] ?? .null))))
-        page.add(row("owner", provenance["owner"]?.text.map { "<code>\($0)</code>" } ?? (timeline.isEmpty ? "none" : "none (burned)")))
-        if (provenance["standard"].map(Self.names) ?? "").contains("erc4907") {
+        let standardNames = provenance["standard"].map(Self.names) ?? ""
+        if standardNames.contains("erc1155") {
+            // An ERC-1155 id has holders, not an owner.
+            let holders = try methods.holdersOf([.string(contract.hex), .string(tokenId.quantity), ["limit": .int(Int64(Self.holdersShown))]])
+            let list = (holders["holders"]?.items ?? []).map { "<code>\($0["holder"]?.text ?? "")</code> \(Self.escape(($0["balance"]?.text).flatMap { try? UInt256(quantity: $0) }?.description ?? ""))" }
+            page.add(row("holders", list.isEmpty ? "none" : list.joined(separator: "<br>") + (holders["next"] == .null ? "" : "<br>and more (asset_holdersOf pages through them)")))
+        } else {
+            page.add(row("owner", provenance["owner"]?.text.map { "<code>\($0)</code>" } ?? (timeline.isEmpty ? "none" : "none (burned)")))
+        }
+        if standardNames.contains("erc4907") {
             let user = try methods.userOf(params)
             if let address = user["user"]?.text, let expires = user["expires"]?.number {
                 page.add(row("user", "<code>\(address)</code> until \(UTCTime.format(expires))"))

@@ -130,6 +130,13 @@ struct PageTests {
         let server = try Server()
         let home = try Chromium.run(["--dump-dom"], server.url + "/")
         #expect(home.contains("/contract/\(Self.visions.hex)"))
+        // Each contract's live tokens and holders, as the index counts them.
+        var chain = DevChain(seed: Self.seed)
+        chain.grow(to: Self.blocks)
+        let record = chain.record
+        let holders = Set(record.owners.values).count
+        #expect(home.contains("<td>erc721, erc4907, erc7007</td><td>\(record.owners.count)</td><td>\(holders)</td>"), "\(home)")
+        #expect(home.contains("<td>erc20</td><td>0</td><td>\(record.shares.count)</td>"), "\(home)")
         #expect(home.contains("Indexed through block \(Self.blocks)"))
         // The latest events, newest first, each linking its token.
         let latest = try #require(home.components(separatedBy: "<h2>Latest events</h2>").last)
@@ -137,6 +144,21 @@ struct PageTests {
         #expect(latest.contains("href=\"/token/\(Self.visions.hex)/"))
         let contract = try Chromium.run(["--dump-dom"], "\(server.url)/contract/\(Self.visions.hex)")
         #expect(contract.contains("href=\"/token/\(Self.visions.hex)/0x1\""))
+        // An ERC-1155 contract lists the ids held, an ERC-20 contract its holders and balances.
+        let editions = try Chromium.run(["--dump-dom"], "\(server.url)/contract/\(DevChain.Contract.editions.address.hex)")
+        for id in record.editions.keys.sorted() {
+            #expect(editions.contains("href=\"/token/\(DevChain.Contract.editions.address.hex)/\(UInt256(id).quantity)\""), "id \(id)")
+        }
+        #expect(editions.components(separatedBy: "href=\"/token/").count - 1 == record.editions.count)
+        // An id's page lists its holders, not an owner.
+        let (id, holdersOfId) = try #require(record.editions.min { $0.key < $1.key })
+        let idPage = try Chromium.run(["--dump-dom"], "\(server.url)/token/\(DevChain.Contract.editions.address.hex)/\(id)")
+        #expect(idPage.contains("<th>holders</th>") && !idPage.contains("<th>owner</th>"))
+        for (holder, balance) in holdersOfId.prefix(20) { #expect(idPage.contains("<code>\(holder.hex)</code> \(balance)"), "holder \(holder.hex)") }
+        let shares = try Chromium.run(["--dump-dom"], "\(server.url)/contract/\(DevChain.Contract.shares.address.hex)")
+        for (holder, balance) in record.shares {
+            #expect(shares.contains("<code>\(holder.hex)</code></td><td>\(balance)</td>"), "holder \(holder.hex)")
+        }
         let missing = try Chromium.run(["--dump-dom"], "\(server.url)/token/0x12/1")
         #expect(missing.contains("Not a valid address or token id"), "\(missing)")
     }
