@@ -256,6 +256,14 @@ public struct ProvenancePages: Sendable {
             text += ", every block linked by parent hash to checkpoint \(number) (<code>\(Self.escape(hash))</code>)"
         }
         text += "; each block's hash, transaction and receipt roots, logs bloom and senders recomputed before it was indexed.</p>"
+        if let sync = status["sync"], let phase = sync["phase"]?.text {
+            // A syncing node: where sync is, and whether a quorum of upstreams vouches for each block.
+            var line = "Sync: \(Self.escape(phase))" + (sync["current"] == .bool(true) ? ", at the head the upstreams agree on" : "")
+            if let lag = sync["lag"]?.number, lag > 0 { line += ", \(lag) blocks behind the head the upstreams agree on" }
+            if let required = status["quorum"]?["required"], case .int(let quorum) = required { line += "; each block vouched for by \(quorum) upstream\(quorum == 1 ? "" : "s")" }
+            if let message = sync["message"]?.text { line += " (\(Self.escape(message)))" }
+            text += "<p>\(line).</p>"
+        }
         let upstreams = status["upstreams"]?.items ?? []
         if !upstreams.isEmpty {
             text += "<p>Upstreams: " + upstreams.map { u in

@@ -70,6 +70,11 @@ struct NodeTests {
             let verified = try bundle.verify(trusting: [head.hash])
             #expect(bundle.state?.owner?.address == net.devnet.chain.record.owners[token])
             #expect(verified.statements.contains { $0.contains("by storage proof against block 60's state root") }, "\(verified.statements)")
+            // The home page of a syncing node says where sync is and how each upstream stands.
+            let connection = try #require(RawHTTPConnection(port: bound))
+            #expect(connection.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+            let home = String(decoding: try #require(connection.readResponse()).body, as: UTF8.self)
+            #expect(home.contains("<p>Sync: ") && home.contains("each block vouched for by 1 upstream") && home.contains("(trusted)"), "\(home)")
             let badPresent = try await transport.post(Array(#"{"jsonrpc":"2.0","id":3,"method":"asset_proof","params":["\#(visions)","0x1",{"present":"maybe"}]}"#.utf8), timeout: .seconds(5))
             #expect(try JSONValue(parsing: badPresent)["error"]?["code"] == .int(-32602))
 
