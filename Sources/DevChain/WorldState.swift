@@ -1,7 +1,7 @@
 internal import EthPrimitives
 internal import EthCrypto
 internal import EthRLP
-public import EthTrie
+internal import EthTrie
 
 /// The dev chain's world state: every account in a state trie and each contract's storage in a trie of its own, as
 /// Ethereum keeps them (Yellow Paper §4.1), so its headers carry real `stateRoot`s and `eth_getProof` has real

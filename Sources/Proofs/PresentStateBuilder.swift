@@ -1,5 +1,5 @@
 public import EthPrimitives
-public import AssetIndex
+internal import AssetIndex
 public import ProofVerify
 internal import EthRPC
 internal import EthTypes
