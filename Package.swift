@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "DevNet", targets: ["DevNet"]),
         .library(name: "Sync", targets: ["Sync"]),
         .library(name: "NodeConfig", targets: ["NodeConfig"]),
+        .library(name: "PostgresSink", targets: ["PostgresSink"]),
         .library(name: "ProvenantNode", targets: ["ProvenantNode"]),
         // Exported so the benchmarks can time the bare C call next to ours, through the same module map.
         .library(name: "CLibSecp256k1", targets: ["CLibSecp256k1"]),
@@ -47,6 +48,9 @@ let package = Package(
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
         // SHA-256 for IPFS content identifiers (already in the graph through async-http-client's TLS stack).
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // The PostgreSQL sink's client (issue 19).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C libraries, wrapped once each behind a Swift type that owns the pointers.
@@ -114,12 +118,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // The verified index streamed into PostgreSQL: live behind the store, and `provenant export` by COPY.
+        .target(
+            name: "PostgresSink",
+            dependencies: [
+                "EthPrimitives", "EthTypes", "Store", "AssetIndex", "Ingest", "TokenEvents",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The node's composition: data directory, sync and server as services, signals. The CLI is thin over it.
         .target(
             name: "ProvenantNode",
             dependencies: [
                 "EthPrimitives", "EthTypes", "EthRPC", "Store", "AssetIndex", "Ingest", "EthUpstream", "Sync", "NodeConfig", "Server", "TokenEvents",
-                "Proofs", "ProofVerify",
+                "Proofs", "ProofVerify", "PostgresSink",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -128,7 +141,7 @@ let package = Package(
             dependencies: [
                 "EthPrimitives", "EthRLP", "EthCrypto", "EthTrie", "EthTypes", "EthVerify", "Store", "AssetIndex",
                 "DevChain", "Ingest", "Server", "EthUpstream", "DevNet", "Sync", "NodeConfig", "TokenEvents", "ProofVerify", "Proofs",
-                "EthRPC", "ProvenantNode", "AssetContent",
+                "EthRPC", "ProvenantNode", "AssetContent", "PostgresSink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -170,6 +183,9 @@ let package = Package(
         .testTarget(
             name: "ProvenantNodeTests",
             dependencies: ["ProvenantNode", "NodeConfig", "DevNet", "DevChain", "EthUpstream", "EthRPC", "Sync", "ProofVerify", "TestSupport"]),
+        .testTarget(
+            name: "PostgresSinkTests",
+            dependencies: ["PostgresSink", "Sync", "DevNet", "DevChain", "Ingest", "Store", "AssetIndex", "EthUpstream", "EthPrimitives", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "TestSupport"], exclude: ["inputs"]),
         // Runs the built `provenant` binary as a user would.
         .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "TestSupport", "DevNet", "DevChain", "AssetIndex", "EthPrimitives"]),

@@ -165,18 +165,27 @@ struct EventContext {
     ) throws(IndexError) {
         // The log holds hashes (the output itself in the draft's Mint); the raw bytes come from the verified
         // calldata when the transaction called the contract directly with a `bytes` argument of the same hash.
+        let (prompt, output) = Self.recoverAigcBytes(transaction: transaction, contract: contract, promptHash: promptHash,
+                                                     aigcDataHash: aigcDataHash, output: known)
+        let aigc = AigcRecord(promptHash: promptHash, aigcDataHash: aigcDataHash, proof: proof, prompt: prompt, aigcData: output,
+                              transactionHash: transaction?.hash ?? .zero, isUpdate: isUpdate)
+        writer.insertFresh(position(.aigc, tokenId), aigc)
+        writer.insertFresh(position(.history, tokenId), record(.aigc))
+    }
+
+    /// The raw prompt and output of an ERC-7007 record: `bytes` arguments of the emitting transaction's verified
+    /// calldata whose keccak256 is the logged hash, when the transaction called the contract directly.
+    static func recoverAigcBytes(transaction: IndexedTransaction?, contract: Address, promptHash: Hash32, aigcDataHash: Hash32,
+                                 output known: [UInt8]?) -> (prompt: [UInt8]?, output: [UInt8]?) {
         var prompt: [UInt8]?, output = known
         if let transaction, transaction.to == contract, transaction.input.count > 4 {
-            for candidate in Self.bytesArguments(Array(transaction.input.dropFirst(4))) {
+            for candidate in bytesArguments(Array(transaction.input.dropFirst(4))) {
                 let hash = keccak256(candidate)
                 if prompt == nil && hash == promptHash { prompt = candidate }
                 if output == nil && hash == aigcDataHash { output = candidate }
             }
         }
-        let aigc = AigcRecord(promptHash: promptHash, aigcDataHash: aigcDataHash, proof: proof, prompt: prompt, aigcData: output,
-                              transactionHash: transaction?.hash ?? .zero, isUpdate: isUpdate)
-        writer.insertFresh(position(.aigc, tokenId), aigc)
-        writer.insertFresh(position(.history, tokenId), record(.aigc))
+        return (prompt, output)
     }
 
     /// Every head word of ABI-encoded arguments that points at a well-formed dynamic `bytes` value.

@@ -245,24 +245,14 @@ public final class AssetIndex: Sendable {
         for (contract, mask) in logged { writer.insertFresh(.logBlock(contract, block: block.number), KeyCoding.be16(mask)) }
         let declared = try declaredStandards()
         for indexed in block.logs {
-            // Transfer and Approval are read by what the contract is: declared, or detected and kept.
-            var standards: Standards = []
-            if let topic = indexed.log.topics.first, topic == TokenEvent.Topic.transfer || topic == TokenEvent.Topic.approval {
-                let contract = indexed.log.address
-                if let known = declared[contract] {
-                    standards = known
-                } else {
-                    standards = Standards(rawValue: try writer.get(.contractStandards(contract))?.first ?? 0)
-                }
+            let contract = indexed.log.address
+            let decoded = try Self.decode(indexed.log, declared: declared) { () throws(IndexError) in
+                Standards(rawValue: try writer.get(.contractStandards(contract))?.first ?? 0)
             }
-            let event: TokenEvent?
-            do throws(EventDecodingError) {
-                event = try TokenEvent(log: indexed.log, standards: standards)
-            } catch {
-                stats.malformed += 1
+            guard case .event(let event) = decoded else {
+                if case .malformed = decoded { stats.malformed += 1 }
                 continue
             }
-            guard let event else { continue }
             var context = EventContext(
                 contract: indexed.log.address, block: block.number, timestamp: block.timestamp, logIndex: indexed.logIndex,
                 transaction: transaction(indexed.transactionIndex), transactionIndex: indexed.transactionIndex)

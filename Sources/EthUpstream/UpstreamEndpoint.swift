@@ -32,6 +32,17 @@ public struct UpstreamEndpoint: Sendable, Hashable, CustomStringConvertible {
 
     /// Expands `${NAME}` from `environment`.
     public init(_ template: String, environment: [String: String]) throws(Problem) {
+        let url = try Self.expand(template, environment: environment)
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+            throw .notHTTP
+        }
+        self.url = url
+        label = template
+    }
+
+    /// `template` with each `${NAME}` replaced by that variable of `environment` (the config's other secrets, such
+    /// as a database URL's password, are written the same way).
+    public static func expand(_ template: String, environment: [String: String]) throws(Problem) -> String {
         var url = ""
         var rest = Substring(template)
         while let start = rest.range(of: "${") {
@@ -43,10 +54,6 @@ public struct UpstreamEndpoint: Sendable, Hashable, CustomStringConvertible {
             rest = rest[rest.index(after: end)...]
         }
         url += rest
-        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
-            throw .notHTTP
-        }
-        self.url = url
-        label = template
+        return url
     }
 }

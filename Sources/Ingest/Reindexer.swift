@@ -65,46 +65,10 @@ public struct Reindexer: Sendable {
 
     /// Re-verifies a stored block against its own header and indexes it again.
     private func replay(number: UInt64) throws(IngestError) -> ApplyStats {
-        guard let headerBytes = try ingestor.wrapStore({ () throws(StoreError) in try ingestor.blocks.header(number: number) }) else {
-            throw .corrupt("block \(number) disappeared during reindex")
-        }
-        let header: Header
-        do throws(HeaderError) { header = try Header(rlp: headerBytes) } catch { throw .corrupt("header \(number): \(error)") }
-        let blob = try ingestor.wrapStore { () throws(StoreError) in try ingestor.blocks.bodyBlob(number: number) }
-        let body = try blob.map { blob throws(IngestError) in
-            try ingestor.wrapStore { () throws(StoreError) in
-                try ingestor.blocks.decodeBody(blob, transactionsRoot: header.transactionsRoot, receiptsRoot: header.receiptsRoot)
-            }
-        }
-        var items: [Ingestor.SourceItem] = []
-        if let body {
-            var transactions: [Transaction] = [], receipts: [Receipt] = []
-            do {
-                transactions = try body.items.map { try Transaction(encoded: $0.transaction) }
-                receipts = try body.items.map { try Receipt(encoded: $0.receipt) }
-            } catch {
-                throw .corrupt("body of block \(number): \(error)")
-            }
-            // A partial body's items were read through the header's tries, which proves them; a whole one is checked
-            // against both roots here.
-            if body.isWhole {
-                do throws(VerificationError) {
-                    try Verify.transactionsRoot(of: header, encodings: body.items.map(\.transaction))
-                    try Verify.receipts(of: header, receipts, transactionCount: transactions.count)
-                } catch {
-                    throw .corrupt("body of block \(number) no longer matches its header: \(error)")
-                }
-            }
-            for (i, result) in Transaction.recoverSenders(transactions).enumerated() {
-                guard case .success(let sender) = result else { throw .corrupt("sender of transaction \(body.items[i].index) of block \(number)") }
-                let item = body.items[i]
-                items.append(Ingestor.SourceItem(index: item.index, transaction: transactions[i], sender: sender, receipt: receipts[i], firstLogIndex: item.firstLogIndex))
-            }
-        }
-        let indexed = ingestor.indexedBlock(header: header, items: items)
+        guard let stored = try ingestor.storedBlock(number: number) else { throw .corrupt("block \(number) disappeared during reindex") }
         // The block's own data is rewritten unchanged in its batch, so its undo record covers it as an import's
         // does, and a later reorg removes the block's data along with its index changes.
-        let data = BlockStore.entries(number: number, hash: header.hash, header: headerBytes, bodyBlob: blob)
-        return try ingestor.wrapIndex { () throws(IndexError) in try ingestor.index.apply(indexed, blockData: data) }
+        let data = BlockStore.entries(number: number, hash: stored.header.hash, header: stored.headerRLP, bodyBlob: stored.bodyBlob)
+        return try ingestor.wrapIndex { () throws(IndexError) in try ingestor.index.apply(stored.indexed, blockData: data) }
     }
 }

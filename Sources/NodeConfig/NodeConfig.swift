@@ -15,7 +15,22 @@ internal import Yams
 ///     reorgWindow: 128
 ///     server: {address: 127.0.0.1:8547, hosts: [localhost, …], corsOrigins: [https://…]}
 ///     contracts: [{name, address, startBlock, standards?}]
+///     sinks: [{postgres: {url, schema?, name?}}]   # the URL's password as ${ENV}; see the README, PostgreSQL
 public struct NodeConfig: Sendable {
+    /// A PostgreSQL database the node streams its index into.
+    public struct PostgresSink: Sendable, Hashable {
+        /// The URL with `${NAME}` expanded. Secret: it may hold a password.
+        public var url: String
+        /// The URL as configured; safe to print.
+        public var label: String
+        public var schema: String
+        public var name: String
+
+        public init(url: String, label: String? = nil, schema: String = "provenant", name: String = "provenant") {
+            (self.url, self.label, self.schema, self.name) = (url, label ?? url, schema, name)
+        }
+    }
+
     /// A watched contract.
     public struct Contract: Sendable, Hashable {
         public var name: String
@@ -46,6 +61,7 @@ public struct NodeConfig: Sendable {
     /// Browser origins that may call the server; none by default.
     public var corsOrigins: [String] = []
     public var contracts: [Contract]
+    public var sinks: [PostgresSink] = []
 
     /// A config made in code (the demo's); the other keys keep their defaults.
     public init(chain: String, upstreams: [UpstreamEndpoint], dataDir: String, contracts: [Contract]) {
@@ -80,7 +96,7 @@ public struct NodeConfig: Sendable {
         } catch {
             throw ConfigError(key: nil, line: nil, message: "not valid YAML: \(error)")
         }
-        let top = try Reader.mapping(root, key: nil, allowed: ["chain", "upstreams", "quorum", "checkpoint", "dataDir", "reorgWindow", "server", "contracts"])
+        let top = try Reader.mapping(root, key: nil, allowed: ["chain", "upstreams", "quorum", "checkpoint", "dataDir", "reorgWindow", "server", "contracts", "sinks"])
 
         let chain = try Reader.string(try Reader.required(top, "chain", in: root), key: "chain")
         let chainResolved = chain.contains("/") && !chain.hasPrefix("/") ? "\(base)/\(chain)" : chain
@@ -170,7 +186,33 @@ public struct NodeConfig: Sendable {
             }
             contracts.append(Contract(name: name, address: address, startBlock: start, standards: standards))
         }
+        var sinks: [PostgresSink] = []
+        if let list = top["sinks"] {
+            for (i, item) in try Reader.sequence(list, key: "sinks").enumerated() {
+                let key = "sinks[\(i)]"
+                let kinds = try Reader.mapping(item, key: key, allowed: ["postgres"])
+                let node = try Reader.required(kinds, "postgres", in: item, parent: key)
+                let fields = try Reader.mapping(node, key: "\(key).postgres", allowed: ["url", "schema", "name"])
+                let urlNode = try Reader.required(fields, "url", in: node, parent: "\(key).postgres")
+                let template = try Reader.string(urlNode, key: "\(key).postgres.url")
+                let url: String
+                do throws(UpstreamEndpoint.Problem) { url = try UpstreamEndpoint.expand(template, environment: environment) } catch {
+                    throw ConfigError(key: "\(key).postgres.url", line: Reader.line(urlNode), message: error.description)
+                }
+                guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                    throw ConfigError(key: "\(key).postgres.url", line: Reader.line(urlNode), message: "expected a postgres:// or postgresql:// URL")
+                }
+                var sink = PostgresSink(url: url, label: template)
+                if let schema = fields["schema"] { sink.schema = try Reader.string(schema, key: "\(key).postgres.schema") }
+                if let name = fields["name"] { sink.name = try Reader.string(name, key: "\(key).postgres.name") }
+                if sinks.contains(where: { $0.label == sink.label && $0.schema == sink.schema && $0.name == sink.name }) {
+                    throw ConfigError(key: key, line: Reader.line(item), message: "the same sink is listed twice")
+                }
+                sinks.append(sink)
+            }
+        }
         var config = NodeConfig(chain: chainResolved, upstreams: upstreams, dataDir: dataDir, contracts: contracts)
+        config.sinks = sinks
         config.quorum = quorum
         config.checkpoint = checkpoint
         config.reorgWindow = reorgWindow

@@ -2,6 +2,7 @@ public import EthTypes
 public import EthUpstream
 public import Ingest
 public import NodeConfig
+public import PostgresSink
 public import Server
 public import ServiceLifecycle
 public import Sync
@@ -17,6 +18,8 @@ public struct Node: Sendable {
     public let ingestor: Ingestor
     public let pool: UpstreamPool
     public let syncer: Syncer
+    /// The PostgreSQL sinks of the config, each following the store on its own.
+    public let sinks: [PostgresSink]
 
     public init(config: NodeConfig, options: SyncOptions = SyncOptions(), log: @escaping @Sendable (String) -> Void = Log.line) throws(NodeError) {
         self.config = config
@@ -32,6 +35,31 @@ public struct Node: Sendable {
         ingestor = Ingestor(index: directory.index, spec: spec, watched: Set(starts.keys), startBlocks: starts)
         pool = UpstreamPool(upstreams: config.upstreams.map { Upstream(endpoint: $0) }, quorum: config.quorum)
         syncer = Syncer(pool: pool, ingestor: ingestor, options: options, log: log)
+        var sinks: [PostgresSink] = []
+        for (i, sink) in config.sinks.enumerated() {
+            do throws(SinkError) {
+                let url: PostgresURL
+                do throws(PostgresURL.Problem) { url = try PostgresURL(sink.url) } catch { throw .settings("\(sink.label): \(error)") }
+                var settings = PostgresSink.Settings(url: url, schema: sink.schema, name: sink.name)
+                settings.poll = .milliseconds(100)
+                sinks.append(try PostgresSink(settings: settings, ingestor: ingestor, log: log))
+            } catch {
+                throw .sink(index: i, error)
+            }
+        }
+        self.sinks = sinks
+    }
+
+    /// Asks each sink's database whether it takes the sink: a conflict (another chain, another layout, a sink
+    /// name taken by other contracts) or a bad setting is an error before the node starts; a database that does
+    /// not answer yet is a warning, and the sink keeps trying once the node runs.
+    public func checkSinks(log: @Sendable (String) -> Void = Log.line) async throws(NodeError) {
+        for (i, sink) in sinks.enumerated() {
+            do throws(SinkError) { try await sink.prepare() } catch {
+                if case .database = error { log("PostgreSQL sink \"\(sink.settings.name)\": \(error); the node starts and the sink keeps trying") }
+                else { throw .sink(index: i, error) }
+            }
+        }
     }
 
     /// Sync's state as the server reports it.
@@ -83,10 +111,37 @@ public struct Node: Sendable {
         }
     }
 
+    /// A sink beside sync: it follows the store until shutdown. A conflict stops the sink, not the node (the node
+    /// never waits on its sinks), and is in the log.
+    struct SinkService: Service {
+        let sink: PostgresSink
+
+        func run() async throws {
+            try? await cancelWhenGracefulShutdown { try await sink.run() }
+            try? await gracefulShutdown()
+        }
+    }
+
     /// Server and sync as one group that runs until SIGINT or SIGTERM (or `triggerGracefulShutdown()`), then shuts
     /// both down gracefully: the block being written is finished, requests in flight are answered.
     public func services(host: String? = nil, port: Int? = nil, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup {
-        Lifecycle.group([server(host: host, port: port, onReady: onReady), SyncService(node: self)])
+        Lifecycle.group([server(host: host, port: port, onReady: onReady), SyncService(node: self)] + sinks.map { SinkService(sink: $0) })
+    }
+
+    /// Syncs with the sinks following, until sync returns; then each sink catches up with the store, so that the
+    /// databases hold what the store holds when this returns (a sink whose database does not answer says so, and
+    /// its next run catches up).
+    public func syncAndSink() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for sink in sinks { group.addTask { try? await sink.run() } }
+            defer { group.cancelAll() }
+            try await sync()
+        }
+        for sink in sinks {
+            do throws(SinkError) { try await sink.catchUp() } catch {
+                Log.line("PostgreSQL sink \"\(sink.settings.name)\" is behind at block \(sink.status.block.map(String.init) ?? "none"): \(error); its next run catches up")
+            }
+        }
     }
 
     /// Syncs, with the progress line of `SyncProgress` on standard error.

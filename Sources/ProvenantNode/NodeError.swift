@@ -1,4 +1,5 @@
 public import Store
+public import PostgresSink
 
 /// Why a data directory or a node could not be opened or used: what the user can act on, with the cause's type.
 public enum NodeError: Error, CustomStringConvertible {
@@ -16,6 +17,8 @@ public enum NodeError: Error, CustomStringConvertible {
     case reindexInterrupted(path: String)
     /// A chainspec that does not load.
     case chainspec(name: String, cause: any Error)
+    /// A sink of the config (`sinks[index]`) cannot be set up, or its database refuses it.
+    case sink(index: Int, SinkError)
 
     public var description: String {
         switch self {
@@ -27,6 +30,7 @@ public enum NodeError: Error, CustomStringConvertible {
             return "\(path) was indexed for other contracts, start blocks or declared standards; watching a new contract needs its history, and a changed standard reads its events anew: use a new data directory"
         case .reindexInterrupted(let path): return "a reindex of \(path) was interrupted; run `provenant reindex --data-dir \(path)` first"
         case .chainspec(let name, let cause): return "chainspec \(name): \(cause)"
+        case .sink(let index, let error): return "sinks[\(index)]: \(error)"
         }
     }
 }

@@ -334,9 +334,11 @@ public struct BlockStore: Sendable {
         try store.get(Schema.bodyKey(number))
     }
 
-    /// Numbers of the stored blocks that have a body, ascending.
-    public func numbersWithBodies() throws(StoreError) -> [UInt64] {
-        try store.scan(Schema.blockBody.range, reverse: false, limit: .max).map { KeyCoding.readBE64($0.key.dropFirst()) }
+    /// Numbers of the stored blocks that have a body, ascending, within `[first, last]`.
+    public func numbersWithBodies(from first: UInt64 = 0, through last: UInt64 = .max) throws(StoreError) -> [UInt64] {
+        let upper = last == .max ? Schema.blockBody.range.upper : Schema.bodyKey(last + 1)
+        return try store.scan(KeyRange(lower: Schema.bodyKey(first), upper: upper), reverse: false, limit: .max)
+            .map { KeyCoding.readBE64($0.key.dropFirst()) }
     }
 
     private static func readByteStrings(_ list: inout RLPReader) throws(RLPError) -> [[UInt8]] {

@@ -5,6 +5,8 @@ import EthPrimitives
 import EthTypes
 import Foundation
 import Ingest
+import EthUpstream
+import PostgresSink
 import ProvenantNode
 import Store
 
@@ -132,5 +134,67 @@ struct IndexDigest: ParsableCommand {
         let directory = try dataDir.open()
         let tip = try directory.index.cursor()
         print("\(try directory.index.digest()) \(tip.map { "block \($0.number)" } ?? "empty")")
+    }
+}
+
+/// `provenant export`: a data directory's verified index into PostgreSQL, with no upstream.
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Backfill a PostgreSQL database from a data directory (the sink's tables, by COPY), with no upstream.",
+        discussion: """
+            Writes every event the data directory indexed into the schema's token_events, computes owners, balances, \
+            rentals and provenance from them, and sets the sink's cursor to the directory's indexed tip, all in one \
+            transaction: interrupted, it leaves the database as it was. A node whose config has a sink with the \
+            same schema and name continues from there. The tables are created if missing (README, PostgreSQL). \
+            A sink that already holds blocks is refused unless --replace, which deletes its rows first. \
+            The URL's password may come from the environment: postgres://user:${PGPASSWORD}@host/db.
+            """)
+
+    @OptionGroup var dataDir: DataDirectoryOption
+    @Option(help: "The database: postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require], or ?host=/socket/dir.")
+    var postgres: String
+    @Option(help: "The PostgreSQL schema of the sink's tables.") var schema = "provenant"
+    @Option(help: "The sink's name (its row in the schema's sinks table; a node continues the sink of its config's name).")
+    var name = "provenant"
+    @Flag(help: "Delete the sink's rows and write them again, instead of refusing a sink that already holds blocks.")
+    var replace = false
+    @Flag(help: """
+        Write nothing: compare the sink's rows with the data directory (its cursor with the indexed tip, every event         row with the stored blocks, every owner, balance, rental and provenance row with the index's answer). Exit 1         on a difference, listing them.
+        """)
+    var check = false
+
+    func run() async throws {
+        let directory = try dataDir.open()
+        let (_, ingestor) = try directory.ingestor()
+        let url: PostgresURL
+        do { url = try PostgresURL(try UpstreamEndpoint.expand(postgres, environment: ProcessInfo.processInfo.environment)) } catch {
+            throw CLIError("--postgres: \(error)")
+        }
+        let sink = try PostgresSink(settings: .init(url: url, schema: schema, name: name), ingestor: ingestor, log: Log.line)
+        if check {
+            let report: PostgresSink.CheckReport
+            do { report = try await sink.check() } catch { throw CLIError("check of \(url.redacted): \(error)") }
+            let counts = "\(report.eventRows) event rows, \(report.owners) owners, \(report.balances) balances, \(report.rentals) rentals, \(report.provenance) provenance rows"
+            guard report.differences.isEmpty else {
+                for difference in report.differences { print("differs: \(difference)") }
+                if report.unlisted > 0 { print("... and \(report.unlisted) more") }
+                throw CLIError("sink \"\(name)\" in schema \(schema) differs from the index at block \(report.block.map(String.init) ?? "-") (\(counts))")
+            }
+            print("sink \"\(name)\" in schema \(schema) equals the index at block \(report.block.map(String.init) ?? "-"): \(counts)")
+            return
+        }
+        let start = ContinuousClock.now
+        let summary: PostgresSink.ExportSummary
+        do {
+            summary = try await sink.export(replace: replace) { block, tip, rows in
+                Log.line("export: block \(block)/\(tip), \(rows) event rows")
+            }
+        } catch {
+            throw CLIError("export to \(url.redacted): \(error)")
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("exported \(summary.rows) event rows from \(summary.blocks) blocks with events, up to block \(summary.block.map(String.init) ?? "-"), "
+            + "into \(url.redacted) schema \(schema) in \(String(format: "%.1f", seconds)) s")
     }
 }

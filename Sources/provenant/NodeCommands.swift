@@ -34,6 +34,7 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let node = try Node(config: config)
+        try await node.checkSinks()
         Log.line("provenant run: chain \(node.spec.name), \(config.upstreams.count) upstream(s) (quorum \(node.pool.quorum)), \(config.contracts.count) contract(s), data in \(config.dataDir)")
         try await node.services { port in Log.line("serving JSON-RPC on http://\(config.serverHost):\(port)/") }.run()
         Log.line("stopped cleanly; the next run resumes after block \((try? node.directory.index.cursor())?.number.description ?? "-")")
@@ -65,6 +66,7 @@ struct SyncCommand: AsyncParsableCommand {
         sync.exitWhenCurrent = untilCurrent
         sync.stopAt = stopAt
         let node = try Node(config: config, options: sync)
+        try await node.checkSinks()
         let every = progressEvery
         let lines = Task {
             // For scripts (the kill test waits for these): the indexed block, whenever it passes a multiple.
@@ -80,7 +82,7 @@ struct SyncCommand: AsyncParsableCommand {
         }
         defer { lines.cancel() }
         do {
-            try await Lifecycle.runUntilSignalled { try await node.sync() }
+            try await Lifecycle.runUntilSignalled { try await node.syncAndSink() }
         } catch let error as SyncError {
             throw CLIError("sync stopped: \(error)")
         }

@@ -13,7 +13,7 @@ struct Provenant: AsyncParsableCommand {
         subcommands: [Demo.self],
         groupedSubcommands: [
             CommandGroup(name: "Node", subcommands: [Run.self, SyncCommand.self, Serve.self, Checkpoints.self]),
-            CommandGroup(name: "Data directory", subcommands: [Reindex.self, IndexDigest.self]),
+            CommandGroup(name: "Data directory", subcommands: [Reindex.self, IndexDigest.self, Export.self]),
             CommandGroup(name: "Proofs (offline)", subcommands: [Proof.self, VerifyBundle.self, VerifyAsset.self, Anchors.self, VerifyBlock.self]),
             CommandGroup(name: "Dev chain", subcommands: [Devnet.self, ImportDevChain.self, DevChainInfo.self, DevChainOutputs.self]),
         ])
