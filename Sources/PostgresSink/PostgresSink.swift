@@ -28,6 +28,8 @@ public final class PostgresSink: Sendable {
         public var maxBlocks: UInt64 = 20_000
         /// How long to wait when the sink has caught up with the store.
         public var poll: Duration = .milliseconds(200)
+        /// The longest one transaction (or `export`) may take before the connection is given up and opened again.
+        public var timeout: Duration = .seconds(300)
 
         public init(url: PostgresURL, schema: String = "provenant", name: String = "provenant") {
             (self.url, self.schema, self.name) = (url, schema, name)
@@ -122,6 +124,7 @@ public final class PostgresSink: Sendable {
         let connection = try await connect()
         defer { Task { try? await connection.close() } }
         let tables = SinkTables(schema: schema, connection: connection, logger: logger)
+        let calls = ConnectionGuard(connection)
         var cursor = try await tables.register(name: settings.name, chainId: ingestor.spec.chainId, contracts: contracts).cursor
         var known = try await tables.standards(through: cursor?.number, contracts: contracts)
         var reader = try wrapIndex { () throws(IndexError) in try ingestor.index.eventReader(known: known) }
@@ -157,13 +160,12 @@ public final class PostgresSink: Sendable {
                 continue
             }
             let expected = cursor
-            do {
+            let (logger, schema, undo) = (logger, schema, rollback)
+            try await calls.run(timeout: settings.timeout) { [self] in
                 try await connection.withTransaction(logger: logger) { connection in
                     let tables = SinkTables(schema: schema, connection: connection, logger: logger)
-                    try await write(group, rollback: rollback, expected: expected, tables: tables)
+                    try await write(group, rollback: undo, expected: expected, tables: tables)
                 }
-            } catch {
-                throw SinkError.database(error)
             }
             cursor = group.last
             reader = next
@@ -184,7 +186,7 @@ public final class PostgresSink: Sendable {
 
     /// Blocks read from the store for one transaction: their rows, and the last block (number and hash) they
     /// reach. `last` is nil only when the store holds nothing after `base`'s rollback to before every row.
-    struct Group {
+    struct Group: Sendable {
         var rows: [EventRow]
         var last: (number: UInt64, hash: Hash32)?
     }

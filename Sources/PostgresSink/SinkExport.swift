@@ -18,7 +18,7 @@ extension PostgresSink {
     /// `COPY`, the state tables computed from them in memory and copied after, and the sink's cursor at the store's
     /// tip, all in one transaction, so a node with the same sink continues from there. A sink that already has a
     /// cursor is refused unless `replace`, which deletes its rows in the same transaction.
-    public func export(replace: Bool, progress: @escaping (_ block: UInt64, _ tip: UInt64, _ rows: Int) -> Void = { _, _, _ in }) async throws(SinkError) -> ExportSummary {
+    public func export(replace: Bool, progress: @escaping @Sendable (_ block: UInt64, _ tip: UInt64, _ rows: Int) -> Void = { _, _, _ in }) async throws(SinkError) -> ExportSummary {
         let connection = try await connect()
         defer { Task { try? await connection.close() } }
         let tables = SinkTables(schema: schema, connection: connection, logger: logger)
@@ -30,14 +30,17 @@ extension PostgresSink {
             return ExportSummary(block: nil, blocks: 0, rows: 0)
         }
         let numbers = try wrapStore { () throws(StoreError) in try ingestor.blocks.numbersWithBodies(through: tip.number) }
-        var reader = try wrapIndex { () throws(IndexError) in try ingestor.index.eventReader() }
-        var state = SinkState()
-        var rows = 0
-        do {
+        let reader = try wrapIndex { () throws(IndexError) in try ingestor.index.eventReader() }
+        let (logger, schema, contracts, name) = (logger, schema, contracts, settings.name)
+        // A backfill takes as long as it takes; only a closed connection ends it early.
+        let rows = try await ConnectionGuard(connection).run(timeout: .seconds(7 * 24 * 3600)) { [self] in
             try await connection.withTransaction(logger: logger) { connection in
                 let tables = SinkTables(schema: schema, connection: connection, logger: logger)
-                try await tables.lockCursor(name: settings.name, expected: registered)
+                try await tables.lockCursor(name: name, expected: registered)
                 if replace { try await tables.deleteAll(contracts: contracts) }
+                var state = SinkState()
+                var reader = reader
+                var rows = 0
                 try await connection.copyFrom(table: "token_events", columns: SinkSchema.eventColumns, logger: logger) { writer in
                     var text = CopyText(capacity: 1 << 20)
                     var reported = ContinuousClock.now
@@ -64,10 +67,9 @@ extension PostgresSink {
                     if text.buffer.readableBytes > 0 { try await writer.write(text.buffer) }
                 }
                 try await tables.copyState(state)
-                try await tables.setCursor(name: settings.name, number: tip.number, hash: tip.hash)
+                try await tables.setCursor(name: name, number: tip.number, hash: tip.hash)
+                return rows
             }
-        } catch {
-            throw SinkError.database(error)
         }
         progress(tip.number, tip.number, rows)
         return ExportSummary(block: tip.number, blocks: numbers.count, rows: rows)

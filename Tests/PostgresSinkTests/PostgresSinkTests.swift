@@ -91,7 +91,7 @@ struct PostgresSinkTests {
         let cases: [(String, String, String)] = [
             ("UPDATE tamper_test.owners SET owner = '\\x00000000000000000000000000000000000000aa' WHERE token_id = (SELECT min(token_id) FROM tamper_test.owners)", "owners ", "row "),
             ("DELETE FROM tamper_test.token_events WHERE (block_number, log_index) = (SELECT block_number, log_index FROM tamper_test.token_events ORDER BY 1 DESC LIMIT 1)", "token_events lacks", ""),
-            ("UPDATE tamper_test.balances SET balance = balance + 1 WHERE holder = (SELECT min(holder) FROM tamper_test.balances)", "balances ", ""),
+            ("UPDATE tamper_test.balances SET balance = balance + 1 WHERE holder = (SELECT holder FROM tamper_test.balances ORDER BY holder LIMIT 1)", "balances ", ""),
             ("UPDATE tamper_test.rentals SET expires = expires + 1 WHERE token_id = (SELECT min(token_id) FROM tamper_test.rentals)", "rentals ", ""),
             ("UPDATE tamper_test.provenance SET minter = NULL WHERE token_id = (SELECT min(token_id) FROM tamper_test.provenance WHERE minter IS NOT NULL)", "provenance ", ""),
             ("UPDATE tamper_test.sinks SET block_number = block_number - 1", "cursor", ""),
@@ -158,10 +158,11 @@ struct PostgresSinkTests {
         let log = LogLines()
         let sink = try sink(ingestor, schema: "restart_test", log: log)
         let following = Task { try await sink.run() }
+        async let synced: Void = syncer.run()
         while (sink.status.block ?? 0) < 20 { try await Task.sleep(for: .milliseconds(5)) }
         let pg = try server()
         try pg.stop(mode: "immediate")
-        try await syncer.run()
+        try await synced
         try await Task.sleep(for: .milliseconds(300))
         try pg.start()
         while sink.status.block != 400 { try await Task.sleep(for: .milliseconds(10)) }

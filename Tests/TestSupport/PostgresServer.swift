@@ -68,25 +68,34 @@ public final class PostgresServer: @unchecked Sendable {
         try Self.shell(geteuid() == 0 ? ["runuser", "-u", "postgres", "--"] + arguments : arguments, detached: detached)
     }
 
-    /// Runs a command to its end; its output, unless `detached` (whose output goes nowhere, so that a server it
-    /// leaves running holds no pipe of ours).
+    /// Runs a command to its end and returns its standard output. Output goes through files, not pipes, and the
+    /// child is reaped with `waitpid`: a server the command leaves running holds nothing this process waits on.
     @discardableResult
     static func shell(_ arguments: [String], detached: Bool = false) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = detached ? FileHandle.nullDevice : out
-        process.standardError = detached ? FileHandle.nullDevice : err
-        try process.run()
-        let output = detached ? Data() : out.fileHandleForReading.readDataToEndOfFile()
-        let errors = detached ? Data() : err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Unavailable(description: "\(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+        let out = temporaryPath("pg-out"), err = temporaryPath("pg-err")
+        defer {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: err)
         }
-        return String(decoding: output, as: UTF8.self)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, detached ? "/dev/null" : out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, detached ? "/dev/null" : err, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = (["/usr/bin/env", "-C", "/tmp"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ)
+        guard spawned == 0 else { throw Unavailable(description: "cannot start \(arguments[0]): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        guard status == 0 else {
+            let errors = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+            throw Unavailable(description: "\(arguments.joined(separator: " ")) exited with status \(status): \(errors)")
+        }
+        return output
     }
 
     deinit {
