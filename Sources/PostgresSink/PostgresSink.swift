@@ -24,8 +24,10 @@ public final class PostgresSink: Sendable {
         public var name: String
         /// A transaction holds whole blocks, up to about this many event rows...
         public var maxRows = 20_000
-        /// ...and at most this many blocks.
+        /// ...and at most this many blocks...
         public var maxBlocks: UInt64 = 20_000
+        /// ...and what can be read from the store in about this long, so that a sink far behind commits steadily.
+        public var maxReadTime: Duration = .seconds(1)
         /// How long to wait when the sink has caught up with the store.
         public var poll: Duration = .milliseconds(200)
         /// The longest one transaction (or `export`) may take before the connection is given up and opened again.
@@ -217,6 +219,7 @@ public final class PostgresSink: Sendable {
         guard !hashes.isEmpty else { return nil }
         var rows: [EventRow] = []
         var end = first + UInt64(hashes.count) - 1
+        let started = ContinuousClock.now
         for number in try wrapStore({ () throws(StoreError) in try blocks.numbersWithBodies(from: first, through: end) }) {
             let block: StoredBlock?
             do throws(IngestError) { block = try ingestor.storedBlock(number: number) } catch {
@@ -229,7 +232,7 @@ public final class PostgresSink: Sendable {
             for event in reader.events(of: block.indexed).events {
                 rows += EventRow.rows(of: event, block: number, hash: block.header.hash, timestamp: block.header.timestamp)
             }
-            if rows.count >= settings.maxRows {
+            if rows.count >= settings.maxRows || ContinuousClock.now - started > settings.maxReadTime {
                 end = number
                 break
             }
