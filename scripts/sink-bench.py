@@ -46,7 +46,7 @@ def main():
                 upstream = m.group(0)
                 break
         contracts = subprocess.run([binary, "devchain-info"], check=True, capture_output=True, text=True).stdout
-        addresses = re.findall(r"0x[0-9a-f]{40}", contracts)[:3]
+        addresses = re.findall(r"^contract \S+ (0x[0-9a-f]{40})$", contracts, re.M)
         events = None
         best = {"index": None, "export": None, "live": None}
         for r in range(a.rounds):
@@ -64,7 +64,9 @@ def main():
                     f.write(f"  - {{name: c{i}, address: \"{address}\", startBlock: 0}}\n")
                 f.write(f"sinks:\n  - postgres: {{url: \"{url}\", schema: live{r}}}\n")
             t = time.monotonic()
-            subprocess.run([binary, "sync", "--config", config, "--until-current"], check=True, capture_output=True)
+            synced = subprocess.run([binary, "sync", "--config", config, "--until-current"], capture_output=True, text=True)
+            if synced.returncode != 0:
+                sys.exit(f"sync with the sink failed: {synced.stderr[-2000:]}")
             best["live"] = min(best["live"] or 1e9, time.monotonic() - t)
             print(f"round {r + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in best.items()), file=sys.stderr)
         check = subprocess.run([binary, "export", "--check", "--data-dir", data, "--postgres", url, "--schema", f"live{a.rounds - 1}"], capture_output=True, text=True)
