@@ -102,4 +102,26 @@ struct NodeConfigTests {
             #expect(error.description.hasPrefix("key quorum, line 4: "), "\(error)")
         }
     }
+
+    /// `sinks`: the URL's `${ENV}` expanded (the label keeps the placeholder), schema and name defaulted, and each
+    /// mistake named by key and line.
+    @Test func sinksAreRead() throws {
+        let base = "chain: x\nupstreams: [http://a:1]\ncontracts: [{name: a, address: \"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\", startBlock: 0}]\n"
+        let config = try NodeConfig.parse(
+            base + "sinks:\n  - postgres: {url: \"postgres://p:${PGPASS}@db/assets\"}\n  - postgres: {url: \"postgresql://q@db/x\", schema: other, name: node-b}\n",
+            relativeTo: "/", environment: ["PGPASS": "s3cret"])
+        #expect(config.sinks.map(\.url) == ["postgres://p:s3cret@db/assets", "postgresql://q@db/x"])
+        #expect(config.sinks.map(\.label) == ["postgres://p:${PGPASS}@db/assets", "postgresql://q@db/x"])
+        #expect(config.sinks.map(\.schema) == ["provenant", "other"])
+        #expect(config.sinks.map(\.name) == ["provenant", "node-b"])
+        let bad: [(String, [String: String], String)] = [
+            ("sinks:\n  - postgres: {url: \"mysql://db\"}\n", [:], "key sinks[0].postgres.url, line 5: expected a postgres://"),
+            ("sinks:\n  - postgres: {url: \"postgres://p:${PGPASS}@db\"}\n", [:], "key sinks[0].postgres.url, line 5: the environment variable PGPASS is not set"),
+            ("sinks:\n  - postgres: {url: \"postgres://db\", table: x}\n", [:], "sinks[0].postgres"),
+            ("sinks:\n  - kafka: {url: \"x\"}\n", [:], "sinks[0]"),
+        ]
+        for (text, environment, expected) in bad {
+            #expect { try NodeConfig.parse(base + text, relativeTo: "/", environment: environment) } throws: { "\($0)".contains(expected) }
+        }
+    }
 }
