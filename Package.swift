@@ -185,7 +185,10 @@ let package = Package(
             dependencies: ["ProvenantNode", "NodeConfig", "DevNet", "DevChain", "EthUpstream", "EthRPC", "Sync", "ProofVerify", "TestSupport"]),
         .testTarget(
             name: "PostgresSinkTests",
-            dependencies: ["PostgresSink", "Sync", "DevNet", "DevChain", "Ingest", "Store", "AssetIndex", "EthUpstream", "EthPrimitives", "TestSupport"]),
+            dependencies: [
+                "PostgresSink", "Sync", "DevNet", "DevChain", "Ingest", "Store", "AssetIndex", "EthUpstream", "EthPrimitives", "EthRPC", "NodeConfig",
+                "ProvenantNode", "TestSupport",
+            ]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "TestSupport"], exclude: ["inputs"]),
         // Runs the built `provenant` binary as a user would.
         .testTarget(name: "ProvenantCLITests", dependencies: ["provenant", "TestSupport", "DevNet", "DevChain", "AssetIndex", "EthPrimitives"]),

@@ -66,7 +66,7 @@ public struct Node: Sendable {
     public func report() -> SyncReport {
         let status = syncer.status.snapshot
         let faults = Dictionary(pool.faults.map { ($0.upstream, $0.evidence) }, uniquingKeysWith: { a, _ in a })
-        return SyncReport(
+        var report = SyncReport(
             phase: status.phase.rawValue, head: status.head, indexed: (try? directory.index.cursor())?.number, isCurrent: status.isCurrent,
             message: status.message,
             upstreams: pool.upstreams.map { u in
@@ -77,6 +77,13 @@ public struct Node: Sendable {
                     batchSize: stats.batchSize)
             },
             verificationFailures: status.verificationFailures, reorgs: status.reorgs, quorum: pool.quorum, quorumWait: status.quorumWait)
+        report.sinks = sinks.map { sink in
+            let s = sink.status
+            return SyncReport.SinkState(
+                name: sink.settings.name, schema: sink.settings.schema, database: sink.settings.url.redacted, block: s.block, rows: s.rows,
+                rolledBack: s.rolledBack, lastError: s.lastError)
+        }
+        return report
     }
 
     /// The JSON-RPC server on the configured address, as a service.

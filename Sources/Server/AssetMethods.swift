@@ -311,6 +311,7 @@ public struct AssetMethods: Sendable {
             result["upstreams"] = report.upstreamsJSON
             result["quorum"] = report.quorumJSON
             result["sync"] = report.json
+            if !report.sinks.isEmpty { result["sinks"] = report.sinksJSON }
         }
         return .object(result)
     }

@@ -29,7 +29,28 @@ public struct SyncReport: Sendable {
         }
     }
 
+    /// A PostgreSQL sink's position, as `asset_status` and `/metrics` report it.
+    public struct SinkState: Sendable {
+        /// The sink's name and schema, and the database URL with its password hidden.
+        public var name: String
+        public var schema: String
+        public var database: String
+        /// The last block the sink wrote.
+        public var block: UInt64?
+        public var rows: Int
+        public var rolledBack: Int
+        /// Why the sink waits to try again, or why it stopped.
+        public var lastError: String?
+
+        public init(name: String, schema: String, database: String, block: UInt64?, rows: Int, rolledBack: Int, lastError: String?) {
+            (self.name, self.schema, self.database, self.block, self.rows, self.rolledBack, self.lastError) =
+                (name, schema, database, block, rows, rolledBack, lastError)
+        }
+    }
+
     public var phase: String
+    /// The PostgreSQL sinks following the store.
+    public var sinks: [SinkState] = []
     /// The head the upstreams agree on.
     public var head: UInt64?
     public var indexed: UInt64?
@@ -89,9 +110,33 @@ public struct SyncReport: Sendable {
         })
     }
 
+    /// `asset_status`'s `sinks`: each sink's last block, how far it is behind the index, and its last error.
+    public var sinksJSON: JSONValue {
+        .array(sinks.map { sink in
+            var o: [String: JSONValue] = [
+                "name": .string(sink.name), "schema": .string(sink.schema), "database": .string(sink.database),
+                "block": sink.block.map(JSONValue.quantity) ?? .null, "rows": .int(Int64(sink.rows)), "rolledBack": .int(Int64(sink.rolledBack)),
+            ]
+            if let indexed { o["lag"] = .quantity(indexed - min(indexed, sink.block ?? 0)) }
+            if let error = sink.lastError { o["error"] = .string(error) }
+            return .object(o)
+        })
+    }
+
     /// The sync figures of `/metrics`.
     public var metricFamilies: [MetricFamily] {
         var families: [MetricFamily] = []
+        if !sinks.isEmpty {
+            families.append(MetricFamily(
+                name: "provenant_sink_block", help: "The last block each PostgreSQL sink wrote.", type: .gauge,
+                samples: sinks.map { ([("sink", $0.name), ("schema", $0.schema)], Double($0.block ?? 0)) }))
+            families.append(MetricFamily(
+                name: "provenant_sink_rows_total", help: "Event rows each PostgreSQL sink wrote since start.", type: .counter,
+                samples: sinks.map { ([("sink", $0.name), ("schema", $0.schema)], Double($0.rows)) }))
+            families.append(MetricFamily(
+                name: "provenant_sink_failing", help: "1 while a PostgreSQL sink waits to try again (or stopped) after an error.", type: .gauge,
+                samples: sinks.map { ([("sink", $0.name), ("schema", $0.schema)], $0.lastError == nil ? 0 : 1) }))
+        }
         if let head { families.append(.gauge("provenant_head_block", "The head block the upstreams agree on (quorum).", Double(head))) }
         if let lag { families.append(.gauge("provenant_sync_lag_blocks", "Blocks between the agreed head and the indexed block.", Double(lag))) }
         families.append(.gauge("provenant_sync_current", "1 when the index is at the head.", isCurrent ? 1 : 0))

@@ -2,10 +2,13 @@ import AssetIndex
 import DevChain
 import DevNet
 import EthPrimitives
+import EthRPC
 import EthUpstream
 import Foundation
 import Ingest
+import NodeConfig
 import PostgresSink
+import ProvenantNode
 import Store
 import Sync
 import Synchronization
@@ -185,5 +188,51 @@ struct PostgresSinkTests {
         #expect { try PostgresURL("mysql://x@y/z") } throws: { "\($0)".contains("postgres://") }
         #expect { try PostgresURL("postgres://x@y/z?sslmode=maybe") } throws: { "\($0)".contains("sslmode") }
         #expect(try PostgresURL("postgres://u:secret@db.example:6543/assets").redacted == "postgres://u:***@db.example:6543/assets")
+    }
+}
+
+/// The node as `provenant run` composes it, with a sink from its config: sync, server and sink as services of one
+/// group. The sink follows the growing chain, `asset_status` reports where it is, and the database ends equal to
+/// the index.
+@Suite("A node with a PostgreSQL sink, in process", .enabled(if: postgresInstalled, "needs Debian's postgresql, which .ci/run installs"))
+struct NodeWithSinkTests {
+    @Test func aNodeStreamsIntoPostgreSQLAndReportsIt() async throws {
+        let net = try await RunningDevNet(DevNet(seed: 46, blocks: 120))
+        let dataDir = temporaryPath("node-sink")
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        var config = NodeConfig(
+            chain: Repository.url("chainspec/provenant-dev.json").path, upstreams: [try UpstreamEndpoint(net.url)], dataDir: dataDir,
+            contracts: DevChain.Contract.allCases.map { NodeConfig.Contract(name: $0.name, address: $0.address, startBlock: 0) })
+        config.serverPort = 0
+        config.sinks = [NodeConfig.PostgresSink(url: try server().url, schema: "node_test", name: "node-a")]
+        let node = try Node(config: config, log: { _ in })
+        try await node.checkSinks(log: { _ in })
+        let port = Mutex<Int?>(nil)
+        let group = node.services(host: "127.0.0.1", port: 0) { bound in port.withLock { $0 = bound } }
+        let running = Task { try await group.run() }
+        let deadline = ContinuousClock.now + .seconds(90)
+        // The chain grows by ten blocks each time the node and its sink both hold the head.
+        while net.devnet.head < 160 || node.sinks[0].status.block != net.devnet.head || port.withLock({ $0 }) == nil {
+            try #require(ContinuousClock.now < deadline, "the sink reached \(node.sinks[0].status.block.map(String.init) ?? "nothing")")
+            if node.syncer.status.snapshot.indexed == net.devnet.head && node.sinks[0].status.block == net.devnet.head {
+                for _ in 0..<10 { net.devnet.grow() }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let bound = try #require(port.withLock { $0 })
+        let transport = HTTPClientTransport(endpoint: try UpstreamEndpoint("http://127.0.0.1:\(bound)/"))
+        let answer = try await transport.post(Array(#"{"jsonrpc":"2.0","id":1,"method":"asset_status","params":[]}"#.utf8), timeout: .seconds(5))
+        guard case .array(let sinks)? = try JSONValue(parsing: answer)["result"]?["sinks"], let sink = sinks.first else {
+            Issue.record("no sinks in asset_status: \(String(decoding: answer, as: UTF8.self))")
+            return
+        }
+        #expect(sink["name"] == .string("node-a"))
+        #expect(sink["block"] == .string(Hex.quantity(160)))
+        #expect(sink["lag"] == .string("0x0"))
+        await group.triggerGracefulShutdown()
+        try await running.value
+        let report = try await node.sinks[0].check()
+        #expect(report.block == 160)
+        #expect(report.differences == [])
     }
 }
