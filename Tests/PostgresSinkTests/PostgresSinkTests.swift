@@ -175,6 +175,26 @@ struct PostgresSinkTests {
         #expect(try await sink.check().differences == [])
     }
 
+    /// A second writer of the same sink (here: its cursor moved behind the sink's back) is refused at the next
+    /// transaction, before anything is written, instead of writing blocks twice or leaving a gap.
+    @Test func aSecondWriterIsRefused() async throws {
+        let (db, path) = try levelDB()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var chain = DevChain(seed: 47)
+        chain.grow(to: 60)
+        let ingestor = Ingestor(index: AssetIndex(store: db), spec: DevChain.spec, watched: DevChain.allContracts)
+        try chain.ingest(into: ingestor, upTo: 50)
+        let sink = try sink(ingestor, schema: "writer_test")
+        let following = Task { try await sink.run() }
+        while sink.status.block != 50 { try await Task.sleep(for: .milliseconds(5)) }
+        _ = try server().psql("UPDATE writer_test.sinks SET block_number = 45, block_hash = '\\x\(String(chain.blocks[45].header.hash.hex.dropFirst(2)))'")
+        for number in 51...60 { try ingestor.ingest(chain.blocks[number].rpc, receipts: chain.blocks[number].receipts, parent: chain.blocks[number - 1].header) }
+        let rows = try chain.index(upTo: 50).eventCount()
+        await #expect { try await following.value } throws: { "\($0)".contains("is another node writing it?") }
+        #expect(try server().psql("SELECT count(*) FROM writer_test.token_events") == ["\(rows)"])
+        #expect(sink.status.block == 50)
+    }
+
     /// What the sink refuses: a second node's sink of the same name watching other contracts, a bad schema name, a
     /// bad URL.
     @Test func conflictsAndBadSettingsAreRefused() async throws {
