@@ -177,7 +177,7 @@ struct PostgresSinkTests {
 
     /// A second writer of the same sink (here: its cursor moved behind the sink's back) is refused at the next
     /// transaction, before anything is written, instead of writing blocks twice or leaving a gap.
-    @Test func aSecondWriterIsRefused() async throws {
+    @Test(.timeLimit(.minutes(1))) func aSecondWriterIsRefused() async throws {
         let (db, path) = try levelDB()
         defer { try? FileManager.default.removeItem(atPath: path) }
         var chain = DevChain(seed: 47)
