@@ -40,14 +40,20 @@ func levelDB() throws -> (LevelDB, String) {
     return (try LevelDB(path: path), path)
 }
 
-/// An ingestor over a LevelDB holding the dev chain of `seed` up to `last`, imported directly.
-func imported(seed: UInt64, upTo last: UInt64) throws -> (Ingestor, String) {
+/// An ingestor over a LevelDB holding the dev chain of `seed` (grown to `grown`, default `last`) up to `last`,
+/// imported directly; the chain, for blocks to ingest later; the database's path.
+func imported(seed: UInt64, upTo last: UInt64, grown: UInt64? = nil) throws -> (Ingestor, DevChain, String) {
     let (db, path) = try levelDB()
     var chain = DevChain(seed: seed)
-    chain.grow(to: last)
+    chain.grow(to: grown ?? last)
     let ingestor = Ingestor(index: AssetIndex(store: db), spec: DevChain.spec, watched: DevChain.allContracts)
-    try chain.ingest(into: ingestor)
-    return (ingestor, path)
+    try chain.ingest(into: ingestor, upTo: last)
+    return (ingestor, chain, path)
+}
+
+/// Ingests `chain`'s blocks `numbers` on top of what `ingestor` holds.
+func ingest(_ chain: DevChain, _ numbers: ClosedRange<Int>, into ingestor: Ingestor) throws {
+    for n in numbers { try ingestor.ingest(chain.blocks[n].rpc, receipts: chain.blocks[n].receipts, parent: chain.blocks[n - 1].header) }
 }
 
 @Suite("PostgreSQL sink against a real server", .serialized, .enabled(if: postgresInstalled, "needs Debian's postgresql, which .ci/run installs"))
@@ -55,7 +61,7 @@ struct PostgresSinkTests {
     /// `export` writes every event and the state computed from them in one transaction; `check` then finds every
     /// owner, balance, rental and provenance row equal to the index's answer, and the cursor at the tip.
     @Test func exportEqualsTheIndex() async throws {
-        let (ingestor, path) = try imported(seed: 41, upTo: 300)
+        let (ingestor, _, path) = try imported(seed: 41, upTo: 300)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let sink = try sink(ingestor, schema: "export_test")
         let summary = try await sink.export(replace: false)
@@ -85,7 +91,7 @@ struct PostgresSinkTests {
     /// `check` has teeth: a changed owner, a deleted event, a row no block holds, a changed balance, a moved cursor
     /// are each reported, naming the row.
     @Test func checkFindsEveryKindOfDifference() async throws {
-        let (ingestor, path) = try imported(seed: 42, upTo: 200)
+        let (ingestor, _, path) = try imported(seed: 42, upTo: 200)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let sink = try sink(ingestor, schema: "tamper_test")
         _ = try await sink.export(replace: false)
@@ -151,12 +157,8 @@ struct PostgresSinkTests {
     /// PostgreSQL crashed (stopped `immediate`) while the sink follows a store that keeps growing, and started again:
     /// the sink says why it waits, reconnects, resumes from its own cursor and ends equal to the index.
     @Test(.timeLimit(.minutes(2))) func aRestartOfPostgreSQLIsRiddenOut() async throws {
-        let (db, path) = try levelDB()
+        let (ingestor, chain, path) = try imported(seed: 44, upTo: 200, grown: 400)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var chain = DevChain(seed: 44)
-        chain.grow(to: 400)
-        let ingestor = Ingestor(index: AssetIndex(store: db), spec: DevChain.spec, watched: DevChain.allContracts)
-        try chain.ingest(into: ingestor, upTo: 200)
         let log = LogLines()
         let sink = try sink(ingestor, schema: "restart_test", log: log)
         let following = Task { try await sink.run() }
@@ -164,7 +166,7 @@ struct PostgresSinkTests {
         let pg = try server()
         try pg.stop(mode: "immediate")
         // The store grows while the database is down: the sink's next transaction fails, and it waits.
-        for number in 201...400 { try ingestor.ingest(chain.blocks[number].rpc, receipts: chain.blocks[number].receipts, parent: chain.blocks[number - 1].header) }
+        try ingest(chain, 201...400, into: ingestor)
         while !log.lines.withLock({ $0 }).contains(where: { $0.contains("retrying in") }) { try await Task.sleep(for: .milliseconds(10)) }
         #expect(sink.status.block == 200)
         #expect(sink.status.lastError != nil)
@@ -179,17 +181,13 @@ struct PostgresSinkTests {
     /// A second writer of the same sink (here: its cursor moved behind the sink's back) is refused at the next
     /// transaction, before anything is written, instead of writing blocks twice or leaving a gap.
     @Test(.timeLimit(.minutes(1))) func aSecondWriterIsRefused() async throws {
-        let (db, path) = try levelDB()
+        let (ingestor, chain, path) = try imported(seed: 47, upTo: 50, grown: 60)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var chain = DevChain(seed: 47)
-        chain.grow(to: 60)
-        let ingestor = Ingestor(index: AssetIndex(store: db), spec: DevChain.spec, watched: DevChain.allContracts)
-        try chain.ingest(into: ingestor, upTo: 50)
         let sink = try sink(ingestor, schema: "writer_test")
         let following = Task { try await sink.run() }
         while sink.status.block != 50 { try await Task.sleep(for: .milliseconds(5)) }
         _ = try server().psql("UPDATE writer_test.sinks SET block_number = 45, block_hash = '\\x\(String(chain.blocks[45].header.hash.hex.dropFirst(2)))'")
-        for number in 51...60 { try ingestor.ingest(chain.blocks[number].rpc, receipts: chain.blocks[number].receipts, parent: chain.blocks[number - 1].header) }
+        try ingest(chain, 51...60, into: ingestor)
         let rows = try chain.index(upTo: 50).eventCount()
         await #expect { try await following.value } throws: { "\($0)".contains("is another node writing it?") }
         #expect(try server().psql("SELECT count(*) FROM writer_test.token_events") == ["\(rows)"])
@@ -199,7 +197,7 @@ struct PostgresSinkTests {
     /// What the sink refuses: a second node's sink of the same name watching other contracts, a bad schema name, a
     /// bad URL.
     @Test func conflictsAndBadSettingsAreRefused() async throws {
-        let (ingestor, path) = try imported(seed: 45, upTo: 30)
+        let (ingestor, _, path) = try imported(seed: 45, upTo: 30)
         defer { try? FileManager.default.removeItem(atPath: path) }
         try await sink(ingestor, schema: "conflict_test").prepare()
         let other = Ingestor(index: ingestor.index, spec: DevChain.spec, watched: [DevChain.Contract.visions.address])
