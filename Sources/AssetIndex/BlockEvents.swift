@@ -1,5 +1,5 @@
 public import EthPrimitives
-public import EthTypes
+internal import EthTypes
 public import TokenEvents
 internal import EthCrypto
 
