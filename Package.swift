@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "DevNet",
             dependencies: [
-                "EthPrimitives", "EthTypes", "EthRPC", "DevChain", "HTTPTransport",
+                "EthPrimitives", "EthTypes", "EthRPC", "DevChain", "HTTPTransport", "TokenEvents",
             ]),
         .target(
             name: "NodeConfig",
@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "EthVerifyTests", dependencies: ["EthVerify", "EthRPC", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "EthPrimitives", "EthRLP", "EthTrie", "EthTypes", "TestSupport"]),
         .testTarget(name: "AssetIndexTests", dependencies: ["AssetIndex", "TokenEvents", "EthRPC", "TestSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "DevChain", "EthTrie", "TokenEvents", "TestSupport"]),
         .testTarget(name: "ProofsTests", dependencies: ["Proofs", "ProofVerify", "Ingest", "DevChain", "EthRPC", "EthRLP", "EthTrie", "EthCrypto", "AssetContent", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

@@ -2,7 +2,7 @@ public import EthPrimitives
 public import EthTypes
 
 /// What the indexer takes from a verified block: its identity and time, the logs of watched contracts in block
-/// order, and the transactions those logs came from (sender already recovered and checked by the verifier).
+/// order, and the transactions those logs came from (a minter's sender recovered and checked by the verifier).
 public struct IndexedBlock: Sendable {
     public var number: UInt64
     public var hash: Hash32
@@ -19,12 +19,13 @@ public struct IndexedBlock: Sendable {
 public struct IndexedTransaction: Sendable {
     public var hash: Hash32
     public var index: UInt32
-    /// The secp256k1-recovered sender.
-    public var sender: Address
+    /// The secp256k1-recovered sender, where it is used: a transaction with a log that may mint (`TokenEvent.mayMint`)
+    /// has it, for the minter; others may not.
+    public var sender: Address?
     public var to: Address?
     public var input: [UInt8]
 
-    public init(hash: Hash32, index: UInt32, sender: Address, to: Address?, input: [UInt8]) {
+    public init(hash: Hash32, index: UInt32, sender: Address?, to: Address?, input: [UInt8]) {
         (self.hash, self.index, self.sender, self.to, self.input) = (hash, index, sender, to, input)
     }
 }

@@ -5,6 +5,7 @@ internal import EthTypes
 internal import Foundation
 internal import HTTPTransport
 internal import Synchronization
+internal import TokenEvents
 
 /// The dev chain as a JSON-RPC upstream over HTTP (ARCHITECTURE.md §8): everything sync asks an Ethereum node for, from
 /// a deterministic `DevChain` (or a consistent fork of it), optionally growing a block at a time, reorganising once at
@@ -256,11 +257,17 @@ public final class DevNet: Sendable {
             s.tampered += 1
             return (block, .header)
         }
-        if full, faults.tamper.contains(.senders), !block.transactions.isEmpty, s.chance(faults.tamperRate) {
+        if full, faults.tamper.contains(.senders), Self.firstMint(in: block) != nil, s.chance(faults.tamperRate) {
             s.tampered += 1
             return (block, .sender)
         }
         return (block, .none)
+    }
+
+    /// The first transaction of `block` with a log that may mint: a sender lie there is one sync must catch (it
+    /// recovers no other transaction's sender, since nothing uses it).
+    static func firstMint(in block: DevChain.Block) -> Int? {
+        block.receipts.firstIndex { $0.logs.contains(where: TokenEvent.mayMint) }
     }
 
     func serveReceipts(_ s: inout State, block number: UInt64) -> (DevChain.Block, Bool) {
@@ -279,9 +286,9 @@ public final class DevNet: Sendable {
             // The claimed hash stays: only a recomputation of the header's hash notices.
             o["gasUsed"] = .quantity(block.header.gasUsed + 1)
         case .sender:
-            if case .array(var txs)? = o["transactions"], case .object(var tx) = txs[0] {
-                tx["from"] = .string(block.senders[0] == accounts[0] ? accounts[1].hex : accounts[0].hex)
-                txs[0] = .object(tx)
+            if let i = Self.firstMint(in: block), case .array(var txs)? = o["transactions"], case .object(var tx) = txs[i] {
+                tx["from"] = .string(block.senders[i] == accounts[0] ? accounts[1].hex : accounts[0].hex)
+                txs[i] = .object(tx)
                 o["transactions"] = .array(txs)
             }
         case .none: break

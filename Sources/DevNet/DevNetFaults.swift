@@ -10,7 +10,7 @@ public struct DevNetFaults: Sendable, Hashable {
         public static let headers = Tampering(rawValue: 1 << 0)
         /// A log's data byte in `eth_getBlockReceipts` / `eth_getTransactionReceipt`.
         public static let receipts = Tampering(rawValue: 1 << 1)
-        /// A transaction's `from` in a full block.
+        /// The `from` of a full block's first minting transaction (the only senders sync recovers).
         public static let senders = Tampering(rawValue: 1 << 2)
         public static let all: Tampering = [.headers, .receipts, .senders]
     }

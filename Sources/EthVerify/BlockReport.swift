@@ -19,9 +19,20 @@ public struct CheckOutcome: Sendable {
     }
 }
 
+/// Which transactions' senders a report recovers.
+public enum SenderScope: Sendable {
+    /// Every transaction's: what `provenant verify-block` reports.
+    case all
+    /// These transactions' alone (by index): what sync checks. The index keeps a sender only as a mint's minter, and
+    /// neither stores nor serves the upstream's `from` of any other transaction, so recovering those (the largest
+    /// cost of a busy block) would check a claim nothing uses. Their signatures are still bound to the header by the
+    /// transactions root like every other byte of the transaction.
+    case only([Int])
+}
+
 /// Runs every check a JSON-RPC block (and, when given, its receipts) allows, in order, and reports each.
 public enum BlockReport {
-    public static func run(block: RPCBlock, receipts: [Receipt]?, spec: Chainspec) -> [CheckOutcome] {
+    public static func run(block: RPCBlock, receipts: [Receipt]?, spec: Chainspec, senders: SenderScope = .all) -> [CheckOutcome] {
         let header = block.header
         let fork = spec.fork(number: header.number, timestamp: header.timestamp)
         var outcomes: [CheckOutcome] = []
@@ -48,7 +59,17 @@ public enum BlockReport {
                 try Verify.transactionsRoot(of: header, encodings: txs.map(\.transaction.encoded))
             }
             check("transaction hashes") { () throws(VerificationError) in try Verify.transactionHashes(in: header, txs) }
-            check("senders recovered with secp256k1") { () throws(VerificationError) in try Verify.senders(in: header, txs, fork: fork) }
+            switch senders {
+            case .all:
+                check("senders recovered with secp256k1") { () throws(VerificationError) in try Verify.senders(in: header, txs, fork: fork) }
+            case .only(let indices):
+                check("senders recovered with secp256k1 (\(indices.count) of \(txs.count): transactions with a watched mint)") { () throws(VerificationError) in
+                    try Verify.senders(in: header, txs, fork: fork, only: indices)
+                }
+                if indices.count < txs.count {
+                    skip("senders of the other \(txs.count - indices.count) transactions", "unused: only a mint's sender is kept; no other transaction's `from` is stored or served")
+                }
+            }
         case .hashes:
             for name in ["transactions root", "transaction hashes", "senders recovered with secp256k1"] {
                 skip(name, "the block lists transaction hashes only (request it with full transactions)")

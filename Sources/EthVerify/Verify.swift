@@ -80,11 +80,12 @@ public enum Verify {
         }
     }
 
-    /// Each transaction's sender, recovered with secp256k1 (in parallel), is the upstream's `from`. Low s is
-    /// required from Homestead on (EIP-2).
-    public static func senders(in header: Header, _ transactions: [RPCTransaction], fork: Fork) throws(VerificationError) {
-        let recovered = Transaction.recoverSenders(transactions.map(\.transaction), requireLowS: fork >= .homestead)
-        for (i, result) in recovered.enumerated() {
+    /// Each transaction's sender, recovered with secp256k1 (in parallel), is the upstream's `from`; with `only`, the
+    /// senders of those transactions (by index) alone. Low s is required from Homestead on (EIP-2).
+    public static func senders(in header: Header, _ transactions: [RPCTransaction], fork: Fork, only indices: [Int]? = nil) throws(VerificationError) {
+        let checked = indices?.filter { transactions.indices.contains($0) } ?? Array(transactions.indices)
+        let recovered = Transaction.recoverSenders(checked.map { transactions[$0].transaction }, requireLowS: fork >= .homestead)
+        for (i, result) in zip(checked, recovered) {
             switch result {
             case .success(let sender) where sender == transactions[i].claimedFrom:
                 continue

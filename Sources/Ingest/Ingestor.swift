@@ -133,13 +133,17 @@ public struct Ingestor: Sendable {
         do throws(HeaderError) { return try Header(rlp: stored) } catch { throw .corrupt("header \(number): \(error)") }
     }
 
-    /// Verifies `block` (hash, fork fields, roots, senders, receipts, link to `parent` or to the chainspec's
-    /// checkpoint for block 0) and writes it: header, body when it has watched events, index changes, cursor.
+    /// Verifies `block` (hash, fork fields, roots, the senders the index keeps, receipts, link to `parent` or to the
+    /// chainspec's checkpoint for block 0) and writes it: header, body when it has watched events, index changes,
+    /// cursor.
     @discardableResult
     public func ingest(_ block: RPCBlock, receipts: [Receipt], parent: Header?) throws(IngestError) -> ApplyStats {
         let header = block.header
         try verifyLink(header, parent: parent)
-        for outcome in BlockReport.run(block: block, receipts: receipts, spec: spec) {
+        let minting = receipts.indices.filter { i in
+            receipts[i].logs.contains { watches($0.address, at: header.number) && TokenEvent.mayMint($0) }
+        }
+        for outcome in BlockReport.run(block: block, receipts: receipts, spec: spec, senders: .only(minting)) {
             if let failure = outcome.failure { throw .verification(failure) }
         }
         guard case .full(let transactions) = block.transactions else {
@@ -147,9 +151,12 @@ public struct Ingestor: Sendable {
         }
         var items: [SourceItem] = []
         items.reserveCapacity(receipts.count)
+        let minters = Set(minting)
         var logs = 0
         for (i, (tx, receipt)) in zip(transactions, receipts).enumerated() {
-            items.append(SourceItem(index: i, transaction: tx.transaction, sender: tx.claimedFrom, receipt: receipt, firstLogIndex: logs))
+            // A minter's `from` was checked above against the sender recovered from its signature.
+            let sender = minters.contains(i) ? tx.claimedFrom : nil
+            items.append(SourceItem(index: i, transaction: tx.transaction, sender: sender, receipt: receipt, firstLogIndex: logs))
             logs += receipt.logs.count
         }
         let indexed = indexedBlock(header: header, items: items)
@@ -163,11 +170,11 @@ public struct Ingestor: Sendable {
         return try wrapIndex { () throws(IndexError) in try index.apply(indexed, blockData: data) }
     }
 
-    /// One transaction of a block with its verified sender and receipt, as the index reads it.
+    /// One transaction of a block with its receipt and, where it is used, its verified sender, as the index reads it.
     struct SourceItem {
         var index: Int
         var transaction: Transaction
-        var sender: Address
+        var sender: Address?
         var receipt: Receipt
         /// The block-wide log index of the receipt's first log.
         var firstLogIndex: Int

@@ -65,7 +65,7 @@ public struct Reindexer: Sendable {
 
     /// Re-verifies a stored block against its own header and indexes it again.
     private func replay(number: UInt64) throws(IngestError) -> ApplyStats {
-        guard let stored = try ingestor.storedBlock(number: number) else { throw .corrupt("block \(number) disappeared during reindex") }
+        guard let stored = try ingestor.storedBlock(number: number, senders: .minters) else { throw .corrupt("block \(number) disappeared during reindex") }
         // The block's own data is rewritten unchanged in its batch, so its undo record covers it as an import's
         // does, and a later reorg removes the block's data along with its index changes.
         let data = BlockStore.entries(number: number, hash: stored.header.hash, header: stored.headerRLP, bodyBlob: stored.bodyBlob)

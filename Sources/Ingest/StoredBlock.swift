@@ -3,6 +3,7 @@ public import EthTypes
 internal import EthPrimitives
 internal import EthVerify
 internal import Store
+internal import TokenEvents
 
 /// A block read back from the store and proven again against its own header: what a reindex replays and what a
 /// sink outside the store reads (ARCHITECTURE.md §7).
@@ -15,11 +16,19 @@ public struct StoredBlock: Sendable {
     public var indexed: IndexedBlock
 }
 
+/// Whose senders `Ingestor.storedBlock` recovers from the stored signatures.
+public enum StoredSenders: Sendable {
+    /// Those of transactions with a watched log that may mint: what the index keeps (the minter), so a reindex.
+    case minters
+    /// Those of every transaction with a watched log: what a sink's event rows carry.
+    case watched
+}
+
 extension Ingestor {
     /// The stored block at `number` (nil when no header is stored there). A partial body's items are read through
     /// the header's tries, which proves them; a whole one is checked against both roots here. Anything that no
     /// longer matches is `.corrupt`, naming the block.
-    public func storedBlock(number: UInt64) throws(IngestError) -> StoredBlock? {
+    public func storedBlock(number: UInt64, senders: StoredSenders) throws(IngestError) -> StoredBlock? {
         guard let headerBytes = try wrapStore({ () throws(StoreError) in try blocks.header(number: number) }) else { return nil }
         let header: Header
         do throws(HeaderError) { header = try Header(rlp: headerBytes) } catch { throw .corrupt("header \(number): \(error)") }
@@ -46,10 +55,17 @@ extension Ingestor {
                     throw .corrupt("body of block \(number) no longer matches its header: \(error)")
                 }
             }
-            for (i, result) in Transaction.recoverSenders(transactions).enumerated() {
+            // A whole body holds every transaction of the block; only those with watched logs are recovered.
+            let recovering = body.items.indices.filter { i in
+                receipts[i].logs.contains { watches($0.address, at: number) && (senders == .watched || TokenEvent.mayMint($0)) }
+            }
+            var recovered: [Int: Address] = [:]
+            for (i, result) in zip(recovering, Transaction.recoverSenders(recovering.map { transactions[$0] })) {
                 guard case .success(let sender) = result else { throw .corrupt("sender of transaction \(body.items[i].index) of block \(number)") }
-                let item = body.items[i]
-                items.append(SourceItem(index: item.index, transaction: transactions[i], sender: sender, receipt: receipts[i], firstLogIndex: item.firstLogIndex))
+                recovered[i] = sender
+            }
+            for (i, item) in body.items.enumerated() {
+                items.append(SourceItem(index: item.index, transaction: transactions[i], sender: recovered[i], receipt: receipts[i], firstLogIndex: item.firstLogIndex))
             }
         }
         return StoredBlock(header: header, headerRLP: headerBytes, bodyBlob: blob, indexed: indexedBlock(header: header, items: items))

@@ -222,7 +222,7 @@ public final class PostgresSink: Sendable {
         let started = ContinuousClock.now
         for number in try wrapStore({ () throws(StoreError) in try blocks.numbersWithBodies(from: first, through: end) }) {
             let block: StoredBlock?
-            do throws(IngestError) { block = try ingestor.storedBlock(number: number) } catch {
+            do throws(IngestError) { block = try ingestor.storedBlock(number: number, senders: .watched) } catch {
                 // A body read while a reorg replaced it does not match its header; a block that still holds its
                 // hash and fails is damage.
                 if try storedHash(number) != hashes[Int(number - first)] { return nil }

@@ -44,7 +44,7 @@ extension PostgresSink {
         let numbers = try wrapStore { () throws(StoreError) in try ingestor.blocks.numbersWithBodies(through: tip?.number ?? 0) }
         for number in tip == nil ? [] : numbers {
             let block: StoredBlock?
-            do throws(IngestError) { block = try ingestor.storedBlock(number: number) } catch { throw .store(error) }
+            do throws(IngestError) { block = try ingestor.storedBlock(number: number, senders: .watched) } catch { throw .store(error) }
             guard let block else { continue }
             for event in reader.events(of: block.indexed).events {
                 expected += EventRow.rows(of: event, block: number, hash: block.header.hash, timestamp: block.header.timestamp)

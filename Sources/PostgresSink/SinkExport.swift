@@ -46,7 +46,7 @@ extension PostgresSink {
                     var reported = ContinuousClock.now
                     for number in numbers {
                         let block: StoredBlock?
-                        do throws(IngestError) { block = try ingestor.storedBlock(number: number) } catch { throw SinkError.store(error) }
+                        do throws(IngestError) { block = try ingestor.storedBlock(number: number, senders: .watched) } catch { throw SinkError.store(error) }
                         guard let block else { continue }
                         for event in reader.events(of: block.indexed).events {
                             for row in EventRow.rows(of: event, block: number, hash: block.header.hash, timestamp: block.header.timestamp) {

@@ -98,6 +98,24 @@ extension TokenEvent {
 
     /// The three arguments of `Transfer` and `Approval` (two addresses and a number), the first `topics.count - 1`
     /// of them indexed and the rest data words, with nothing after them.
+    /// Whether `log` may record a mint, read without knowing its contract's standard: a `Transfer` (ERC-20 or
+    /// ERC-721; `from` comes first, in a topic or in the data) or an ERC-1155 `TransferSingle`/`TransferBatch` whose
+    /// `from` is the zero address. Sync recovers a transaction's sender only when one of its watched logs may mint,
+    /// because a mint's record is the only place the index keeps a sender (the minter). It never says no for a log
+    /// that decodes as a mint; it may say yes for one that then does not decode.
+    public static func mayMint(_ log: Log) -> Bool {
+        let topics = log.topics
+        switch topics.first {
+        case Topic.transfer?:
+            guard let (from, _, _) = try? threeArguments(topics, ABIReader(log.data)) else { return false }
+            return from == .zero
+        case Topic.transferSingle?, Topic.transferBatch?:
+            return topics.count == 4 && topics[2] == .zero
+        default:
+            return false
+        }
+    }
+
     static func threeArguments(_ topics: [Hash32], _ abi: ABIReader) throws(EventDecodingError) -> (Address, Address, UInt256) {
         let indexed = topics.count - 1
         guard indexed <= 3 else { throw .topicCount(topics.count) }

@@ -4,9 +4,11 @@ import EthPrimitives
 import EthTypes
 import EthVerify
 import Foundation
+import EthTrie
 import Store
 import Testing
 import TestSupport
+import TokenEvents
 
 @testable import Ingest
 
@@ -105,7 +107,8 @@ struct IngestTests {
         let ingestor = Ingestor(index: AssetIndex(store: store), spec: try Self.spec(), watched: Set(DevChain.Contract.allCases.map(\.address)))
         for block in chain.blocks.prefix(20) { try ingestor.ingest(Self.rpc(block), receipts: block.receipts, parent: try ingestor.tipHeader()) }
         let before = try store.scan(prefix: [])
-        let victim = chain.blocks[20...].first { !$0.transactions.isEmpty && $0.receipts.contains { !$0.logs.isEmpty } }!
+        // A block with a mint: the minter's sender is one sync recovers and checks.
+        let victim = chain.blocks[20...].first { $0.receipts.contains { $0.logs.contains(where: TokenEvent.mayMint) } }!
         // Ingest honestly up to the victim's parent.
         for block in chain.blocks[20..<Int(victim.header.number)] { try ingestor.ingest(Self.rpc(block), receipts: block.receipts, parent: try ingestor.tipHeader()) }
         let clean = try store.scan(prefix: [])
@@ -121,5 +124,64 @@ struct IngestTests {
         }
         #expect(try store.scan(prefix: []).map(\.key) == clean.map(\.key), "a refused block wrote nothing")
         try ingestor.ingest(Self.rpc(victim), receipts: victim.receipts, parent: try ingestor.tipHeader())
+    }
+
+    /// A block whose minting transaction carries a forged signature, with the transactions root and the block hash
+    /// recomputed to match it (so that every other check passes), is refused by sender recovery, which sync still
+    /// runs for every transaction with a watched mint; nothing of it is written.
+    @Test(arguments: ["signed by another account", "a signature that does not recover"])
+    func aForgedSignatureOnAMintIsRefused(forgery: String) throws {
+        var chain = DevChain(seed: 4)
+        chain.grow(to: 60)
+        let store = MemoryStore()
+        let ingestor = Ingestor(index: AssetIndex(store: store), spec: try Self.spec(), watched: Set(DevChain.Contract.allCases.map(\.address)))
+        let victim = chain.blocks.dropFirst().first { $0.receipts.contains { $0.logs.contains(where: TokenEvent.mayMint) } }!
+        for block in chain.blocks[0..<Int(victim.header.number)] { try ingestor.ingest(Self.rpc(block), receipts: block.receipts, parent: try ingestor.tipHeader()) }
+        let clean = try store.scan(prefix: [])
+
+        let m = victim.receipts.firstIndex { $0.logs.contains(where: TokenEvent.mayMint) }!
+        let original = victim.transactions[m]
+        let forged: Transaction
+        if forgery == "signed by another account" {
+            forged = Transaction.sign(original.fields, with: chain.accounts.first { $0.address != victim.senders[m] }!)
+        } else {
+            forged = try Transaction(encoded: original.fields.encode(v: original.v, r: .zero, s: original.s))
+        }
+        var transactions = victim.transactions
+        transactions[m] = forged
+        var fields = victim.header.fields
+        fields.transactionsRoot = OrderedTrie.root(transactions.map(\.encoded))
+        let header = try Header(fields)
+        // The upstream still names the true minter as the sender.
+        let block = RPCBlock(
+            header: header, claimedHash: header.hash,
+            transactions: .full(zip(transactions, victim.senders).map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: $1) }),
+            uncles: [], withdrawals: [])
+        let error = #expect(throws: IngestError.self) { try ingestor.ingest(block, receipts: victim.receipts, parent: try ingestor.tipHeader()) }
+        guard case .verification(let failure)? = error else { Issue.record("not refused by verification: \(String(describing: error))"); return }
+        #expect(failure.field == .sender(index: m), "\(failure)")
+        #expect(try store.scan(prefix: []).map(\.key) == clean.map(\.key), "a refused block wrote nothing")
+    }
+
+    /// A lie about the sender of a transaction that mints nothing is not looked for: no such sender is stored or
+    /// served, so the block's index is the honest one and the lie leaves no trace.
+    @Test func aSenderNothingUsesIsNotRecoveredAndNotKept() throws {
+        var chain = DevChain(seed: 4)
+        chain.grow(to: 60)
+        let store = MemoryStore()
+        let ingestor = Ingestor(index: AssetIndex(store: store), spec: try Self.spec(), watched: Set(DevChain.Contract.allCases.map(\.address)))
+        let liar = Address(bytes: [UInt8](repeating: 0x11, count: 20))!
+        var lies = 0
+        for block in chain.blocks {
+            let from = zip(block.senders, block.receipts).map { sender, receipt in receipt.logs.contains(where: TokenEvent.mayMint) ? sender : liar }
+            lies += from.filter { $0 == liar }.count
+            try ingestor.ingest(Self.rpc(block, from: from), receipts: block.receipts, parent: try ingestor.tipHeader())
+        }
+        #expect(lies > 20)
+        let honest = MemoryStore()
+        let reference = Ingestor(index: AssetIndex(store: honest), spec: try Self.spec(), watched: Set(DevChain.Contract.allCases.map(\.address)))
+        for block in chain.blocks { try reference.ingest(Self.rpc(block), receipts: block.receipts, parent: try reference.tipHeader()) }
+        #expect(try store.scan(prefix: []).map(\.value) == honest.scan(prefix: []).map(\.value))
+        #expect(try store.scan(prefix: []).map(\.key) == honest.scan(prefix: []).map(\.key))
     }
 }

@@ -168,3 +168,12 @@ enum SyncBenchmark {
 final class BoundPorts: Sendable {
     let value = Mutex<[Int: Int]>([:])
 }
+
+extension SyncBenchmark {
+    static func secondsSync(_ body: () throws -> Void) rethrows -> Double {
+        let start = ContinuousClock.now
+        try body()
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}

@@ -141,6 +141,7 @@ if sections.contains("index-cpu") { IndexBenchmark.cpuOnly() }
 if wanted("compression") { try CompressionBenchmark.run() }
 
 if wanted("sync") { try await SyncBenchmark.run() }
+if wanted("sync-stages") { try await SyncStages.run() }
 
 if wanted("server") { try await ServerBenchmark.run() }
 
