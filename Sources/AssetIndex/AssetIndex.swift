@@ -31,6 +31,15 @@ public struct ApplyStats: Sendable, Equatable {
     public var keysRead = 0, keysReadAbsent = 0
 
     public init() {}
+
+    /// Adds another block's counts to these.
+    public mutating func add(_ other: ApplyStats) {
+        events += other.events
+        malformed += other.malformed
+        keysWritten += other.keysWritten
+        keysRead += other.keysRead
+        keysReadAbsent += other.keysReadAbsent
+    }
 }
 
 /// The token index over a `KeyValueStore` (ARCHITECTURE.md §4, §7). Each block is applied in one atomic write batch that
@@ -198,14 +207,20 @@ public final class AssetIndex: Sendable {
     /// `blockData` (e.g. the verified header and body), all in one atomic batch.
     @discardableResult
     public func apply(_ block: IndexedBlock, blockData: [(key: [UInt8], value: [UInt8])] = []) throws(IndexError) -> ApplyStats {
-        try asTheWriter { () throws(IndexError) in try applyAsWriter(block, blockData: blockData) }
+        try asTheWriter { () throws(IndexError) in try applyAsWriter([(block, blockData)]) }
     }
 
-    private func applyAsWriter(_ block: IndexedBlock, blockData: [(key: [UInt8], value: [UInt8])]) throws(IndexError) -> ApplyStats {
-        let tip = try cursor()
-        if let tip, block.number != tip.number + 1 {
-            throw .notNext(expected: tip.number + 1, got: block.number)
-        }
+    /// Applies consecutive blocks without watched logs (what sync writes for the blocks a bloom rules out: a header
+    /// and the cursor) in one store write, each with its undo record, exactly as `apply` would one at a time. Only
+    /// blocks without logs: a log's state reads must see the blocks before it written, which they are not yet.
+    public func applyEmpty(_ blocks: [(block: IndexedBlock, blockData: [(key: [UInt8], value: [UInt8])])]) throws(IndexError) -> ApplyStats {
+        precondition(blocks.allSatisfy { $0.block.logs.isEmpty }, "applyEmpty takes blocks without logs")
+        guard !blocks.isEmpty else { return ApplyStats() }
+        return try asTheWriter { () throws(IndexError) in try applyAsWriter(blocks) }
+    }
+
+    private func applyAsWriter(_ blocks: [(block: IndexedBlock, blockData: [(key: [UInt8], value: [UInt8])])]) throws(IndexError) -> ApplyStats {
+        var tip = try cursor()
         // The table moves into the writer and back only once the batch is written: a block that fails leaves an
         // empty one behind, never one with its unwritten changes.
         var state = cache.withLock { table in
@@ -213,7 +228,26 @@ public final class AssetIndex: Sendable {
             return table
         }
         if state.isNew, tracksExistingKeys, let existing = try scanExistingKeys() { state.trackExistingKeys(existing) }
-        var writer = BlockWriter(store: store, table: consume state, expectedKeys: block.logs.count * 8 + blockData.count + 1)
+        var stats = ApplyStats()
+        var batch = WriteBatch()
+        for (block, blockData) in blocks {
+            if let tip, block.number != tip.number + 1 {
+                throw .notNext(expected: tip.number + 1, got: block.number)
+            }
+            var writer = BlockWriter(store: store, table: consume state, expectedKeys: block.logs.count * 8 + blockData.count + 1)
+            let blockStats = try stage(block, blockData: blockData, writer: &writer, into: &batch)
+            state = writer.takeTable()
+            stats.add(blockStats)
+            tip = (block.number, block.hash)
+        }
+        try wrap { () throws(StoreError) in try store.write(batch) }
+        committedCursor.withLock { $0 = .some(tip) }
+        cache.withLock { $0 = state }
+        return stats
+    }
+
+    /// One block's changes and undo record, appended to `batch`.
+    private func stage(_ block: IndexedBlock, blockData: [(key: [UInt8], value: [UInt8])], writer: inout BlockWriter, into out: inout WriteBatch) throws(IndexError) -> ApplyStats {
         var stats = ApplyStats()
         // Block data belongs to its block: before it, the keys did not exist (a reverted block's undo deleted
         // them), so its undo record deletes them, whether they are written by an import or a reindex.
@@ -271,10 +305,7 @@ public final class AssetIndex: Sendable {
             try wrap { () throws(StoreError) in try compressor.compress(undo) }
         }
         UndoLog.put(compressed, block: block.number, window: undoWindow, in: &batch)
-        try wrap { () throws(StoreError) in try store.write(batch) }
-        committedCursor.withLock { $0 = .some((block.number, block.hash)) }
-        let table = writer.takeTable()
-        cache.withLock { $0 = table }
+        if out.isEmpty { out = batch } else { out.append(contentsOf: batch) }
         return stats
     }
 

@@ -31,6 +31,16 @@ extension FixedBytes {
         self.init(bytes: raw)!
     }
 
+    /// Parses `0x` + exactly `2 × byteCount` hex digits given as UTF-8 bytes, with no intermediate array.
+    @inlinable
+    public init(hexUTF8 utf8: UnsafeBufferPointer<UInt8>) throws(HexError) {
+        let decoded = withUnsafeTemporaryAllocation(byteCount: Self.byteCount, alignment: 8) { buffer -> Result<Self, HexError> in
+            do throws(HexError) { try Hex.decode(utf8: utf8, into: buffer) } catch { return .failure(error) }
+            return .success(Self(bytes: UnsafeBufferPointer(buffer.bindMemory(to: UInt8.self)))!)
+        }
+        self = try decoded.get()
+    }
+
     /// Lowercase `0x`-prefixed hex.
     public var hex: String { withUnsafeBytes { Hex.encode($0) } }
 

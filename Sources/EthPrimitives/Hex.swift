@@ -56,24 +56,52 @@ public enum Hex {
     /// errors, hence `Result`.)
     static func withDigits<R>(_ string: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result<R, HexError>) throws(HexError) -> R {
         var string = string
-        return try string.withUTF8 { utf8 -> Result<R, HexError> in
-            guard utf8.count >= 2, utf8[0] == UInt8(ascii: "0"), utf8[1] | 0x20 == UInt8(ascii: "x") else { return .failure(.missingPrefix) }
-            return body(UnsafeBufferPointer(rebasing: utf8[2...]))
-        }.get()
+        return try string.withUTF8 { utf8 in digits(utf8, body) }.get()
+    }
+
+    /// The digits after `0x` of UTF-8 text, or `missingPrefix`.
+    static func digits<R>(_ utf8: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result<R, HexError>) -> Result<R, HexError> {
+        guard utf8.count >= 2, utf8[0] == UInt8(ascii: "0"), utf8[1] | 0x20 == UInt8(ascii: "x") else { return .failure(.missingPrefix) }
+        return body(UnsafeBufferPointer(rebasing: utf8[2...]))
+    }
+
+    /// Decodes an even number of hex digits into `out`, which holds half as many bytes.
+    static func decodeDigits(_ digits: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableRawBufferPointer) -> HexError? {
+        for i in 0..<out.count {
+            guard let high = nibble(digits[2 * i]) else { return .invalidCharacter(offset: 2 * i) }
+            guard let low = nibble(digits[2 * i + 1]) else { return .invalidCharacter(offset: 2 * i + 1) }
+            out[i] = high << 4 | low
+        }
+        return nil
     }
 
     /// Decodes `0x`-prefixed DATA of any even length (`0x` alone is the empty byte string).
     public static func decode(_ string: String) throws(HexError) -> [UInt8] {
-        try withDigits(string) { digits -> Result<[UInt8], HexError> in
-            guard digits.count % 2 == 0 else { return .failure(.oddLength) }
-            var out = [UInt8](repeating: 0, count: digits.count / 2)
-            for i in out.indices {
-                guard let high = nibble(digits[2 * i]) else { return .failure(.invalidCharacter(offset: 2 * i)) }
-                guard let low = nibble(digits[2 * i + 1]) else { return .failure(.invalidCharacter(offset: 2 * i + 1)) }
-                out[i] = high << 4 | low
-            }
-            return .success(out)
+        try withDigits(string, decodeAll)
+    }
+
+    /// Decodes `0x`-prefixed DATA given as UTF-8 bytes (a JSON string's content, read where it lies).
+    public static func decode(utf8: UnsafeBufferPointer<UInt8>) throws(HexError) -> [UInt8] {
+        try digits(utf8, decodeAll).get()
+    }
+
+    static func decodeAll(_ digits: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], HexError> {
+        guard digits.count % 2 == 0 else { return .failure(.oddLength) }
+        var failure: HexError?
+        let out = [UInt8](unsafeUninitializedCapacity: digits.count / 2) { buffer, count in
+            failure = decodeDigits(digits, into: UnsafeMutableRawBufferPointer(buffer))
+            count = failure == nil ? buffer.count : 0
         }
+        return failure.map { .failure($0) } ?? .success(out)
+    }
+
+    /// Decodes `0x`-prefixed DATA of exactly `out.count` bytes, given as UTF-8, into `out`.
+    public static func decode(utf8: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableRawBufferPointer) throws(HexError) {
+        try digits(utf8) { digits -> Result<Void, HexError> in
+            guard digits.count % 2 == 0 else { return .failure(.oddLength) }
+            guard digits.count == 2 * out.count else { return .failure(.wrongLength(expected: out.count, actual: digits.count / 2)) }
+            return decodeDigits(digits, into: out).map { .failure($0) } ?? .success(())
+        }.get()
     }
 
     /// Decodes DATA that must be exactly `count` bytes long.
@@ -106,23 +134,35 @@ public enum Hex {
     /// position from the least significant (0). Errors come in the order a reader fixes them: a bad character
     /// anywhere, then leading zeros, then a value too large.
     static func quantity<R>(_ string: String, maxDigits: Int, into value: R, _ take: (inout R, UInt8, Int) -> Void) throws(HexError) -> R {
-        try withDigits(string) { digits -> Result<R, HexError> in
-            guard !digits.isEmpty else { return .failure(.empty) }
-            var value = value
-            for (offset, c) in digits.enumerated() {
-                guard let n = nibble(c) else { return .failure(.invalidCharacter(offset: offset)) }
-                let position = digits.count - 1 - offset
-                if position < maxDigits { take(&value, n, position) }
-            }
-            if digits.count > 1 && digits[0] == UInt8(ascii: "0") { return .failure(.leadingZeros) }
-            guard digits.count <= maxDigits else { return .failure(.overflow) }
-            return .success(value)
+        try withDigits(string) { quantity($0, maxDigits: maxDigits, into: value, take) }
+    }
+
+    /// `quantity(_:maxDigits:into:_:)` on the digits of UTF-8 text.
+    static func quantity<R>(utf8: UnsafeBufferPointer<UInt8>, maxDigits: Int, into value: R, _ take: (inout R, UInt8, Int) -> Void) throws(HexError) -> R {
+        try digits(utf8) { quantity($0, maxDigits: maxDigits, into: value, take) }.get()
+    }
+
+    static func quantity<R>(_ digits: UnsafeBufferPointer<UInt8>, maxDigits: Int, into value: R, _ take: (inout R, UInt8, Int) -> Void) -> Result<R, HexError> {
+        guard !digits.isEmpty else { return .failure(.empty) }
+        var value = value
+        for (offset, c) in digits.enumerated() {
+            guard let n = nibble(c) else { return .failure(.invalidCharacter(offset: offset)) }
+            let position = digits.count - 1 - offset
+            if position < maxDigits { take(&value, n, position) }
         }
+        if digits.count > 1 && digits[0] == UInt8(ascii: "0") { return .failure(.leadingZeros) }
+        guard digits.count <= maxDigits else { return .failure(.overflow) }
+        return .success(value)
     }
 
     /// Parses a QUANTITY (`0x0`, `0x1a`; no leading zeros) into a `UInt64`.
     public static func quantity(_ string: String) throws(HexError) -> UInt64 {
         try quantity(string, maxDigits: 16, into: UInt64(0)) { value, n, position in value |= UInt64(n) << UInt64(4 * position) }
+    }
+
+    /// Parses a QUANTITY given as UTF-8 bytes into a `UInt64`.
+    public static func quantity(utf8: UnsafeBufferPointer<UInt8>) throws(HexError) -> UInt64 {
+        try quantity(utf8: utf8, maxDigits: 16, into: UInt64(0)) { value, n, position in value |= UInt64(n) << UInt64(4 * position) }
     }
 
     /// Writes `digits` lowercase hex digits after `0x`, the most significant first; `nibble(i)` gives the value of

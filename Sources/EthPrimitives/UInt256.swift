@@ -83,6 +83,13 @@ public struct UInt256: Hashable, Comparable, Sendable, CustomStringConvertible, 
         }
     }
 
+    /// Parses a QUANTITY given as UTF-8 bytes.
+    public init(quantityUTF8 utf8: UnsafeBufferPointer<UInt8>) throws(HexError) {
+        self = try Hex.quantity(utf8: utf8, maxDigits: 64, into: UInt256.zero) { value, n, position in
+            value[position >> 4] |= UInt64(n) << UInt64((position & 15) * 4)
+        }
+    }
+
     /// The value as a minimal QUANTITY.
     public var quantity: String {
         Hex.quantity(digits: Swift.max(1, (256 - leadingZeroBitCount + 3) / 4)) { i in

@@ -14,43 +14,131 @@ public struct JSONReadError: Error, Equatable, Sendable, CustomStringConvertible
 /// A JSON value with its path in the document: the one way Provenant reads JSON it did not write (upstream answers,
 /// proof bundles, anchor files, chainspecs, files given to the CLI). Each accessor checks the value's JSON type and
 /// form and throws an error that names the path, so a bad field deep in a block is named, not guessed at.
+///
+/// It reads a tree (`JSONValue`, what a request's parameters already are) or a document's tape (`JSONTape`), where a
+/// member is found by its name's bytes and hex is decoded where it lies, with no value built on the way. The path is
+/// kept as the parent's path and up to three steps after it, and spelled out only when asked for (an error), so
+/// reading the fields of a transaction in a block in a batch makes no string.
 public struct JSONReader: Sendable {
-    public let value: JSONValue
-    public let path: String
+    enum Node: Sendable {
+        case tree(JSONValue)
+        case tape(JSONTape, Int)
+    }
 
-    public init(_ value: JSONValue, path: String = "") { (self.value, self.path) = (value, path) }
+    enum Step: Sendable {
+        case none
+        case key(String)
+        case index(Int)
+    }
+
+    let node: Node
+    let base: String
+    let steps: (Step, Step, Step)
+
+    public init(_ value: JSONValue, path: String = "") { (node, base, steps) = (.tree(value), path, (.none, .none, .none)) }
+
+    /// The root of a parsed document.
+    public init(_ tape: JSONTape, path: String = "") { (node, base, steps) = (.tape(tape, 0), path, (.none, .none, .none)) }
+
+    init(node: Node, base: String, steps: (Step, Step, Step)) { (self.node, self.base, self.steps) = (node, base, steps) }
+
+    /// The value as a tree (built from the tape when the reader reads one).
+    public var value: JSONValue {
+        switch node {
+        case .tree(let value): return value
+        case .tape(let tape, let i): return tape.value(i)
+        }
+    }
+
+    /// The value's path from the document's root; empty for the root itself.
+    public var path: String {
+        var out = base
+        for step in [steps.0, steps.1, steps.2] {
+            switch step {
+            case .none: break
+            case .key(let name): out += out.isEmpty ? name : "." + name
+            case .index(let i): out += "[\(i)]"
+            }
+        }
+        return out
+    }
+
+    /// A reader of `node`, one step below this one.
+    func child(_ node: Node, _ step: Step) -> JSONReader {
+        switch steps {
+        case (.none, _, _): return JSONReader(node: node, base: base, steps: (step, .none, .none))
+        case (_, .none, _): return JSONReader(node: node, base: base, steps: (steps.0, step, .none))
+        case (_, _, .none): return JSONReader(node: node, base: base, steps: (steps.0, steps.1, step))
+        default: return JSONReader(node: node, base: path, steps: (step, .none, .none))
+        }
+    }
 
     /// An error at this value's path.
     public func error(_ reason: String) -> JSONReadError { JSONReadError(path: path, reason: reason) }
 
     /// The value's JSON type with its article, for errors: "an object", "a number".
-    var kind: String { (value.typeName.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + value.typeName }
+    var kind: String {
+        let name: String
+        switch node {
+        case .tree(let value): name = value.typeName
+        case .tape(let tape, let i):
+            switch tape.kind(i) {
+            case .null: name = "null"
+            case .true, .false: name = "boolean"
+            case .number: name = "number"
+            case .string: name = "string"
+            case .array: name = "array"
+            case .object: name = "object"
+            }
+        }
+        return ("aeiou".contains(name.first!) ? "an " : "a ") + name
+    }
 
     /// Whether the value is JSON null.
-    public var isNull: Bool { value == .null }
+    public var isNull: Bool {
+        switch node {
+        case .tree(let value): return value == .null
+        case .tape(let tape, let i): return tape.kind(i) == .null
+        }
+    }
 
     /// The member `name`, which must be present and not null.
     public func field(_ name: String) throws(JSONReadError) -> JSONReader {
-        guard let member = try optionalField(name) else { throw JSONReadError(path: join(name), reason: "missing") }
+        guard let member = try optionalField(name) else { throw JSONReadError(path: child(node, .key(name)).path, reason: "missing") }
         return member
     }
 
     /// The member `name`, or `nil` when it is absent or null. The value itself must be an object.
     public func optionalField(_ name: String) throws(JSONReadError) -> JSONReader? {
-        guard case .object(let members) = value else { throw error("not an object") }
-        guard let member = members[name], member != .null else { return nil }
-        return JSONReader(member, path: join(name))
+        guard let member = try member(name), !member.isNull else { return nil }
+        return member
+    }
+
+    /// The member `name` as it is, null included; `nil` when absent. The value itself must be an object.
+    public func member(_ name: String) throws(JSONReadError) -> JSONReader? {
+        switch node {
+        case .tree(let value):
+            guard case .object(let members) = value else { throw error("not an object") }
+            return members[name].map { child(.tree($0), .key(name)) }
+        case .tape(let tape, let i):
+            guard tape.kind(i) == .object else { throw error("not an object") }
+            return tape.member(i, name).map { child(.tape(tape, $0), .key(name)) }
+        }
     }
 
     /// Whether the object has a member `name` (null included).
-    public func has(_ name: String) -> Bool { value[name] != nil }
-
-    private func join(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
+    public func has(_ name: String) -> Bool { (try? member(name)) != nil }
 
     /// The elements of an array.
     public func array() throws(JSONReadError) -> [JSONReader] {
-        guard case .array(let items) = value else { throw error("not an array") }
-        return items.enumerated().map { JSONReader($0.element, path: "\(path)[\($0.offset)]") }
+        switch node {
+        case .tree(let value):
+            guard case .array(let items) = value else { throw error("not an array") }
+            return items.enumerated().map { child(.tree($0.element), .index($0.offset)) }
+        case .tape(let tape, let i):
+            guard tape.kind(i) == .array else { throw error("not an array") }
+            return tape.elements(i).enumerated().map { child(.tape(tape, $0.element), .index($0.offset)) }
+        }
     }
 
     /// Each element of an array, read by `read`.
@@ -60,26 +148,64 @@ public struct JSONReader: Sendable {
         return out
     }
 
+    /// Whether the value is a string.
+    public var isString: Bool {
+        switch node {
+        case .tree(let value): if case .string = value { return true } else { return false }
+        case .tape(let tape, let i): return tape.kind(i) == .string
+        }
+    }
+
     public func string() throws(JSONReadError) -> String {
-        guard case .string(let s) = value else { throw error("\(kind), not a string") }
-        return s
+        switch node {
+        case .tree(let value):
+            guard case .string(let s) = value else { throw error("\(kind), not a string") }
+            return s
+        case .tape(let tape, let i):
+            guard tape.kind(i) == .string else { throw error("\(kind), not a string") }
+            return tape.string(i)
+        }
+    }
+
+    /// A JSON integer that fits Int64 (a JSON-RPC id), or nil for any other value.
+    public var int64: Int64? {
+        switch node {
+        case .tree(.int(let i)): return i
+        case .tree: return nil
+        case .tape(let tape, let i):
+            guard tape.kind(i) == .number, case .int(let n) = tape.number(i) else { return nil }
+            return n
+        }
     }
 
     /// A non-negative JSON integer (chainspecs write numbers, not QUANTITY strings).
     public func integer() throws(JSONReadError) -> UInt64 {
-        guard case .int(let i) = value, i >= 0 else { throw error("\(kind), not a non-negative integer") }
+        guard let i = int64, i >= 0 else { throw error("\(kind), not a non-negative integer") }
         return UInt64(i)
     }
 
     /// The members of an object, by name.
     public func members() throws(JSONReadError) -> [(name: String, value: JSONReader)] {
-        guard case .object(let members) = value else { throw error("not an object") }
-        return members.sorted { $0.key < $1.key }.map { ($0.key, JSONReader($0.value, path: join($0.key))) }
+        switch node {
+        case .tree(let value):
+            guard case .object(let members) = value else { throw error("not an object") }
+            return members.sorted { $0.key < $1.key }.map { ($0.key, child(.tree($0.value), .key($0.key))) }
+        case .tape(let tape, let i):
+            guard tape.kind(i) == .object else { throw error("not an object") }
+            // A repeated name keeps its last value, as the tree does.
+            var last: [String: Int] = [:]
+            for (name, value) in tape.members(i) { last[tape.string(name)] = value }
+            return last.sorted { $0.key < $1.key }.map { ($0.key, child(.tape(tape, $0.value), .key($0.key))) }
+        }
     }
 
     public func bool() throws(JSONReadError) -> Bool {
-        guard case .bool(let b) = value else { throw error("\(kind), not a boolean") }
-        return b
+        switch node {
+        case .tree(.bool(let b)): return b
+        case .tape(let tape, let i) where tape.kind(i) == .true: return true
+        case .tape(let tape, let i) where tape.kind(i) == .false: return false
+        default: throw error("\(kind), not a boolean")
+        }
     }
 
     /// A string read by a hex parser; its error names this path.
@@ -88,18 +214,32 @@ public struct JSONReader: Sendable {
         do throws(HexError) { return try parse(s) } catch { throw self.error("\(error)") }
     }
 
+    /// A string's UTF-8 bytes read by a hex parser, in place when the reader reads a tape; its error names this path.
+    func hexUTF8<T>(_ parse: (UnsafeBufferPointer<UInt8>) throws(HexError) -> T) throws(JSONReadError) -> T {
+        let result: Result<T, HexError>
+        switch node {
+        case .tape(let tape, let i):
+            guard tape.kind(i) == .string else { throw error("\(kind), not a string") }
+            result = tape.withUTF8(i) { utf8 in Result { () throws(HexError) in try parse(utf8) } }
+        case .tree:
+            var s = try string()
+            result = s.withUTF8 { utf8 in Result { () throws(HexError) in try parse(utf8) } }
+        }
+        do throws(HexError) { return try result.get() } catch { throw self.error("\(error)") }
+    }
+
     /// A QUANTITY of up to 64 bits, at most `max`.
     public func quantity(max: UInt64 = .max) throws(JSONReadError) -> UInt64 {
-        let n = try hex { s throws(HexError) in try Hex.quantity(s) }
+        let n = try hexUTF8 { utf8 throws(HexError) in try Hex.quantity(utf8: utf8) }
         guard n <= max else { throw error("\(n) is larger than \(max)") }
         return n
     }
 
-    public func uint256() throws(JSONReadError) -> UInt256 { try hex { s throws(HexError) in try UInt256(quantity: s) } }
-    public func data() throws(JSONReadError) -> [UInt8] { try hex { s throws(HexError) in try Hex.decode(s) } }
-    public func hash() throws(JSONReadError) -> Hash32 { try hex { s throws(HexError) in try Hash32(hex: s) } }
-    public func address() throws(JSONReadError) -> Address { try hex { s throws(HexError) in try Address(hex: s) } }
-    public func bloom() throws(JSONReadError) -> Bloom { try hex { s throws(HexError) in try Bloom(hex: s) } }
+    public func uint256() throws(JSONReadError) -> UInt256 { try hexUTF8 { utf8 throws(HexError) in try UInt256(quantityUTF8: utf8) } }
+    public func data() throws(JSONReadError) -> [UInt8] { try hexUTF8 { utf8 throws(HexError) in try Hex.decode(utf8: utf8) } }
+    public func hash() throws(JSONReadError) -> Hash32 { try hexUTF8 { utf8 throws(HexError) in try Hash32(hexUTF8: utf8) } }
+    public func address() throws(JSONReadError) -> Address { try hexUTF8 { utf8 throws(HexError) in try Address(hexUTF8: utf8) } }
+    public func bloom() throws(JSONReadError) -> Bloom { try hexUTF8 { utf8 throws(HexError) in try Bloom(hexUTF8: utf8) } }
 
     /// A JSON-RPC result as a file may hold it: the bare result, or a whole response object whose `result` it is.
     public func rpcResult() throws(JSONReadError) -> JSONReader {
@@ -125,9 +265,9 @@ public enum JSONDocumentError: Error, Equatable, Sendable, CustomStringConvertib
 
     /// Parses `bytes` and reads the value with `read`.
     public static func read<T>(_ bytes: [UInt8], _ read: (JSONReader) throws(JSONReadError) -> T) throws(JSONDocumentError) -> T {
-        let value: JSONValue
-        do throws(JSONParseError) { value = try JSONValue(parsing: bytes) } catch { throw .notJSON(error) }
-        do throws(JSONReadError) { return try read(JSONReader(value)) } catch { throw .shape(error) }
+        let tape: JSONTape
+        do throws(JSONParseError) { tape = try JSONTape(parsing: bytes) } catch { throw .notJSON(error) }
+        do throws(JSONReadError) { return try read(JSONReader(tape)) } catch { throw .shape(error) }
     }
 }
 

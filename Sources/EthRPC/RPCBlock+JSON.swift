@@ -88,7 +88,7 @@ extension RPCBlock: JSONReadable {
         // An empty list is both forms; it is complete either way, so it counts as full.
         let list = try c.field("transactions").array()
         let transactions: RPCBlockTransactions
-        if let first = list.first, case .string = first.value {
+        if let first = list.first, first.isString {
             transactions = .hashes(try list.map { h throws(JSONReadError) in try h.hash() })
         } else {
             transactions = .full(try list.map { t throws(JSONReadError) in try RPCTransaction(json: t) })

@@ -249,32 +249,32 @@ public final class Upstream: Sendable {
     /// Matches answers to calls by id, each result read as `T`; any answer missing, repeated, foreign or of the
     /// wrong shape makes the whole body malformed. A body is one answer object or a list of them.
     static func decode<T: JSONReadable>(_ body: [UInt8], count: Int, as: T.Type) -> Result<Decoded<T>, Malformed> {
-        let value: JSONValue
-        do throws(JSONParseError) { value = try JSONValue(parsing: body) } catch {
+        let document: JSONReader
+        do throws(JSONParseError) { document = JSONReader(try JSONTape(parsing: body)) } catch {
             return .failure(Malformed(why: "not JSON (\(body.count) bytes): \(error)"))
         }
-        let answers: [JSONReader]
-        if case .array(let items) = value {
-            answers = items.enumerated().map { JSONReader($0.element, path: "[\($0.offset)]") }
-        } else {
-            answers = [JSONReader(value)]
-        }
+        let answers = (try? document.array()) ?? [document]
         var results = [Result<T, RPCError>?](repeating: nil, count: count)
         for answer in answers {
-            guard case .object(let members) = answer.value else { return .failure(Malformed(why: "\(answer.error("not an object"))")) }
+            let errorMember: JSONReader?, idMember: JSONReader?, resultMember: JSONReader?
+            do throws(JSONReadError) {
+                (errorMember, idMember, resultMember) = (try answer.member("error"), try answer.member("id"), try answer.member("result"))
+            } catch {
+                return .failure(Malformed(why: "\(error)"))
+            }
             // A null error is no error; any other must be an error object.
-            let errorValue = members["error"].flatMap { $0 == .null ? nil : $0 }
+            let errorValue = errorMember.flatMap { $0.isNull ? nil : $0.value }
             let error = Self.error(errorValue)
-            guard case .int(let id)? = members["id"], id >= 0, id < count, results[Int(id)] == nil else {
+            guard let id = idMember?.int64, id >= 0, id < count, results[Int(id)] == nil else {
                 // A single error object with a null id answers the whole body (e.g. a batch refused as too large).
                 if answers.count == 1, let error { return .success(.refused(error)) }
                 return .failure(Malformed(why: "an answer with a missing, repeated or unknown id"))
             }
             if let error {
                 results[Int(id)] = .failure(error)
-            } else if errorValue == nil, let result = members["result"] {
+            } else if errorValue == nil, let result = resultMember {
                 // A null result is a value (a block the upstream does not have); `T` may be optional to accept it.
-                do throws(JSONReadError) { results[Int(id)] = .success(try T(json: JSONReader(result, path: answer.path.isEmpty ? "result" : answer.path + ".result"))) } catch {
+                do throws(JSONReadError) { results[Int(id)] = .success(try T(json: result)) } catch {
                     return .failure(Malformed(why: "answer \(id): \(error)"))
                 }
             } else {

@@ -84,6 +84,12 @@ public struct Ingestor: Sendable {
     /// checkpoint) and writes it alone: the block's header, its number by hash, and the cursor.
     @discardableResult
     public func ingestHeader(_ block: RPCBlock, parent: Header?) throws(IngestError) -> ApplyStats {
+        try checkHeader(block, parent: parent)
+        return try writeHeaders([block.header])
+    }
+
+    /// The checks of `ingestHeader`, without the write.
+    public func checkHeader(_ block: RPCBlock, parent: Header?) throws(IngestError) {
         let header = block.header
         do throws(VerificationError) {
             try Verify.hash(of: header, equals: block.claimedHash)
@@ -95,11 +101,22 @@ public struct Ingestor: Sendable {
         guard !mayHaveWatchedEvents(header) else {
             throw .verification(VerificationError(block: header.number, field: .logsBloom, expected: "no watched address and topic", actual: "a possible watched event: the block needs its receipts"))
         }
-        let data = try wrapStore { () throws(StoreError) in
-            try blocks.entries(number: header.number, hash: header.hash, header: header.encoded, body: nil)
+    }
+
+    /// Writes consecutive headers that passed `checkHeader` (each linked to the one before, the first to the
+    /// index's tip) in one store write: each block's header, number by hash and undo record, and the cursor at the
+    /// last. A run of blocks the bloom rules out costs one write, not one a block.
+    @discardableResult
+    public func writeHeaders(_ headers: [Header]) throws(IngestError) -> ApplyStats {
+        var blocks: [(block: IndexedBlock, blockData: [(key: [UInt8], value: [UInt8])])] = []
+        blocks.reserveCapacity(headers.count)
+        for header in headers {
+            let data = try wrapStore { () throws(StoreError) in
+                try self.blocks.entries(number: header.number, hash: header.hash, header: header.encoded, body: nil)
+            }
+            blocks.append((IndexedBlock(number: header.number, hash: header.hash, timestamp: header.timestamp, transactions: [], logs: []), data))
         }
-        let empty = IndexedBlock(number: header.number, hash: header.hash, timestamp: header.timestamp, transactions: [], logs: [])
-        return try wrapIndex { () throws(IndexError) in try index.apply(empty, blockData: data) }
+        return try wrapIndex { () throws(IndexError) in try index.applyEmpty(blocks) }
     }
 
     /// The link every kept block needs: to its verified parent, or, for the first block, to a trusted checkpoint.

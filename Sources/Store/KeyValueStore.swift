@@ -118,6 +118,12 @@ public struct WriteBatch: Sendable {
         operationCount += 1
     }
 
+    /// Appends another batch's operations after this one's, in their order.
+    public mutating func append(contentsOf other: WriteBatch) {
+        buffer.append(contentsOf: other.buffer)
+        operationCount += other.operationCount
+    }
+
     @inlinable
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { buffer.append(contentsOf: $0) }

@@ -209,24 +209,39 @@ public final class Syncer: Sendable {
             } catch {
                 return  // cancelled
             }
+            // Blocks the bloom rules out are checked one by one and written together: up to the next full block,
+            // the range's end, or a block that fails (the ones before it are written first).
+            var checked: [Header] = []
+            func writeChecked() throws(SyncError) {
+                guard let last = checked.last else { return }
+                do throws(IngestError) { try ingestor.writeHeaders(checked) } catch { throw stop(.store(error)) }
+                let count = UInt64(checked.count)
+                checked.removeAll(keepingCapacity: true)
+                status.update { s in
+                    s.indexed = last.number
+                    s.blocksThisRun += count
+                }
+            }
             for fetched in range.blocks {
-                if Task.isCancelled { return }
+                if Task.isCancelled { try writeChecked(); return }
                 let header = fetched.full?.block.header ?? fetched.header.header
+                if fetched.full != nil { try writeChecked() }
                 do throws(IngestError) {
-                    let stats: ApplyStats
                     if let full = fetched.full {
-                        stats = try ingestor.ingest(full.block, receipts: full.receipts, parent: parent)
+                        let stats = try ingestor.ingest(full.block, receipts: full.receipts, parent: parent)
+                        status.update { s in
+                            s.indexed = header.number
+                            s.blocksThisRun += 1
+                            s.eventsThisRun += UInt64(stats.events)
+                            s.fullBlocksThisRun += 1
+                        }
                     } else {
-                        stats = try ingestor.ingestHeader(fetched.header, parent: parent)
+                        try ingestor.checkHeader(fetched.header, parent: parent)
+                        checked.append(header)
                     }
                     parent = header
-                    status.update { s in
-                        s.indexed = header.number
-                        s.blocksThisRun += 1
-                        s.eventsThisRun += UInt64(stats.events)
-                        if fetched.full != nil { s.fullBlocksThisRun += 1 }
-                    }
                 } catch {
+                    try writeChecked()
                     guard case .verification(let failure) = error else { throw stop(.store(error)) }
                     countFailure(failure)
                     if failure.field == .parentHash, let parent {
@@ -240,6 +255,7 @@ public final class Syncer: Sendable {
                     return
                 }
             }
+            try writeChecked()
             if let served = range.blocks.first?.headerFrom, let count = strikes[served.label], count > 0 {
                 strikes[served.label] = count - 1  // it served correctly again
             }

@@ -28,7 +28,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case transaction
     /// `Receipt(encoded:)`.
     case receipt
-    /// `JSONValue(parsing:)`, the one JSON parser of requests, upstream answers and bundles.
+    /// `JSONValue(parsing:)` and the tape reader over `JSONTape`, the one JSON parser of requests, answers and bundles.
     case json
     /// `Dispatcher.handle(bytes:)` over the query methods of a small dev chain's index.
     case rpc
@@ -93,6 +93,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         let text = value.serialized()
         guard let again = try? JSONValue(parsing: text) else { preconditionFailure("serialized JSON does not parse") }
         precondition(again.serialized() == text, "serialized JSON changes when parsed and serialized again")
+        // The tape reader (upstream answers) finds each member the tree holds, repeated names included.
+        guard let tape = try? JSONTape(parsing: input) else { preconditionFailure("the tape refuses what the tree parsed") }
+        if case .object(let members) = value {
+            for (name, member) in members {
+                precondition((try? JSONReader(tape).member(name))??.value == member, "the tape reads member \(name) otherwise")
+            }
+        }
         return true
     }
 

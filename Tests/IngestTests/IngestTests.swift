@@ -184,4 +184,38 @@ struct IngestTests {
         #expect(try store.scan(prefix: []).map(\.value) == honest.scan(prefix: []).map(\.value))
         #expect(try store.scan(prefix: []).map(\.key) == honest.scan(prefix: []).map(\.key))
     }
+
+    /// Headers the bloom rules out, written a run at a time (as sync writes them), leave the store that writing them
+    /// one block at a time leaves, undo records included: a revert into the middle of a run leaves the same store too.
+    @Test func aRunOfHeadersWritesWhatBlockAtATimeWrites() throws {
+        var chain = DevChain(seed: 6, eventBlockShare: 0.05)
+        chain.grow(to: 300)
+        let watched = Set(DevChain.Contract.allCases.map(\.address))
+        let (a, b) = (MemoryStore(), MemoryStore())
+        let single = Ingestor(index: AssetIndex(store: a), spec: try Self.spec(), watched: watched)
+        let runs = Ingestor(index: AssetIndex(store: b), spec: try Self.spec(), watched: watched)
+        var run: [Header] = [], longest = 0
+        for block in chain.blocks {
+            if single.mayHaveWatchedEvents(block.header) {
+                try single.ingest(block.rpc, receipts: block.receipts, parent: try single.tipHeader())
+                try runs.writeHeaders(run)
+                longest = max(longest, run.count)
+                run = []
+                try runs.ingest(block.rpc, receipts: block.receipts, parent: try runs.tipHeader())
+            } else {
+                try single.ingestHeader(block.rpc, parent: try single.tipHeader())
+                try runs.checkHeader(block.rpc, parent: try run.last ?? runs.tipHeader())
+                run.append(block.header)
+            }
+        }
+        try runs.writeHeaders(run)
+        #expect(longest >= 20, "the longest run was \(longest) headers")
+        #expect(try a.scan(prefix: []).map(\.key) == b.scan(prefix: []).map(\.key))
+        #expect(try a.scan(prefix: []).map(\.value) == b.scan(prefix: []).map(\.value))
+        try single.index.revert(to: 250)
+        try runs.index.revert(to: 250)
+        #expect(try runs.tipHeader()?.number == 250)
+        #expect(try a.scan(prefix: []).map(\.key) == b.scan(prefix: []).map(\.key))
+        #expect(try a.scan(prefix: []).map(\.value) == b.scan(prefix: []).map(\.value))
+    }
 }
