@@ -301,10 +301,10 @@ public final class AssetIndex: Sendable {
         var (batch, undo, keysWritten) = writer.finish()
         stats.keysWritten = keysWritten
         (stats.keysRead, stats.keysReadAbsent) = (writer.reads, writer.absentReads)
-        let compressed = try undoCompressor.withLock { compressor throws(IndexError) in
+        let stored = undo.count < UndoLog.uncompressedBelow ? undo : try undoCompressor.withLock { compressor throws(IndexError) in
             try wrap { () throws(StoreError) in try compressor.compress(undo) }
         }
-        UndoLog.put(compressed, block: block.number, window: undoWindow, in: &batch)
+        UndoLog.put(stored, block: block.number, window: undoWindow, in: &batch)
         if out.isEmpty { out = batch } else { out.append(contentsOf: batch) }
         return stats
     }
@@ -330,7 +330,7 @@ public final class AssetIndex: Sendable {
                 throw .beyondUndoWindow(target: number, oldestUndoable: tip.number + 1)
             }
             let record: [UInt8]
-            do throws(StoreError) { record = try Zstd.decompress(stored) } catch { throw .corrupt("undo record of block \(tip.number): \(error)") }
+            do throws(StoreError) { record = try UndoLog.record(stored: stored) } catch { throw .corrupt("undo record of block \(tip.number): \(error)") }
             let entries: [(key: [UInt8], old: [UInt8]?)]
             do throws(RLPError) { entries = try UndoLog.entries(of: record) } catch { throw .corrupt("undo record of block \(tip.number): \(error)") }
             var batch = WriteBatch()

@@ -16,61 +16,44 @@ public struct JSONReadError: Error, Equatable, Sendable, CustomStringConvertible
 /// form and throws an error that names the path, so a bad field deep in a block is named, not guessed at.
 ///
 /// It reads a tree (`JSONValue`, what a request's parameters already are) or a document's tape (`JSONTape`), where a
-/// member is found by its name's bytes and hex is decoded where it lies, with no value built on the way. The path is
-/// kept as the parent's path and up to three steps after it, and spelled out only when asked for (an error), so
-/// reading the fields of a transaction in a block in a batch makes no string.
+/// member is found by its name's bytes and hex is decoded where it lies, with no value built on the way. On a tape the
+/// path is not carried: it is found from the value's place in the document when an error needs it, so reading the
+/// fields of a transaction in a block in a batch makes no string.
 public struct JSONReader: Sendable {
     enum Node: Sendable {
-        case tree(JSONValue)
-        case tape(JSONTape, Int)
-    }
-
-    enum Step: Sendable {
-        case none
-        case key(String)
-        case index(Int)
+        case tree(JSONValue, path: String)
+        /// A token of the tape; `root` is the path of the tape's own value.
+        case tape(JSONTape, Int, root: String)
     }
 
     let node: Node
-    let base: String
-    let steps: (Step, Step, Step)
 
-    public init(_ value: JSONValue, path: String = "") { (node, base, steps) = (.tree(value), path, (.none, .none, .none)) }
+    public init(_ value: JSONValue, path: String = "") { node = .tree(value, path: path) }
 
     /// The root of a parsed document.
-    public init(_ tape: JSONTape, path: String = "") { (node, base, steps) = (.tape(tape, 0), path, (.none, .none, .none)) }
+    public init(_ tape: JSONTape, path: String = "") { node = .tape(tape, 0, root: path) }
 
-    init(node: Node, base: String, steps: (Step, Step, Step)) { (self.node, self.base, self.steps) = (node, base, steps) }
+    init(node: Node) { self.node = node }
 
     /// The value as a tree (built from the tape when the reader reads one).
     public var value: JSONValue {
         switch node {
-        case .tree(let value): return value
-        case .tape(let tape, let i): return tape.value(i)
+        case .tree(let value, _): return value
+        case .tape(let tape, let i, _): return tape.value(i)
         }
     }
 
     /// The value's path from the document's root; empty for the root itself.
     public var path: String {
-        var out = base
-        for step in [steps.0, steps.1, steps.2] {
-            switch step {
-            case .none: break
-            case .key(let name): out += out.isEmpty ? name : "." + name
-            case .index(let i): out += "[\(i)]"
-            }
+        switch node {
+        case .tree(_, let path): return path
+        case .tape(let tape, let i, let root): return tape.path(to: i, root: root)
         }
-        return out
     }
 
-    /// A reader of `node`, one step below this one.
-    func child(_ node: Node, _ step: Step) -> JSONReader {
-        switch steps {
-        case (.none, _, _): return JSONReader(node: node, base: base, steps: (step, .none, .none))
-        case (_, .none, _): return JSONReader(node: node, base: base, steps: (steps.0, step, .none))
-        case (_, _, .none): return JSONReader(node: node, base: base, steps: (steps.0, steps.1, step))
-        default: return JSONReader(node: node, base: path, steps: (step, .none, .none))
-        }
+    func join(_ name: String) -> String {
+        let path = self.path
+        return path.isEmpty ? name : path + "." + name
     }
 
     /// An error at this value's path.
@@ -80,8 +63,8 @@ public struct JSONReader: Sendable {
     var kind: String {
         let name: String
         switch node {
-        case .tree(let value): name = value.typeName
-        case .tape(let tape, let i):
+        case .tree(let value, _): name = value.typeName
+        case .tape(let tape, let i, _):
             switch tape.kind(i) {
             case .null: name = "null"
             case .true, .false: name = "boolean"
@@ -97,14 +80,14 @@ public struct JSONReader: Sendable {
     /// Whether the value is JSON null.
     public var isNull: Bool {
         switch node {
-        case .tree(let value): return value == .null
-        case .tape(let tape, let i): return tape.kind(i) == .null
+        case .tree(let value, _): return value == .null
+        case .tape(let tape, let i, _): return tape.kind(i) == .null
         }
     }
 
     /// The member `name`, which must be present and not null.
     public func field(_ name: String) throws(JSONReadError) -> JSONReader {
-        guard let member = try optionalField(name) else { throw JSONReadError(path: child(node, .key(name)).path, reason: "missing") }
+        guard let member = try optionalField(name) else { throw JSONReadError(path: join(name), reason: "missing") }
         return member
     }
 
@@ -117,12 +100,12 @@ public struct JSONReader: Sendable {
     /// The member `name` as it is, null included; `nil` when absent. The value itself must be an object.
     public func member(_ name: String) throws(JSONReadError) -> JSONReader? {
         switch node {
-        case .tree(let value):
+        case .tree(let value, _):
             guard case .object(let members) = value else { throw error("not an object") }
-            return members[name].map { child(.tree($0), .key(name)) }
-        case .tape(let tape, let i):
+            return members[name].map { JSONReader(node: .tree($0, path: join(name))) }
+        case .tape(let tape, let i, let root):
             guard tape.kind(i) == .object else { throw error("not an object") }
-            return tape.member(i, name).map { child(.tape(tape, $0), .key(name)) }
+            return tape.member(i, name).map { JSONReader(node: .tape(tape, $0, root: root)) }
         }
     }
 
@@ -132,12 +115,12 @@ public struct JSONReader: Sendable {
     /// The elements of an array.
     public func array() throws(JSONReadError) -> [JSONReader] {
         switch node {
-        case .tree(let value):
+        case .tree(let value, let path):
             guard case .array(let items) = value else { throw error("not an array") }
-            return items.enumerated().map { child(.tree($0.element), .index($0.offset)) }
-        case .tape(let tape, let i):
+            return items.enumerated().map { JSONReader(node: .tree($0.element, path: "\(path)[\($0.offset)]")) }
+        case .tape(let tape, let i, let root):
             guard tape.kind(i) == .array else { throw error("not an array") }
-            return tape.elements(i).enumerated().map { child(.tape(tape, $0.element), .index($0.offset)) }
+            return tape.elements(i).map { JSONReader(node: .tape(tape, $0, root: root)) }
         }
     }
 
@@ -151,17 +134,17 @@ public struct JSONReader: Sendable {
     /// Whether the value is a string.
     public var isString: Bool {
         switch node {
-        case .tree(let value): if case .string = value { return true } else { return false }
-        case .tape(let tape, let i): return tape.kind(i) == .string
+        case .tree(let value, _): if case .string = value { return true } else { return false }
+        case .tape(let tape, let i, _): return tape.kind(i) == .string
         }
     }
 
     public func string() throws(JSONReadError) -> String {
         switch node {
-        case .tree(let value):
+        case .tree(let value, _):
             guard case .string(let s) = value else { throw error("\(kind), not a string") }
             return s
-        case .tape(let tape, let i):
+        case .tape(let tape, let i, _):
             guard tape.kind(i) == .string else { throw error("\(kind), not a string") }
             return tape.string(i)
         }
@@ -170,9 +153,9 @@ public struct JSONReader: Sendable {
     /// A JSON integer that fits Int64 (a JSON-RPC id), or nil for any other value.
     public var int64: Int64? {
         switch node {
-        case .tree(.int(let i)): return i
+        case .tree(.int(let i), _): return i
         case .tree: return nil
-        case .tape(let tape, let i):
+        case .tape(let tape, let i, _):
             guard tape.kind(i) == .number, case .int(let n) = tape.number(i) else { return nil }
             return n
         }
@@ -187,23 +170,23 @@ public struct JSONReader: Sendable {
     /// The members of an object, by name.
     public func members() throws(JSONReadError) -> [(name: String, value: JSONReader)] {
         switch node {
-        case .tree(let value):
+        case .tree(let value, _):
             guard case .object(let members) = value else { throw error("not an object") }
-            return members.sorted { $0.key < $1.key }.map { ($0.key, child(.tree($0.value), .key($0.key))) }
-        case .tape(let tape, let i):
+            return members.sorted { $0.key < $1.key }.map { ($0.key, JSONReader(node: .tree($0.value, path: join($0.key)))) }
+        case .tape(let tape, let i, let root):
             guard tape.kind(i) == .object else { throw error("not an object") }
             // A repeated name keeps its last value, as the tree does.
             var last: [String: Int] = [:]
             for (name, value) in tape.members(i) { last[tape.string(name)] = value }
-            return last.sorted { $0.key < $1.key }.map { ($0.key, child(.tape(tape, $0.value), .key($0.key))) }
+            return last.sorted { $0.key < $1.key }.map { ($0.key, JSONReader(node: .tape(tape, $0.value, root: root))) }
         }
     }
 
     public func bool() throws(JSONReadError) -> Bool {
         switch node {
-        case .tree(.bool(let b)): return b
-        case .tape(let tape, let i) where tape.kind(i) == .true: return true
-        case .tape(let tape, let i) where tape.kind(i) == .false: return false
+        case .tree(.bool(let b), _): return b
+        case .tape(let tape, let i, _) where tape.kind(i) == .true: return true
+        case .tape(let tape, let i, _) where tape.kind(i) == .false: return false
         default: throw error("\(kind), not a boolean")
         }
     }
@@ -218,7 +201,7 @@ public struct JSONReader: Sendable {
     func hexUTF8<T>(_ parse: (UnsafeBufferPointer<UInt8>) throws(HexError) -> T) throws(JSONReadError) -> T {
         let result: Result<T, HexError>
         switch node {
-        case .tape(let tape, let i):
+        case .tape(let tape, let i, _):
             guard tape.kind(i) == .string else { throw error("\(kind), not a string") }
             result = tape.withUTF8(i) { utf8 in Result { () throws(HexError) in try parse(utf8) } }
         case .tree:

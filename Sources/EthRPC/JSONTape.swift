@@ -12,23 +12,30 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 /// block is hundreds of hex strings). The module's one JSON parser: `JSONValue(parsing:)` builds its tree from a
 /// tape. Integers that fit Int64 stay exact (JSON-RPC ids); other numbers read as doubles. Nesting deeper than
 /// `JSONValue.maxDepth` is refused, and so is anything after the value but whitespace.
-public final class JSONTape: Sendable {
-    public let bytes: [UInt8]
-    let tokens: [Token]
+///
+/// The text and the tokens are held in buffers the tape owns (read without the retains an array's storage costs on
+/// every access) and never changed after `init`, hence `@unchecked Sendable`.
+public final class JSONTape: @unchecked Sendable {
+    private let text: UnsafeMutableBufferPointer<UInt8>
+    private let tokens: UnsafeMutableBufferPointer<Token>
     /// The decoded text of strings with escapes, by token index (rare in answers; each escape is checked when parsed).
-    let unescaped: [Int: String]
+    private let unescaped: [Int: String]
 
     struct Token {
         enum Kind: UInt8 { case null, `true`, `false`, number, string, array, object }
         var kind: Kind
-        /// A string of ASCII bytes without escapes: its bytes are its text.
-        var plain: Bool
+        /// A string with escapes: its text is in `unescaped`; any other string's bytes are its text.
+        var escaped: Bool
         /// A string's first content byte, a number's first byte.
         var start: UInt32
         /// A string's closing quote, a number's end.
         var end: UInt32
         /// The index of the token after this value and everything in it.
         var next: UInt32
+        /// An object's last member name; a member name's previous one in its object; 0 for none (token 0 is the
+        /// document's value, never a name). Lookups walk names from the last, so a repeated name finds its last
+        /// value first, as the tree keeps it.
+        var link: UInt32 = 0
     }
 
     public init(parsing bytes: [UInt8]) throws(JSONParseError) {
@@ -39,9 +46,16 @@ public final class JSONTape: Sendable {
         try parser.value(depth: 0)
         parser.skipWhitespace()
         guard parser.offset == bytes.count else { throw parser.error("end of input expected") }
-        self.bytes = bytes
-        tokens = parser.tokens
+        text = .allocate(capacity: bytes.count)
+        _ = text.initialize(from: bytes)
+        tokens = .allocate(capacity: parser.tokens.count)
+        _ = tokens.initialize(from: parser.tokens)
         unescaped = parser.unescaped
+    }
+
+    deinit {
+        text.deallocate()
+        tokens.deallocate()
     }
 
     // MARK: Reading tokens
@@ -77,49 +91,65 @@ public final class JSONTape: Sendable {
     func member(_ i: Int, _ name: String) -> Int? {
         var name = name
         return name.withUTF8 { key in
-            var found: Int?
-            var child = i + 1
-            let end = Int(tokens[i].next)
-            while child < end {
-                if nameEquals(child, key) { found = child + 1 }
-                child = Int(tokens[child + 1].next)
+            var child = Int(tokens[i].link)
+            while child != 0 {
+                if nameEquals(child, key) { return child + 1 }
+                child = Int(tokens[child].link)
             }
-            return found
+            return nil
         }
+    }
+
+    /// Where the value at `t` lies in the document: member names and element indices from the root, as
+    /// `a.b[2].c`, after `root`.
+    func path(to t: Int, root: String) -> String {
+        var path = root, at = 0
+        while at != t {
+            let inside = { (child: Int) in child <= t && t < Int(self.tokens[child].next) }
+            if tokens[at].kind == .object, let (name, value) = members(at).first(where: { inside($0.value) }) {
+                let key = string(name)
+                path += path.isEmpty ? key : "." + key
+                at = value
+            } else if tokens[at].kind == .array, let (k, element) = elements(at).enumerated().first(where: { inside($0.element) }) {
+                path += "[\(k)]"
+                at = element
+            } else {
+                break
+            }
+        }
+        return path
     }
 
     private func nameEquals(_ i: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         let t = tokens[i]
-        guard t.plain else { return unescaped[i].map { $0.utf8.elementsEqual(key) } ?? false }
+        if t.escaped { return unescaped[i].map { $0.utf8.elementsEqual(key) } ?? false }
         let count = Int(t.end - t.start)
         guard count == key.count else { return false }
-        return bytes.withUnsafeBufferPointer { all in
-            var i = 0, at = Int(t.start)
-            while i < count, all[at] == key[i] { i += 1; at += 1 }
-            return i == count
-        }
+        var i = 0, at = Int(t.start)
+        while i < count, text[at] == key[i] { i += 1; at += 1 }
+        return i == count
     }
 
     /// The text of the string at `i`.
     func string(_ i: Int) -> String {
         let t = tokens[i]
         if let text = unescaped[i] { return text }
-        return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[Int(t.start)..<Int(t.end)]), as: UTF8.self) }
+        return String(decoding: UnsafeBufferPointer(rebasing: text[Int(t.start)..<Int(t.end)]), as: UTF8.self)
     }
 
     /// Calls `body` with the UTF-8 text of the string at `i`, in place unless it had escapes.
     func withUTF8<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if var text = unescaped[i] { return text.withUTF8(body) }
         let t = tokens[i]
-        return bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[Int(t.start)..<Int(t.end)])) }
+        if t.escaped, var text = unescaped[i] { return text.withUTF8(body) }
+        return body(UnsafeBufferPointer(rebasing: text[Int(t.start)..<Int(t.end)]))
     }
 
     /// The number at `i`: an integer when it is one and fits Int64, else a double (checked to parse when read).
     func number(_ i: Int) -> JSONValue {
         let t = tokens[i]
-        let text = String(decoding: bytes[Int(t.start)..<Int(t.end)], as: UTF8.self)
-        if let int = Int64(text) { return .int(int) }
-        return .double(Double(text)!)
+        let number = String(decoding: UnsafeBufferPointer(rebasing: text[Int(t.start)..<Int(t.end)]), as: UTF8.self)
+        if let int = Int64(number) { return .int(int) }
+        return .double(Double(number)!)
     }
 
     /// The value at `i` as a tree.
@@ -157,8 +187,8 @@ public final class JSONTape: Sendable {
             while let c = current, c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09 { offset += 1 }
         }
 
-        mutating func append(_ kind: Token.Kind, start: Int, end: Int, plain: Bool = false) {
-            tokens.append(Token(kind: kind, plain: plain, start: UInt32(start), end: UInt32(end), next: UInt32(tokens.count + 1)))
+        mutating func append(_ kind: Token.Kind, start: Int, end: Int, escaped: Bool = false) {
+            tokens.append(Token(kind: kind, escaped: escaped, start: UInt32(start), end: UInt32(end), next: UInt32(tokens.count + 1)))
         }
 
         mutating func literal(_ literal: StaticString, _ kind: Token.Kind) throws(JSONParseError) {
@@ -217,12 +247,16 @@ public final class JSONTape: Sendable {
         mutating func object(depth: Int) throws(JSONParseError) {
             guard depth <= JSONValue.maxDepth else { throw error("nesting deeper than \(JSONValue.maxDepth)") }
             let token = open(.object)
+            var last: UInt32 = 0
             skipWhitespace()
             if current == UInt8(ascii: "}") { return close(token) }
             while true {
                 skipWhitespace()
                 guard current == UInt8(ascii: "\"") else { throw error("a member name expected") }
+                let name = UInt32(tokens.count)
                 try string()
+                tokens[Int(name)].link = last
+                last = name
                 skipWhitespace()
                 guard current == UInt8(ascii: ":") else { throw error("':' expected") }
                 offset += 1
@@ -231,7 +265,9 @@ public final class JSONTape: Sendable {
                 skipWhitespace()
                 switch current {
                 case UInt8(ascii: ","): offset += 1
-                case UInt8(ascii: "}"): return close(token)
+                case UInt8(ascii: "}"):
+                    tokens[token].link = last
+                    return close(token)
                 default: throw error("',' or '}' expected")
                 }
             }
@@ -257,7 +293,7 @@ public final class JSONTape: Sendable {
             guard let end = current else { throw error("unterminated string") }
             if end == UInt8(ascii: "\"") {
                 if !ascii, String(validating: bytes[start..<offset], as: UTF8.self) == nil { throw error("invalid UTF-8 in a string") }
-                append(.string, start: start, end: offset, plain: ascii)
+                append(.string, start: start, end: offset)
                 offset += 1
                 return
             }
@@ -269,7 +305,7 @@ public final class JSONTape: Sendable {
                 case UInt8(ascii: "\""):
                     guard let text = String(validating: scalars, as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
                     unescaped[tokens.count] = text
-                    append(.string, start: start, end: offset - 1)
+                    append(.string, start: start, end: offset - 1, escaped: true)
                     return
                 case UInt8(ascii: "\\"):
                     guard let e = current else { throw error("unterminated escape") }

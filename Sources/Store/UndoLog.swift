@@ -1,7 +1,8 @@
 public import EthRLP
 
 /// The index's undo log (`Schema.undo`): for each of the last `window` indexed blocks, the record that reverses its
-/// index changes exactly. `undo/be64(number)` holds the record as one zstd frame; before compression:
+/// index changes exactly. `undo/be64(number)` holds the record as one zstd frame, or, when it is shorter than
+/// `uncompressedBelow` bytes, as itself (an RLP list starts with a byte from 0xc0, a zstd frame with 0x28):
 ///
 ///     record = rlp([entry, …])
 ///     entry  = [key, [old value]]    the block changed or deleted a key that had `old value`
@@ -40,6 +41,16 @@ public struct UndoLog: Sendable {
             entries.append((key, value))
         }
         return entries
+    }
+
+    /// Records shorter than this are stored as they are: a block without index changes (a header a catch-up
+    /// crosses) has one of about 100 bytes, which compression barely shortens, and zstd's setup cost every block.
+    public static let uncompressedBelow = 128
+
+    /// A record as read back: its RLP, from a zstd frame or as stored.
+    public static func record(stored: [UInt8]) throws(StoreError) -> [UInt8] {
+        if let first = stored.first, first >= 0xc0 { return stored }
+        return try Zstd.decompress(stored)
     }
 
     /// Puts block `number`'s compressed record into its batch, and deletes the record that leaves the window.

@@ -26,7 +26,7 @@ enum SyncBenchmark {
             .deletingLastPathComponent().deletingLastPathComponent()
         let spec = try Chainspec.decode(Array(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json"))))
         let watched = Set(DevChain.Contract.allCases.map(\.address))
-        for (share, blocks) in [(0.01, 4_000 as UInt64), (1.0, 1_000 as UInt64)] {
+        for (share, blocks) in [(0.01, 40_000 as UInt64), (1.0, 4_000 as UInt64)] {
             let devnet = DevNet(seed: 5, blocks: blocks, eventBlockShare: share)
             let port = BoundPort()
             let server = Task { try await devnet.run(port: 0) { p in port.value.withLock { $0 = p } } }

@@ -78,15 +78,19 @@ enum SyncStages {
                 let path = FileManager.default.temporaryDirectory.appendingPathComponent("provenant-bench-stages-\(UUID().uuidString)").path
                 defer { try? FileManager.default.removeItem(atPath: path) }
                 let ingestor = Ingestor(index: AssetIndex(store: try LevelDB(path: path)), spec: spec, watched: watched)
-                var parent: Header?
+                // As sync writes them: each run of header-only blocks checked one by one and written at once.
+                var run: [Header] = []
                 for h in headers {
                     if let (block, list) = fullByNumber[h.header.number] {
-                        try ingestor.ingest(block, receipts: list, parent: parent)
+                        try ingestor.writeHeaders(run)
+                        run = []
+                        try ingestor.ingest(block, receipts: list, parent: try ingestor.tipHeader())
                     } else {
-                        try ingestor.ingestHeader(h, parent: parent)
+                        try ingestor.checkHeader(h, parent: try run.last ?? ingestor.tipHeader())
+                        run.append(h.header)
                     }
-                    parent = h.header
                 }
+                try ingestor.writeHeaders(run)
             }
             var best = [Double](repeating: .infinity, count: 4)
             for _ in 0..<3 {
@@ -106,5 +110,27 @@ enum SyncStages {
     struct Failure: Error, CustomStringConvertible {
         let description: String
         init(_ d: String) { description = d }
+    }
+}
+
+/// Profiling aid: reads the same batch of 100 header answers again and again (`provenant-bench read-headers`).
+enum ReadHeaders {
+    static func run() async throws {
+        let devnet = DevNet(seed: 5, blocks: 200, eventBlockShare: 0)
+        let (urls, server) = try await SyncBenchmark.serve([devnet])
+        defer { server.cancel() }
+        let transport = HTTPClientTransport(endpoint: try UpstreamEndpoint(urls[0]))
+        let request = JSONValue.array((0..<100).map { i in
+            ["jsonrpc": "2.0", "id": .int(Int64(i)), "method": "eth_getBlockByNumber", "params": [.quantity(UInt64(i)), false]]
+        }).serialized()
+        let body = try await transport.post(request, timeout: .seconds(10))
+        let tape = try JSONTape(parsing: body)
+        let answers = try JSONReader(tape).array().map { try $0.field("result") }
+        var parse = Double.infinity, read = Double.infinity
+        for _ in 0..<5 {
+            parse = min(parse, SyncBenchmark.secondsSync { for _ in 0..<200 { _ = try? JSONTape(parsing: body) } })
+            read = min(read, SyncBenchmark.secondsSync { for _ in 0..<200 { for a in answers { _ = try? RPCBlock(json: a) } } })
+        }
+        print("per header: parse \(String(format: "%.2f µs", parse / 20_000 * 1e6)), read \(String(format: "%.2f µs", read / 20_000 * 1e6))")
     }
 }

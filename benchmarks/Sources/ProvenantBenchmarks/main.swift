@@ -142,6 +142,9 @@ if wanted("compression") { try CompressionBenchmark.run() }
 
 if wanted("sync") { try await SyncBenchmark.run() }
 if wanted("sync-stages") { try await SyncStages.run() }
+if sections.contains("read-headers") { try await ReadHeaders.run() }
+// `catchup` alone (not in the default run: it builds and crosses a million headers); `catchup N` for N headers.
+if sections.contains("catchup") { try await HeaderCatchUp.run(blocks: CommandLine.arguments.dropFirst().compactMap { UInt64($0) }.first ?? 1_000_000) }
 
 if wanted("server") { try await ServerBenchmark.run() }
 
