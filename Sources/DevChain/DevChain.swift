@@ -65,6 +65,9 @@ public struct DevChain: Sendable {
     public let branches: [Branch]
     /// The share of blocks with transactions (and so with watched events), when set; otherwise about 5 in 8.
     public let eventBlockShare: Double?
+    /// Unwatched transactions every block carries besides the dev contracts' (mainnet-sized blocks), if any.
+    public let traffic: Traffic?
+    private let trafficPool: [Traffic.Item]
     public let accounts: [PrivateKey]
     public private(set) var blocks: [Block]
     private var world: World
@@ -75,16 +78,18 @@ public struct DevChain: Sendable {
     /// How many recent blocks' states the chain keeps for proofs, like a full node that is not an archive node.
     public static let stateHistory: UInt64 = 1_024
 
-    public init(seed: UInt64, branch: Branch? = nil, eventBlockShare: Double? = nil, accounts count: Int = 8) {
-        self.init(seed: seed, branches: branch.map { [$0] } ?? [], eventBlockShare: eventBlockShare, accounts: count)
+    public init(seed: UInt64, branch: Branch? = nil, eventBlockShare: Double? = nil, traffic: Traffic? = nil, accounts count: Int = 8) {
+        self.init(seed: seed, branches: branch.map { [$0] } ?? [], eventBlockShare: eventBlockShare, traffic: traffic, accounts: count)
     }
 
     /// A chain that leaves the seed's at each branch in turn (a chain reorganised several times).
-    public init(seed: UInt64, branches: [Branch], eventBlockShare: Double? = nil, accounts count: Int = 8) {
+    public init(seed: UInt64, branches: [Branch], eventBlockShare: Double? = nil, traffic: Traffic? = nil, accounts count: Int = 8) {
         precondition(zip(branches, branches.dropFirst()).allSatisfy { $0.block <= $1.block }, "branches in ascending order")
         self.seed = seed
         self.branches = branches
         self.eventBlockShare = eventBlockShare
+        self.traffic = traffic
+        trafficPool = traffic == nil ? [] : Traffic.pool(seed: seed)
         accounts = Self.accountKeys(count)
         blocks = [Self.genesis]
         world = World()
@@ -216,6 +221,23 @@ public struct DevChain: Sendable {
             transactions.append(tx)
             senders.append(accounts[signer].address)
             receipts.append(Receipt(type: tx.type, outcome: .status(true), cumulativeGasUsed: gas, logsBloom: Bloom(logs: logs), logs: logs))
+        }
+        if let traffic {
+            // The dev contracts' transactions among the block's unwatched ones, at places the seed decides.
+            var items = zip(zip(transactions, senders), receipts).map { Traffic.Item(transaction: $0.0, sender: $0.1, logs: $1.logs, gasUsed: Self.gasPerTransaction) }
+            let count = traffic.perBlock.lowerBound + Int(rng.next() % UInt64(traffic.perBlock.count))
+            for _ in 0..<count {
+                let item = trafficPool[Int(rng.next() % UInt64(trafficPool.count))]
+                items.insert(item, at: Int(rng.next() % UInt64(items.count + 1)))
+                blobGas += Self.blobGasPerBlob * UInt64(item.transaction.fields.blobVersionedHashes.count)
+            }
+            gas = 0
+            transactions = items.map(\.transaction)
+            senders = items.map(\.sender)
+            receipts = items.map { item in
+                gas += item.gasUsed
+                return Receipt(type: item.transaction.type, outcome: .status(true), cumulativeGasUsed: gas, logsBloom: Bloom(logs: item.logs), logs: item.logs)
+            }
         }
         var f = HeaderFields()
         f.parentHash = parent.hash

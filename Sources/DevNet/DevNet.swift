@@ -23,6 +23,8 @@ public final class DevNet: Sendable {
     /// Growth stops at this height (nil: it never stops).
     public let maxHead: UInt64?
     public let eventBlockShare: Double?
+    /// The unwatched transactions of each block (mainnet-sized blocks), if any.
+    public let traffic: Traffic?
     /// The chain's accounts: a lie about a sender names another one of them.
     let accounts: [Address]
 
@@ -65,19 +67,20 @@ public final class DevNet: Sendable {
     /// throughout (no `reorg` then).
     public init(
         seed: UInt64, blocks: UInt64, faults: DevNetFaults = DevNetFaults(), reorg: DevNetReorg? = nil, fork: DevChain.Branch? = nil,
-        maxHead: UInt64? = nil, eventBlockShare: Double? = nil, finalityDepth: UInt64? = DevNet.defaultFinalityDepth
+        maxHead: UInt64? = nil, eventBlockShare: Double? = nil, traffic: Traffic? = nil, finalityDepth: UInt64? = DevNet.defaultFinalityDepth
     ) {
         precondition(reorg == nil || fork == nil, "a forked dev net does not reorganise")
         self.seed = seed
         self.eventBlockShare = eventBlockShare
+        self.traffic = traffic
         self.faults = faults
         self.reorg = reorg
         self.fork = fork
         self.finalityDepth = finalityDepth
         self.maxHead = maxHead
         let reorgs = reorg.map { $0.done(atHead: blocks) } ?? 0
-        var chain = reorg.map { DevChain(seed: seed, branches: $0.branches(done: reorgs), eventBlockShare: eventBlockShare) }
-            ?? DevChain(seed: seed, branch: fork, eventBlockShare: eventBlockShare)
+        var chain = reorg.map { DevChain(seed: seed, branches: $0.branches(done: reorgs), eventBlockShare: eventBlockShare, traffic: traffic) }
+            ?? DevChain(seed: seed, branch: fork, eventBlockShare: eventBlockShare, traffic: traffic)
         chain.grow(to: blocks)
         var state = State(chain: chain, reorgs: reorgs, rng: seed ^ 0x5EED_FA17)
         state.indexBlocks(from: 0)
@@ -99,7 +102,7 @@ public final class DevNet: Sendable {
         let (current, done) = state.withLock { s in (s.chain.head.header.number, s.reorgs) }
         if let maxHead, current >= maxHead { return false }
         if let reorg, reorg.height(done) == current {
-            var branch = DevChain(seed: seed, branches: reorg.branches(done: done + 1), eventBlockShare: eventBlockShare)
+            var branch = DevChain(seed: seed, branches: reorg.branches(done: done + 1), eventBlockShare: eventBlockShare, traffic: traffic)
             branch.grow(to: current + 1)
             state.withLock { s in
                 s.chain = branch
@@ -229,7 +232,7 @@ public final class DevNet: Sendable {
             let number = state.withLock({ $0.numbers[hash] }), number > 0
         else { return nil }
         if let known = state.withLock({ $0.siblings[number] }) { return known }
-        var branch = DevChain(seed: seed, branch: DevChain.Branch(block: number, salt: 0x51B1), eventBlockShare: eventBlockShare)
+        var branch = DevChain(seed: seed, branch: DevChain.Branch(block: number, salt: 0x51B1), eventBlockShare: eventBlockShare, traffic: traffic)
         branch.grow(to: number)
         let sibling = branch.blocks[Int(number)]
         state.withLock { $0.siblings[number] = sibling }
@@ -238,7 +241,7 @@ public final class DevNet: Sendable {
 
     /// Block `number` of the fabricated history, generated (outside the lock) as far as needed.
     func forgedBlockJSON(_ number: UInt64, full: Bool) -> JSONValue {
-        var forged = state.withLock { $0.forged } ?? DevChain(seed: seed, branch: DevChain.Branch(block: 1, salt: 0xF0_96ED), eventBlockShare: eventBlockShare)
+        var forged = state.withLock { $0.forged } ?? DevChain(seed: seed, branch: DevChain.Branch(block: 1, salt: 0xF0_96ED), eventBlockShare: eventBlockShare, traffic: traffic)
         if forged.head.header.number < number {
             forged.grow(to: number)
             state.withLock { s in if (s.forged?.head.header.number ?? 0) < number { s.forged = forged } }

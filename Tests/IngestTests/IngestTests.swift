@@ -218,4 +218,25 @@ struct IngestTests {
         #expect(try a.scan(prefix: []).map(\.key) == b.scan(prefix: []).map(\.key))
         #expect(try a.scan(prefix: []).map(\.value) == b.scan(prefix: []).map(\.value))
     }
+
+    /// Mainnet-sized blocks (hundreds of unwatched transactions of every type, receipts with many logs) pass every
+    /// check of `verify-block`, index the dev contracts' events alone, and keep partial bodies a reindex reads back.
+    @Test func mainnetShapedBlocksVerifyAndIndex() throws {
+        var chain = DevChain(seed: 8, eventBlockShare: 0.3, traffic: .mainnet)
+        chain.grow(to: 30)
+        let ingestor = Ingestor(index: AssetIndex(store: MemoryStore()), spec: try Self.spec(), watched: Set(DevChain.Contract.allCases.map(\.address)))
+        var watchedLogs = 0
+        for block in chain.blocks.dropFirst() {
+            #expect(Traffic.mainnet.perBlock.contains(block.transactions.count - block.receipts.filter { $0.logs.contains { ingestor.watched.contains($0.address) } }.count))
+            let failures = BlockReport.run(block: block.rpc, receipts: block.receipts, spec: try Self.spec()).compactMap(\.failure)
+            #expect(failures.isEmpty, "block \(block.header.number): \(failures)")
+            watchedLogs += block.receipts.reduce(0) { $0 + $1.logs.filter { ingestor.watched.contains($0.address) }.count }
+        }
+        var events = 0
+        for block in chain.blocks {
+            events += try ingestor.ingest(block.rpc, receipts: block.receipts, parent: try ingestor.tipHeader()).events
+        }
+        #expect(watchedLogs > 10 && events == watchedLogs, "\(events) events of \(watchedLogs) watched logs")
+        try Self.expectReindexRebuildsTheStore(ingestor)
+    }
 }
