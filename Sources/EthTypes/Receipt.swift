@@ -41,11 +41,42 @@ public struct Receipt: Hashable, Sendable {
 extension Bloom {
     /// The bloom of a list of logs: each log's address and each of its topics, hashed with keccak256.
     public init(logs: [Log]) {
+        var hashes = LogHashes()
+        self.init(logs: logs, hashes: &hashes)
+    }
+
+    /// The bloom of a list of logs, with the hashes of addresses and topics seen before taken from `hashes`.
+    public init(logs: [Log], hashes: inout LogHashes) {
         self.init()
         for log in logs {
-            log.address.withUnsafeBytes { insert(hashed: keccak256($0)) }
-            for topic in log.topics { topic.withUnsafeBytes { insert(hashed: keccak256($0)) } }
+            insert(hashed: hashes.hash(log.address))
+            for topic in log.topics { insert(hashed: hashes.hash(topic)) }
         }
+    }
+}
+
+/// Keccak-256 of the addresses and topics of a block's logs, each computed once. A block's logs repeat a few
+/// contracts and event signatures (every ERC-20 `Transfer` has one topic0), and a keccak256 costs a permutation
+/// where a lookup costs a hash of four words: checking a mainnet block's blooms hashed the same values hundreds of
+/// times.
+public struct LogHashes: Sendable {
+    private var addresses: [Address: Hash32] = [:]
+    private var topics: [Hash32: Hash32] = [:]
+
+    public init() {}
+
+    public mutating func hash(_ address: Address) -> Hash32 {
+        if let known = addresses[address] { return known }
+        let hash = address.withUnsafeBytes { keccak256($0) }
+        addresses[address] = hash
+        return hash
+    }
+
+    public mutating func hash(_ topic: Hash32) -> Hash32 {
+        if let known = topics[topic] { return known }
+        let hash = topic.withUnsafeBytes { keccak256($0) }
+        topics[topic] = hash
+        return hash
     }
 }
 

@@ -104,8 +104,9 @@ public enum Verify {
             throw VerificationError(block: header.number, field: .receiptCount, expected: String(transactionCount), actual: String(receipts.count))
         }
         var union = Bloom()
+        var hashes = LogHashes()
         for (i, receipt) in receipts.enumerated() {
-            let computed = Bloom(logs: receipt.logs)
+            let computed = Bloom(logs: receipt.logs, hashes: &hashes)
             guard computed == receipt.logsBloom else {
                 throw VerificationError(block: header.number, field: .receiptBloom(index: i), expected: computed.hex, actual: receipt.logsBloom.hex)
             }

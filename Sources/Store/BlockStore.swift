@@ -136,9 +136,14 @@ public struct BlockStore: Sendable {
     /// the index does not use and keeping only the used ones with their trie nodes compresses smaller than the whole
     /// body, whole otherwise.
     public func encodeBody(_ body: NewBody) throws(StoreError) -> [UInt8] {
-        let whole = try encodeWhole(transactions: body.transactions, receipts: body.receipts)
-        guard body.kept.count < body.transactions.count else { return whole }
+        guard body.kept.count < body.transactions.count else { return try encodeWhole(transactions: body.transactions, receipts: body.receipts) }
         let partial = body.keepsAllReceipts ? try encodeAllReceipts(body) : try encodePartial(body)
+        // Whole bodies compress 2.7-2.9× (benchmarks/RESULTS.md, the real blocks): a partial body under an eighth
+        // of the whole's raw bytes is the smaller, and compressing half a megabyte of a mainnet block to learn so
+        // was the largest cost of writing it. Either form verifies; a wrong guess would cost bytes, not answers.
+        let raw = body.transactions.reduce(0) { $0 + $1.count } + body.receipts.reduce(0) { $0 + $1.count }
+        if partial.count * 8 < raw { return partial }
+        let whole = try encodeWhole(transactions: body.transactions, receipts: body.receipts)
         return partial.count < whole.count ? partial : whole
     }
 
