@@ -25,6 +25,17 @@ public enum IngestError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+/// A block that passed every check it can pass alone: its hash, its fork's fields, its ommers hash, both roots, its
+/// transactions' hashes, the senders the index keeps, its receipts' blooms and gas (ARCHITECTURE.md §2). Only
+/// `Ingestor.verify` makes one, and `Ingestor.ingest(_:parent:)` writes it only once it links to its parent.
+public struct VerifiedBlock: Sendable {
+    public let header: Header
+    let transactions: [RPCTransaction]
+    let receipts: [Receipt]
+    /// The transactions with a watched log that may mint, whose senders were recovered and checked.
+    let minters: Set<Int>
+}
+
 /// Verifies blocks and writes them, with their index changes, in one batch each: the step between fetching and
 /// serving (ARCHITECTURE.md §2). Nothing that fails a check is written.
 public struct Ingestor: Sendable {
@@ -155,8 +166,14 @@ public struct Ingestor: Sendable {
     /// cursor.
     @discardableResult
     public func ingest(_ block: RPCBlock, receipts: [Receipt], parent: Header?) throws(IngestError) -> ApplyStats {
+        try verifyLink(block.header, parent: parent)
+        return try ingest(try verify(block, receipts: receipts), parent: parent)
+    }
+
+    /// Every check `block` can pass alone (`VerifiedBlock`): pure, so sync runs it where the block was fetched,
+    /// blocks of several ranges at once, while the blocks before are being written.
+    public func verify(_ block: RPCBlock, receipts: [Receipt]) throws(IngestError) -> VerifiedBlock {
         let header = block.header
-        try verifyLink(header, parent: parent)
         let minting = receipts.indices.filter { i in
             receipts[i].logs.contains { watches($0.address, at: header.number) && TokenEvent.mayMint($0) }
         }
@@ -166,21 +183,29 @@ public struct Ingestor: Sendable {
         guard case .full(let transactions) = block.transactions else {
             throw .verification(VerificationError(block: header.number, field: .transactionsRoot, expected: "full transactions", actual: "hashes only"))
         }
+        return VerifiedBlock(header: header, transactions: transactions, receipts: receipts, minters: Set(minting))
+    }
+
+    /// Writes a verified block once it links to `parent` (or, for the first block, to a checkpoint): header, body
+    /// when it has watched events, index changes, cursor.
+    @discardableResult
+    public func ingest(_ verified: VerifiedBlock, parent: Header?) throws(IngestError) -> ApplyStats {
+        let header = verified.header
+        try verifyLink(header, parent: parent)
         var items: [SourceItem] = []
-        items.reserveCapacity(receipts.count)
-        let minters = Set(minting)
+        items.reserveCapacity(verified.receipts.count)
         var logs = 0
-        for (i, (tx, receipt)) in zip(transactions, receipts).enumerated() {
-            // A minter's `from` was checked above against the sender recovered from its signature.
-            let sender = minters.contains(i) ? tx.claimedFrom : nil
+        for (i, (tx, receipt)) in zip(verified.transactions, verified.receipts).enumerated() {
+            // A minter's `from` was checked against the sender recovered from its signature.
+            let sender = verified.minters.contains(i) ? tx.claimedFrom : nil
             items.append(SourceItem(index: i, transaction: tx.transaction, sender: sender, receipt: receipt, firstLogIndex: logs))
             logs += receipt.logs.count
         }
         let indexed = indexedBlock(header: header, items: items)
         let keepsReceipts = keepsAllReceipts(header)
         let body = indexed.logs.isEmpty && !keepsReceipts ? nil : BlockStore.NewBody(
-            transactions: transactions.map(\.transaction.encoded), receipts: receipts.map(\.encoded), kept: indexed.transactions.map { Int($0.index) },
-            keepsAllReceipts: keepsReceipts)
+            transactions: verified.transactions.map(\.transaction.encoded), receipts: verified.receipts.map(\.encoded),
+            kept: indexed.transactions.map { Int($0.index) }, keepsAllReceipts: keepsReceipts)
         let data = try wrapStore { () throws(StoreError) in
             try blocks.entries(number: header.number, hash: header.hash, header: header.encoded, body: body)
         }

@@ -153,7 +153,7 @@ public final class Syncer: Sendable {
     struct Fetched: Sendable {
         let header: RPCBlock
         let headerFrom: Upstream
-        var full: (block: RPCBlock, from: Upstream, receipts: [Receipt], receiptsFrom: Upstream)?
+        var full: (block: VerifiedBlock, from: Upstream, receiptsFrom: Upstream)?
     }
 
     /// A range's blocks up to the highest one the quorum vouches for; when that is not the whole range, why sync
@@ -228,7 +228,7 @@ public final class Syncer: Sendable {
                 if fetched.full != nil { try writeChecked() }
                 do throws(IngestError) {
                     if let full = fetched.full {
-                        let stats = try ingestor.ingest(full.block, receipts: full.receipts, parent: parent)
+                        let stats = try ingestor.ingest(full.block, parent: parent)
                         status.update { s in
                             s.indexed = header.number
                             s.blocksThisRun += 1
@@ -330,7 +330,15 @@ public final class Syncer: Sendable {
                 markFaulty(blocksFrom, .verification(failure))
                 throw FetchProblem.faultFound
             }
-            fetched[i].full = (block, blocksFrom, list.map(\.receipt), receiptsFrom)
+            // Every check that needs no other block runs here, ranges in flight at once; the write keeps the order.
+            let verified: VerifiedBlock
+            do throws(IngestError) { verified = try ingestor.verify(block, receipts: list.map(\.receipt)) } catch {
+                guard case .verification(let failure) = error else { throw error }
+                countFailure(failure)
+                markFaulty(Self.isReceiptField(failure.field) ? receiptsFrom : blocksFrom, .verification(failure))
+                throw FetchProblem.faultFound
+            }
+            fetched[i].full = (verified, blocksFrom, receiptsFrom)
         }
         return Vouched(blocks: fetched, wait: wait)
     }
