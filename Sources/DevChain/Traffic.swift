@@ -4,7 +4,8 @@ internal import EthCrypto
 
 /// Unwatched traffic that makes the dev chain's blocks the size of mainnet's (`DevChain(…, traffic:)`): every block
 /// carries `perBlock` transactions of other accounts and contracts, of every envelope type, with calldata from none
-/// to a few kilobytes and receipts with up to a dozen logs, so that verifying a matched block costs what a real one
+/// to a few kilobytes and receipts with up to a dozen logs (about 2.4 logs and 7 topics a transaction, as in the
+/// vectors' mainnet blocks), so that verifying a matched block costs what a real one
 /// does (two tries of hundreds of items, hundreds of hashes, blooms of many logs). The transactions come from a pool
 /// signed once per chain: signing 250 a block would make the chain slow to build, and a block needs its own
 /// transactions to be valid, not unique across blocks.
@@ -47,6 +48,9 @@ public struct Traffic: Sendable {
         }
         let contracts = (0..<64).map { _ in address() }
         let topics = (0..<24).map { _ in word() }
+        // Indexed arguments (holders, pools, ids) repeat across a block as on mainnet, where a block's blooms are
+        // about half full (0.29-0.64 in the vectors' blocks of 100-260 transactions), not saturated.
+        let arguments = (0..<600).map { _ in word() }
         return (0..<poolSize).map { i in
             let key = keys[i % keys.count]
             let type: TransactionType = switch rng.next() % 20 { case 0..<6: .legacy; case 6: .accessList; case 7: .blob; case 8: .setCode; default: .dynamicFee }
@@ -79,7 +83,7 @@ public struct Traffic: Sendable {
             // Receipts as mainnet's: most calls log nothing or a transfer or two; a swap or a batch logs a dozen.
             let logCount: Int = switch plain ? 0 : rng.next() % 10 { case 0..<4: 0; case 4..<8: 1 + Int(rng.next() % 3); default: 4 + Int(rng.next() % 9) }
             let logs = (0..<logCount).map { _ in
-                Log(address: contracts[Int(rng.next() % 64)], topics: [topics[Int(rng.next() % 24)]] + (0..<Int(rng.next() % 4)).map { _ in word() },
+                Log(address: contracts[Int(rng.next() % 64)], topics: [topics[Int(rng.next() % 24)]] + (0..<Int(1 + rng.next() % 3)).map { _ in arguments[Int(rng.next() % 600)] },
                     data: bytes(32 * Int(rng.next() % 5)))
             }
             let gasUsed = min(f.gasLimit, 21_000 + UInt64(size) * 16 + UInt64(logCount) * 3_000 + rng.next() % 60_000)

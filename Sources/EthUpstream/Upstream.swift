@@ -76,6 +76,12 @@ struct BatchSizing {
         clean = 0
     }
 
+    /// A batch of which only the first `answered` items fit what the upstream answers at once.
+    mutating func limit(to answered: Int) {
+        current = max(1, min(current, answered))
+        clean = 0
+    }
+
     mutating func succeeded() {
         clean += 1
         guard clean >= Self.growAfter, current < UpstreamLimits.maxBatchItems else { return }
@@ -151,6 +157,14 @@ public final class Upstream: Sendable {
                         if case .failure(let e) = answer, e.code == RPCError.limitExceededCode { limited.append(slot) } else { results[slot] = answer }
                     }
                     pending = limited + pending.dropFirst(sent.count)
+                    if !limited.isEmpty, limited.count < sent.count, limited == Array(sent.suffix(limited.count)) {
+                        // The first items answered and every one after refused: the answer's size budget ran out
+                        // (a rate limiter refuses here and there). Smaller batches, at once; a limiter that refuses
+                        // them too is waited for below.
+                        sizing.withLock { $0.limit(to: sent.count - limited.count) }
+                        count(label: "batch_size_limited")
+                        continue
+                    }
                     if limited.count * 4 > sent.count, limited.count < sent.count {
                         sizing.withLock { $0.shrink() }
                     } else {

@@ -189,6 +189,24 @@ struct UpstreamTests {
         #expect(client.stats.batchSize == expected + max(1, expected / 4))
     }
 
+    /// A server whose answer ran out of size budget (our own answers the first items of a batch and refuses every one
+    /// after with -32005): the refused items go again at once in smaller batches, counted as a size limit, not a
+    /// rate limit to wait out.
+    @Test func itemsRefusedAfterTheAnswersBudgetAreSplitAtOnce() async throws {
+        let limit = #"{"code":-32005,"message":"the batch's answers passed 25000000 bytes before this call"}"#
+        let (client, transport) = try upstream("a", [
+            .answer(#"[{"jsonrpc":"2.0","id":0,"result":"0xa"},{"jsonrpc":"2.0","id":1,"result":"0xb"},"#
+                + #"{"jsonrpc":"2.0","id":2,"error":\#(limit)},{"jsonrpc":"2.0","id":3,"error":\#(limit)}]"#),
+            .answer(#"[{"jsonrpc":"2.0","id":1,"result":"0xd"},{"jsonrpc":"2.0","id":0,"result":"0xc"}]"#),
+        ])
+        let answers = try await client.batch([RPCCall("a"), RPCCall("b"), RPCCall("c"), RPCCall("d")], as: String.self)
+        #expect(try answers.map { try $0.get() } == ["0xa", "0xb", "0xc", "0xd"])
+        let retried = try JSONValue(parsing: Array(transport.sent.withLock { $0[1] }.utf8))
+        #expect(retried == [["jsonrpc": "2.0", "id": 0, "method": "c", "params": []], ["jsonrpc": "2.0", "id": 1, "method": "d", "params": []]])
+        #expect(client.stats.errors == ["batch_size_limited": 1] && client.stats.requests == 2)
+        #expect(client.stats.batchSize == 2, "batches of what fit")
+    }
+
     @Test func rateLimitsSlowDownInsteadOfFailing() async throws {
         let limited = #"{"jsonrpc":"2.0","id":0,"error":{"code":-32005,"message":"rate limit"}}"#
         let (client, _) = try upstream("a", [
