@@ -38,6 +38,11 @@ enum SyncBenchmark {
             let chain = devnet.chain
             let probe = Ingestor(index: AssetIndex(store: MemoryStore()), spec: spec, watched: watched)
             let matching = Dictionary(uniqueKeysWithValues: chain.blocks.filter { probe.mayHaveWatchedEvents($0.header) }.map { ($0.header.number, $0.header.hash) })
+            if traffic != nil {
+                let fill = chain.blocks.dropFirst().map { Double($0.header.logsBloom.bytes.reduce(0) { $0 + $1.nonzeroBitCount }) / 2048 }.reduce(0, +) / Double(blocks)
+                let logs = chain.blocks.reduce(0) { $0 + $1.receipts.reduce(0) { $0 + $1.logs.count } }
+                print("  (mainnet-sized: mean bloom fill \(String(format: "%.2f", fill)), \(logs / Int(blocks)) logs a block)")
+            }
             let events = chain.blocks.reduce(0) { $0 + $1.receipts.reduce(0) { $0 + $1.logs.filter { watched.contains($0.address) }.count } }
 
             var bestSync = Double.infinity, bestRaw = Double.infinity
