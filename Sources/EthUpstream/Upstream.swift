@@ -157,10 +157,12 @@ public final class Upstream: Sendable {
                         if case .failure(let e) = answer, e.code == RPCError.limitExceededCode { limited.append(slot) } else { results[slot] = answer }
                     }
                     pending = limited + pending.dropFirst(sent.count)
-                    if !limited.isEmpty, limited.count < sent.count, limited == Array(sent.suffix(limited.count)) {
-                        // The first items answered and every one after refused: the answer's size budget ran out
-                        // (a rate limiter refuses here and there). Smaller batches, at once; a limiter that refuses
-                        // them too is waited for below.
+                    if limited.count >= max(2, sent.count / 4), limited.count < sent.count, limited == Array(sent.suffix(limited.count)) {
+                        // The first items answered and a quarter or more after them all refused: the answer's size
+                        // budget ran out. (A limiter that refuses items here and there leaves such a tail about once
+                        // in a thousand batches; taking its single refusals for a budget shrank batches to a few
+                        // items and let transport failures add up within one call.) Smaller batches, at once; a
+                        // limiter that refuses them too is waited for below.
                         sizing.withLock { $0.limit(to: sent.count - limited.count) }
                         count(label: "batch_size_limited")
                         continue
