@@ -17,15 +17,24 @@ import TestSupport
 /// Sync end to end: a dev chain served over real HTTP on loopback, synced into a real LevelDB.
 @Suite("Sync from the dev chain over HTTP")
 struct SyncTests {
-    @Test func syncedIndexAnswersAsTheChainRecords() async throws {
-        let net = try await RunningDevNet(DevNet(seed: 21, blocks: 520))
+    /// Syncs a fresh LevelDB index from `net` up to its head; the caller removes the directory at `path`.
+    static func syncToHead(_ net: RunningDevNet) async throws -> (index: AssetIndex, syncer: Syncer, path: String) {
         let (db, path) = try Fixtures.levelDB()
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let index = AssetIndex(store: db)
         var options = SyncOptions()
         options.exitWhenCurrent = true
         let syncer = Fixtures.syncer([try net.upstream()], index: index, options: options)
-        try await syncer.run()
+        do { try await syncer.run() } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+        return (index, syncer, path)
+    }
+
+    @Test func syncedIndexAnswersAsTheChainRecords() async throws {
+        let net = try await RunningDevNet(DevNet(seed: 21, blocks: 520))
+        let (index, syncer, path) = try await Self.syncToHead(net)
+        defer { try? FileManager.default.removeItem(atPath: path) }
 
         let chain = net.devnet.chain
         // Every transaction envelope sync verifies was served: legacy, EIP-1559, blob, set-code.
@@ -81,13 +90,8 @@ struct SyncTests {
     /// gives, and the blocks whose bloom matched kept as partial bodies.
     @Test func mainnetShapedBlocksSyncToTheDirectIndex() async throws {
         let net = try await RunningDevNet(DevNet(seed: 23, blocks: 60, eventBlockShare: 0.25, traffic: .mainnet))
-        let (db, path) = try Fixtures.levelDB()
+        let (index, syncer, path) = try await Self.syncToHead(net)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let index = AssetIndex(store: db)
-        var options = SyncOptions()
-        options.exitWhenCurrent = true
-        let syncer = Fixtures.syncer([try net.upstream()], index: index, options: options)
-        try await syncer.run()
         let chain = net.devnet.chain
         #expect(Set(chain.blocks.flatMap { $0.transactions.map(\.type) }) == Set(TransactionType.allCases))
         #expect(chain.blocks.dropFirst().allSatisfy { $0.transactions.count >= 150 })
