@@ -18,9 +18,7 @@ enum HeaderCatchUp {
         print("")
         print("## Header-only catch-up over \(blocks) headers (loopback, same process)")
         print("")
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let spec = try Chainspec.decode(Array(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json"))))
+        let spec = try SyncBenchmark.devSpec()
         let watched = Set(DevChain.Contract.allCases.map(\.address))
         let built = ContinuousClock.now
         let devnet = DevNet(seed: 7, blocks: blocks, eventBlockShare: 0)

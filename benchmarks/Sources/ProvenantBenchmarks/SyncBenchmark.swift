@@ -22,9 +22,7 @@ enum SyncBenchmark {
         print("")
         print("| blocks with watched events | blocks | sync | raw serving | sync blocks/s | raw blocks/s | ratio (sync/raw) | events/s |")
         print("|---|---|---|---|---|---|---|---|")
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let spec = try Chainspec.decode(Array(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json"))))
+        let spec = try SyncBenchmark.devSpec()
         let watched = Set(DevChain.Contract.allCases.map(\.address))
         // The dev chain's own small blocks, then mainnet-sized ones (`Traffic.mainnet`: 150-300 unwatched
         // transactions a block besides the watched ones).
@@ -180,6 +178,13 @@ final class BoundPorts: Sendable {
 }
 
 extension SyncBenchmark {
+    /// The dev chain's chainspec, from the repository's `chainspec/provenant-dev.json`.
+    static func devSpec() throws -> Chainspec {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return try Chainspec.decode(Array(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json"))))
+    }
+
     static func secondsSync(_ body: () throws -> Void) rethrows -> Double {
         let start = ContinuousClock.now
         try body()

@@ -22,9 +22,7 @@ enum SyncStages {
         print("")
         print("| blocks with watched events | blocks | answer bytes/block | parse JSON | read values | verify | verify and write | total | raw answers/s bound |")
         print("|---|---|---|---|---|---|---|---|---|")
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let spec = try Chainspec.decode(Array(Data(contentsOf: root.appendingPathComponent("chainspec/provenant-dev.json"))))
+        let spec = try SyncBenchmark.devSpec()
         let watched = Set(DevChain.Contract.allCases.map(\.address))
         for (share, blocks, traffic) in [(0.01, 4_000 as UInt64, nil), (1.0, 1_000 as UInt64, nil), (0.1, 300, Traffic.mainnet)] {
             let devnet = DevNet(seed: 5, blocks: blocks, eventBlockShare: share, traffic: traffic)
