@@ -7,6 +7,10 @@ public import EthTypes
 extension RPCTransaction: JSONReadable {
     public init(json c: JSONReader) throws(JSONReadError) {
         let type = try Self.transactionType(c)
+        if type == .deposit {
+            try self.init(deposit: c)
+            return
+        }
         var f = TransactionFields(type: type, chainId: type == .legacy ? nil : try c.field("chainId").uint256())
         f.nonce = try c.field("nonce").quantity()
         f.gasLimit = try c.field("gas").quantity()
@@ -48,6 +52,22 @@ extension RPCTransaction: JSONReadable {
             throw c.error("transaction fields do not form a valid transaction: \(error)")
         }
         self.init(transaction: transaction, claimedHash: try c.field("hash").hash(), claimedFrom: try c.field("from").address())
+    }
+
+    /// An OP Stack deposit as op-geth serves it: `sourceHash`, `from`, `to`, `mint` (absent: zero), `value`, `gas`,
+    /// `isSystemTx` (absent: false), `input`. Its `nonce`, `v`, `r`, `s` and `gasPrice` are the server's additions,
+    /// not part of the deposit, and are not read.
+    private init(deposit c: JSONReader) throws(JSONReadError) {
+        let from = try c.field("from").address()
+        var f = TransactionFields(deposit: DepositFields(
+            sourceHash: try c.field("sourceHash").hash(), from: from,
+            mint: try c.optionalField("mint")?.uint256() ?? .zero,
+            isSystemTransaction: try c.optionalField("isSystemTx")?.bool() ?? false))
+        f.to = try c.optionalField("to")?.address()
+        f.value = try c.field("value").uint256()
+        f.gasLimit = try c.field("gas").quantity()
+        f.data = try c.field("input").data()
+        self.init(transaction: Transaction.deposit(f), claimedHash: try c.field("hash").hash(), claimedFrom: from)
     }
 
     /// An EIP-2718 type field; absent means legacy (transactions and receipts from before typed transactions).
@@ -118,9 +138,14 @@ extension RPCReceipt: JSONReadable {
             Log(address: try log.field("address").address(), topics: try log.field("topics").array { t throws(JSONReadError) in try t.hash() },
                 data: try log.field("data").data())
         }
+        // A deposit's receipt carries its nonce from Regolith and a version from Canyon; which of them the receipts
+        // trie commits depends on the upgrade (`OPStack.consensusReceipt`). L1 fee fields are JSON-RPC's alone.
+        let deposit = type == .deposit
         self.init(
             receipt: Receipt(type: type, outcome: outcome, cumulativeGasUsed: try c.field("cumulativeGasUsed").quantity(),
-                             logsBloom: try c.field("logsBloom").bloom(), logs: logs),
+                             logsBloom: try c.field("logsBloom").bloom(), logs: logs,
+                             depositNonce: deposit ? try c.optionalField("depositNonce")?.quantity() : nil,
+                             depositReceiptVersion: deposit ? try c.optionalField("depositReceiptVersion")?.quantity() : nil),
             transactionHash: try c.optionalField("transactionHash")?.hash())
     }
 }

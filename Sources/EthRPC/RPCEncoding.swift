@@ -55,7 +55,8 @@ public enum RPCEncoding {
         return .object(o)
     }
 
-    /// A transaction object: the fields of its type (EIP-2718 envelope types 0–4), the signature, and its place.
+    /// A transaction object: the fields of its type (EIP-2718 envelope types 0–4, or an OP Stack deposit), the
+    /// signature, and its place.
     public static func transaction(_ tx: Transaction, from: Address, at p: Position) -> JSONValue {
         let f = tx.fields
         var o: [String: JSONValue] = [
@@ -65,6 +66,14 @@ public enum RPCEncoding {
             "transactionIndex": .quantity(p.transactionIndex),
         ]
         if let chainId = f.chainId { o["chainId"] = .quantity(chainId) }
+        if let deposit = f.deposit {
+            // op-geth's shape: no signature (zeros), a zero gas price, the deposit's own fields.
+            o["sourceHash"] = .data(deposit.sourceHash)
+            o["mint"] = .quantity(deposit.mint)
+            o["isSystemTx"] = .bool(deposit.isSystemTransaction)
+            o["gasPrice"] = .quantity(0 as UInt64)
+            return .object(o)
+        }
         switch f.type {
         case .legacy, .accessList: o["gasPrice"] = .quantity(f.gasPrice)
         default:
@@ -101,6 +110,8 @@ public enum RPCEncoding {
         case .status(let ok): o["status"] = .quantity(UInt64(ok ? 1 : 0))
         case .postState(let root): o["root"] = .data(root)
         }
+        if let nonce = r.depositNonce { o["depositNonce"] = .quantity(nonce) }
+        if let version = r.depositReceiptVersion { o["depositReceiptVersion"] = .quantity(version) }
         return .object(o)
     }
 

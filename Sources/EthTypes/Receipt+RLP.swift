@@ -6,6 +6,8 @@ public import EthRLP
 //   receipt      [postStateRoot | status, cumulativeGasUsed, logsBloom, [log, …]]
 //                status is 1 → 0x01, 0 → the empty string (EIP-658); typed receipts are `type ‖ rlp(receipt)`
 //                (EIP-2718)
+//   OP deposit   0x7e ‖ rlp([status, cumulativeGasUsed, logsBloom, [log, …], depositNonce?, depositReceiptVersion?])
+//                the last two from Canyon on (https://specs.optimism.io/protocol/deposits.html#deposit-receipt)
 //   withdrawal   [index, validatorIndex, address, amount]   https://eips.ethereum.org/EIPS/eip-4895
 
 extension Log: RLPEncodable {
@@ -40,6 +42,10 @@ extension Receipt {
             e.append(cumulativeGasUsed)
             e.append(logsBloom)
             e.appendList { e in for log in logs { e.append(log) } }
+            if type == .deposit, let depositNonce {
+                e.append(depositNonce)
+                if let depositReceiptVersion { e.append(depositReceiptVersion) }
+            }
         }
         return e.bytes
     }
@@ -62,9 +68,10 @@ extension Receipt {
 
     /// The number of logs in a consensus receipt encoding, without decoding them.
     public static func logCount(encoded bytes: [UInt8]) throws(RLPError) -> Int {
-        var (_, list) = try envelope(bytes)
+        var (type, list) = try envelope(bytes)
         for _ in 0..<3 { _ = try list.readRaw() }
         var logs = try list.readList()
+        if type == .deposit { while !list.isAtEnd { _ = try list.readRaw() } }
         try list.finish()
         var count = 0
         while !logs.isAtEnd {
@@ -89,8 +96,16 @@ extension Receipt {
         let bloom = try list.readBloom()
         var logList = try list.readList()
         let logs = try logList.readAll { (r: inout RLPReader) throws(RLPError) in try Log(reading: &r) }
+        var depositNonce: UInt64?
+        var version: UInt64?
+        if type == .deposit && !list.isAtEnd {
+            depositNonce = try list.readUInt64()
+            if !list.isAtEnd { version = try list.readUInt64() }
+        }
         try list.finish()
-        self.init(type: type, outcome: outcome, cumulativeGasUsed: cumulativeGasUsed, logsBloom: bloom, logs: logs)
+        self.init(
+            type: type, outcome: outcome, cumulativeGasUsed: cumulativeGasUsed, logsBloom: bloom, logs: logs,
+            depositNonce: depositNonce, depositReceiptVersion: version)
     }
 }
 

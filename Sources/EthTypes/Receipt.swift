@@ -28,13 +28,23 @@ public struct Receipt: Hashable, Sendable {
     public var cumulativeGasUsed: UInt64
     public var logsBloom: Bloom
     public var logs: [Log]
+    /// An OP Stack deposit's receipt from Regolith on: the sender's nonce before the deposit. In the receipts trie
+    /// only from Canyon on (`OPStack.consensusReceipt`); JSON-RPC shows it from Regolith.
+    public var depositNonce: UInt64?
+    /// An OP Stack deposit's receipt from Canyon on: 1.
+    public var depositReceiptVersion: UInt64?
 
-    public init(type: TransactionType, outcome: Outcome, cumulativeGasUsed: UInt64, logsBloom: Bloom, logs: [Log]) {
+    public init(
+        type: TransactionType, outcome: Outcome, cumulativeGasUsed: UInt64, logsBloom: Bloom, logs: [Log],
+        depositNonce: UInt64? = nil, depositReceiptVersion: UInt64? = nil
+    ) {
         self.type = type
         self.outcome = outcome
         self.cumulativeGasUsed = cumulativeGasUsed
         self.logsBloom = logsBloom
         self.logs = logs
+        self.depositNonce = depositNonce
+        self.depositReceiptVersion = depositReceiptVersion
     }
 }
 

@@ -11,18 +11,32 @@ internal import EthRLP
 //               maxFeePerBlobGas, blobVersionedHashes, yParity, r, s]   https://eips.ethereum.org/EIPS/eip-4844
 //   type 4     [chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gasLimit, destination, value, data,
 //               accessList, authorizationList, yParity, r, s]   https://eips.ethereum.org/EIPS/eip-7702
+//   deposit    0x7e ‖ rlp([sourceHash, from, to, mint, value, gas, isSystemTx, data])   no signature; isSystemTx
+//              is 0x80 (false) or 0x01 (true)   https://specs.optimism.io/protocol/deposits.html
 //   accessList         [[address, [storageKey, …]], …]
 //   authorizationList  [[chainId, address, nonce, yParity, r, s], …]
 
 extension TransactionFields {
     /// Appends the unsigned fields, in the order of the type's list, without a list header.
     func appendItems(to e: inout RLPEncoder) {
+        if type == .deposit {
+            let d = deposit ?? DepositFields(sourceHash: .zero, from: .zero)
+            e.append(d.sourceHash)
+            e.append(d.from)
+            if let to { e.append(to) } else { e.append(bytes: [] as [UInt8]) }
+            e.append(d.mint)
+            e.append(value)
+            e.append(gasLimit)
+            e.append(d.isSystemTransaction ? 1 : 0 as UInt64)
+            e.append(bytes: data)
+            return
+        }
         if type != .legacy { e.append(chainId ?? .zero) }
         e.append(nonce)
         switch type {
         case .legacy, .accessList:
             e.append(gasPrice)
-        case .dynamicFee, .blob, .setCode:
+        case .dynamicFee, .blob, .setCode, .deposit:
             e.append(maxPriorityFeePerGas)
             e.append(maxFeePerGas)
         }
@@ -59,12 +73,14 @@ extension TransactionFields {
         }
     }
 
-    /// The full canonical encoding with the given signature values (`v` is the legacy v or the y parity).
+    /// The full canonical encoding with the given signature values (`v` is the legacy v or the y parity); a deposit
+    /// has none, and ignores them.
     public func encode(v: UInt256, r: UInt256, s: UInt256) -> [UInt8] {
         var e = RLPEncoder()
         if type != .legacy { e.append(raw: [type.rawValue]) }
         e.appendList { e in
             appendItems(to: &e)
+            guard type != .deposit else { return }
             e.append(v)
             e.append(r)
             e.append(s)
@@ -92,7 +108,7 @@ extension Transaction {
         }
         let decoded: (fields: TransactionFields, v: UInt256, r: UInt256, s: UInt256, unsigned: Range<Int>)
         do throws(RLPError) {
-            decoded = try Self.decodeList(bytes[listStart...], type: type)
+            decoded = type == .deposit ? try Self.decodeDeposit(bytes[listStart...]) : try Self.decodeList(bytes[listStart...], type: type)
         } catch {
             throw .rlp(error)
         }
@@ -167,6 +183,32 @@ extension Transaction {
             let s = try list.readUInt256()
             try list.finish()
             return (fields, v, r, s, unsignedStart..<unsignedEnd)
+    }
+
+    private static func decodeDeposit(_ bytes: ArraySlice<UInt8>) throws(RLPError)
+        -> (fields: TransactionFields, v: UInt256, r: UInt256, s: UInt256, unsigned: Range<Int>)
+    {
+        var outer = RLPReader(bytes)
+        var list = try outer.readList()
+        try outer.finish()
+        let start = list.remaining.startIndex
+        let sourceHash = try list.readHash()
+        let from = try list.readAddress()
+        let to = try list.readBytes()
+        guard to.isEmpty || to.count == 20 else { throw .wrongLength(expected: 20, actual: to.count) }
+        let mint = try list.readUInt256()
+        var fields = TransactionFields(deposit: DepositFields(sourceHash: sourceHash, from: from, mint: mint))
+        fields.to = to.isEmpty ? nil : Address(bytes: to)
+        fields.value = try list.readUInt256()
+        fields.gasLimit = try list.readUInt64()
+        let flag = try list.readUInt64()
+        // A boolean is one bit wide: any other integer is wider than the field.
+        guard flag <= 1 else { throw .integerOverflow }
+        fields.deposit?.isSystemTransaction = flag == 1
+        fields.data = Array(try list.readBytes())
+        let end = list.remaining.startIndex
+        try list.finish()
+        return (fields, .zero, .zero, .zero, start..<end)
     }
 
     /// The chain id a legacy `v` commits to: none for 27/28, `(v − 35) / 2` for EIP-155 values.

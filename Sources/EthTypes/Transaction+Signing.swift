@@ -31,6 +31,7 @@ extension Transaction {
     /// The signature with the y parity taken from `v`.
     public var signature: Signature {
         get throws(TransactionError) {
+            guard fields.type != .deposit else { throw .unsignedDeposit }
             let parity: UInt256
             if fields.type != .legacy {
                 parity = v
@@ -44,8 +45,10 @@ extension Transaction {
         }
     }
 
-    /// Recovers the sender with libsecp256k1. `requireLowS` is EIP-2's rule, in force from Homestead on.
+    /// Recovers the sender with libsecp256k1. `requireLowS` is EIP-2's rule, in force from Homestead on. A deposit
+    /// is not signed: its sender is the `from` of its hashed encoding, which the L1 deposit contract set.
     public func recoverSender(requireLowS: Bool = true) throws(TransactionError) -> Address {
+        if let deposit = fields.deposit, fields.type == .deposit { return deposit.from }
         let signature = try self.signature
         do throws(SignatureError) {
             return try Secp256k1.recoverAddress(signature, hash: signingHash, requireLowS: requireLowS)
@@ -56,6 +59,7 @@ extension Transaction {
 
     /// Signs `fields` with `key` and returns the transaction as its canonical encoding decodes.
     public static func sign(_ fields: TransactionFields, with key: PrivateKey) -> Transaction {
+        precondition(fields.type != .deposit, "a deposit is not signed: build it with Transaction.deposit(_:)")
         var e = RLPEncoder()
         if fields.type != .legacy { e.append(raw: [fields.type.rawValue]) }
         e.appendList { e in
@@ -81,6 +85,18 @@ extension Transaction {
             return try Transaction(encoded: encoded)
         } catch {
             preconditionFailure("a freshly encoded transaction failed to decode: \(error)")
+        }
+    }
+}
+
+extension Transaction {
+    /// A deposit (`fields.type == .deposit`, its `deposit` fields set) as its canonical encoding decodes.
+    public static func deposit(_ fields: TransactionFields) -> Transaction {
+        precondition(fields.type == .deposit && fields.deposit != nil, "a deposit needs its deposit fields")
+        do {
+            return try Transaction(encoded: fields.encode(v: .zero, r: .zero, s: .zero))
+        } catch {
+            preconditionFailure("a freshly encoded deposit failed to decode: \(error)")
         }
     }
 }

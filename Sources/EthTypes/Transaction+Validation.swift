@@ -43,7 +43,7 @@ extension Transaction {
     }
 
     /// Checks the rules a valid transaction obeys under `fork` on chain `chainId`, then recovers and returns the
-    /// sender: type activation, chain id, nonce and fee bounds, intrinsic gas, type-specific shape, signature
+    /// sender (a deposit obeys none of them: it is refused as not active): type activation, chain id, nonce and fee bounds, intrinsic gas, type-specific shape, signature
     /// ranges (low s from Homestead) and recovery.
     public func validate(fork: Fork, chainId expectedChainId: UInt256) throws(TransactionError) -> Address {
         let activation: Fork
@@ -53,6 +53,8 @@ extension Transaction {
         case .dynamicFee: activation = .london
         case .blob: activation = .cancun
         case .setCode: activation = .prague
+        // A deposit is derived from L1 by the rollup's rules, never sent to the pool these checks guard.
+        case .deposit: throw .typeNotActive(.deposit, fork)
         }
         guard fork >= activation else { throw .typeNotActive(fields.type, fork) }
         if let chainId = fields.chainId {

@@ -7,7 +7,7 @@ public enum TransactionError: Error, Equatable, Sendable {
     case rlp(RLPError)
     /// The input is empty.
     case empty
-    /// The leading byte names no transaction type Provenant knows (EIP-2718 types 0x01…0x04; ≥ 0xc0 is legacy).
+    /// The leading byte names no transaction type Provenant knows (EIP-2718 types 0x01…0x04, the OP Stack deposit 0x7e; ≥ 0xc0 is legacy).
     case unknownType(UInt8)
     /// The transaction type is not active in the fork it is checked under.
     case typeNotActive(TransactionType, Fork)
@@ -16,6 +16,8 @@ public enum TransactionError: Error, Equatable, Sendable {
     case invalidV
     /// An EIP-155 chain id other than the chain's.
     case wrongChainId
+    /// An OP Stack deposit has no signature (its sender is a field of its encoding).
+    case unsignedDeposit
     /// r, s or the recovery failed (see `SignatureError`).
     case signature(SignatureError)
     /// EIP-2681: the nonce must be below 2^64 − 1.

@@ -35,6 +35,7 @@ public enum BlockReport {
     public static func run(block: RPCBlock, receipts: [Receipt]?, spec: Chainspec, senders: SenderScope = .all) -> [CheckOutcome] {
         let header = block.header
         let fork = spec.fork(number: header.number, timestamp: header.timestamp)
+        let upgrade = spec.opFork(number: header.number, timestamp: header.timestamp)
         var outcomes: [CheckOutcome] = []
         func check(_ name: String, _ body: () throws(VerificationError) -> Void) {
             do throws(VerificationError) {
@@ -47,7 +48,7 @@ public enum BlockReport {
         func skip(_ name: String, _ reason: String) { outcomes.append(CheckOutcome(name: name, result: .notRun(reason))) }
 
         check("block hash = keccak256(rlp(header))") { () throws(VerificationError) in try Verify.hash(of: header, equals: block.claimedHash) }
-        check("header fields for \(fork)") { () throws(VerificationError) in try Verify.forkFields(of: header, spec: spec) }
+        check("header fields for \(spec.forkName(number: header.number, timestamp: header.timestamp))") { () throws(VerificationError) in try Verify.forkFields(of: header, spec: spec) }
         if block.uncles.isEmpty {
             check("ommers hash (no ommers)") { () throws(VerificationError) in try Verify.ommers(of: header, encodedList: [0xc0]) }
         } else {
@@ -59,11 +60,19 @@ public enum BlockReport {
                 try Verify.transactionsRoot(of: header, encodings: txs.map(\.transaction.encoded))
             }
             check("transaction hashes") { () throws(VerificationError) in try Verify.transactionHashes(in: header, txs) }
+            let deposits = txs.count { $0.transaction.type == .deposit }
+            if spec.family == .opStack || deposits > 0 {
+                check(spec.family == .opStack ? "transaction types (the L1 attributes deposit first, deposits before the rest)" : "transaction types (no OP Stack deposits)") { () throws(VerificationError) in
+                    try Verify.transactionTypes(in: header, txs.map(\.transaction), spec: spec)
+                }
+            }
+            // A deposit is not signed: its `from` is part of the encoding the transaction hash and root cover.
+            let unsigned = deposits > 0 ? " (\(deposits) deposits: `from` is in their hashed encoding, no signature)" : ""
             switch senders {
             case .all:
-                check("senders recovered with secp256k1") { () throws(VerificationError) in try Verify.senders(in: header, txs, fork: fork) }
+                check("senders recovered with secp256k1\(unsigned)") { () throws(VerificationError) in try Verify.senders(in: header, txs, fork: fork) }
             case .only(let indices):
-                check("senders recovered with secp256k1 (\(indices.count) of \(txs.count): transactions with a watched mint)") { () throws(VerificationError) in
+                check("senders recovered with secp256k1 (\(indices.count) of \(txs.count): transactions with a watched mint)\(unsigned)") { () throws(VerificationError) in
                     try Verify.senders(in: header, txs, fork: fork, only: indices)
                 }
                 if indices.count < txs.count {
@@ -76,7 +85,9 @@ public enum BlockReport {
             }
         }
         if header.withdrawalsRoot != nil {
-            if let withdrawals = block.withdrawals {
+            if let upgrade, upgrade >= .isthmus {
+                skip("withdrawals root", "OP Stack \(upgrade): it is the L2ToL1MessagePasser's storage root, which no block body shows")
+            } else if let withdrawals = block.withdrawals {
                 check("withdrawals root (\(withdrawals.count) withdrawals)") { () throws(VerificationError) in
                     try Verify.withdrawals(of: header, withdrawals)
                 }
@@ -84,9 +95,13 @@ public enum BlockReport {
                 skip("withdrawals root", "the block has a withdrawals root but no withdrawals list")
             }
         }
+        if let upgrade, upgrade >= .jovian {
+            skip("blobGasUsed", "OP Stack \(upgrade): the block's data-availability footprint, from its transactions' compressed sizes; not recomputed")
+        }
         if let receipts {
+            let consensus = spec.consensusReceipts(receipts, number: header.number, timestamp: header.timestamp)
             check("receipts: blooms, logsBloom, receiptsRoot, gasUsed (\(receipts.count) receipts)") { () throws(VerificationError) in
-                try Verify.receipts(of: header, receipts, transactionCount: block.transactions.count)
+                try Verify.receipts(of: header, consensus, transactionCount: block.transactions.count)
             }
         } else {
             skip("receipts: blooms, logsBloom, receiptsRoot, gasUsed", "no receipts given")

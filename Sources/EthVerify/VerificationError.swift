@@ -12,6 +12,8 @@ public enum VerifiedField: Hashable, Sendable, CustomStringConvertible {
     case difficulty
     case nonce
     case transactionsRoot
+    /// A transaction type the chain does not allow there (a deposit on Ethereum, or out of place on an OP Stack L2).
+    case transactionType(index: Int)
     case transactionHash(index: Int)
     case sender(index: Int)
     case receiptsRoot
@@ -21,6 +23,11 @@ public enum VerifiedField: Hashable, Sendable, CustomStringConvertible {
     case gasUsed
     case withdrawalsRoot
     case ommersHash
+    /// OP Stack header fields an upgrade fixes.
+    case extraData
+    case blobGasUsed
+    case excessBlobGas
+    case requestsHash
 
     public var description: String {
         switch self {
@@ -31,6 +38,7 @@ public enum VerifiedField: Hashable, Sendable, CustomStringConvertible {
         case .difficulty: return "difficulty"
         case .nonce: return "nonce"
         case .transactionsRoot: return "transactionsRoot"
+        case .transactionType(let i): return "transactions[\(i)].type"
         case .transactionHash(let i): return "transactions[\(i)].hash"
         case .sender(let i): return "transactions[\(i)].from"
         case .receiptsRoot: return "receiptsRoot"
@@ -40,6 +48,10 @@ public enum VerifiedField: Hashable, Sendable, CustomStringConvertible {
         case .gasUsed: return "gasUsed"
         case .withdrawalsRoot: return "withdrawalsRoot"
         case .ommersHash: return "sha3Uncles"
+        case .extraData: return "extraData"
+        case .blobGasUsed: return "blobGasUsed"
+        case .excessBlobGas: return "excessBlobGas"
+        case .requestsHash: return "requestsHash"
         }
     }
 }

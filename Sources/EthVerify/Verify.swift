@@ -41,17 +41,22 @@ public enum Verify {
     }
 
     /// The header carries exactly the fields its fork requires, and a proof-of-stake header has zero difficulty,
-    /// a zero nonce and no ommers.
+    /// a zero nonce and no ommers; on an OP Stack chain, the fields its upgrade fixes too (`Verify+OPStack.swift`).
     public static func forkFields(of header: Header, spec: Chainspec) throws(VerificationError) {
         let fork = spec.fork(number: header.number, timestamp: header.timestamp)
+        let upgrade = spec.opFork(number: header.number, timestamp: header.timestamp)
+        if spec.family == .opStack && upgrade == nil {
+            throw VerificationError(block: header.number, field: .headerFields, expected: "a block from Bedrock on", actual: "a block before \(spec.name)'s Bedrock")
+        }
         let required = requiredOptionalFields(fork)
         let present = header.presentOptionalFields
         guard present == required else {
             throw VerificationError(
                 block: header.number, field: .headerFields,
-                expected: "\(fork): [\(required.map { "\($0)" }.joined(separator: ", "))]",
+                expected: "\(spec.forkName(number: header.number, timestamp: header.timestamp)): [\(required.map { "\($0)" }.joined(separator: ", "))]",
                 actual: "[\(present.map { "\($0)" }.joined(separator: ", "))]")
         }
+        if let upgrade { try opStackFields(of: header, upgrade: upgrade) }
         if fork >= .paris {
             guard header.difficulty.isZero else {
                 throw VerificationError(block: header.number, field: .difficulty, expected: "0x0", actual: header.difficulty.quantity)

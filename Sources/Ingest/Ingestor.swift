@@ -172,8 +172,10 @@ public struct Ingestor: Sendable {
 
     /// Every check `block` can pass alone (`VerifiedBlock`): pure, so sync runs it where the block was fetched,
     /// blocks of several ranges at once, while the blocks before are being written.
-    public func verify(_ block: RPCBlock, receipts: [Receipt]) throws(IngestError) -> VerifiedBlock {
+    public func verify(_ block: RPCBlock, receipts served: [Receipt]) throws(IngestError) -> VerifiedBlock {
         let header = block.header
+        // What is stored is what the receipts root commits to, so a proof bundle's receipt proves against it.
+        let receipts = spec.consensusReceipts(served, number: header.number, timestamp: header.timestamp)
         let minting = receipts.indices.filter { i in
             receipts[i].logs.contains { watches($0.address, at: header.number) && TokenEvent.mayMint($0) }
         }

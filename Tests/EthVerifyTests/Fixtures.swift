@@ -50,3 +50,77 @@ struct BlockFixture {
         try Chainspec.decode(Array(Repository.chainspecJSON(network)))
     }
 }
+
+/// An OP Stack block of `opstack/` with its chainspec: a JSON-RPC block (with receipt files where the folder has
+/// them), or a Base `l2.json` (header, raw transactions, consensus receipts) with its `expected.json` hash.
+struct OPStackFixture {
+    let name: String
+    let block: RPCBlock
+    let receipts: [Receipt]?
+    let spec: Chainspec
+
+    /// OP Goerli is gone from the registry; its Bedrock blocks here predate Regolith, so Bedrock alone describes them.
+    static let opGoerli = Chainspec(name: "op-goerli", chainId: 420, opForks: [.bedrock: .block(0)], checkpoints: [])
+
+    /// A folder's `block.json` and its `receipt_<i>.json` files (all of them, or none).
+    init(rpcBlock folder: String, spec: Chainspec) throws {
+        name = folder
+        self.spec = spec
+        block = try readJSON(RPCBlock.self, from: try Vectors.json("\(folder)/block.json"))
+        let files = (0..<block.transactions.count).map { "\(folder)/receipt_\($0).json" }
+        if files.allSatisfy({ FileManager.default.fileExists(atPath: Vectors.url($0).path) }) {
+            receipts = try files.map { try readJSON(RPCReceipt.self, from: try Vectors.json($0)).receipt }
+        } else {
+            receipts = nil
+        }
+    }
+
+    /// A full JSON-RPC block file without receipts.
+    init(fullBlock file: String, spec: Chainspec) throws {
+        name = file
+        self.spec = spec
+        block = try readJSON(RPCBlock.self, from: try Vectors.json(file))
+        receipts = nil
+    }
+
+    /// A Base derivation fixture: `l2.json` has the header without its hash, the transactions as EIP-2718 bytes and
+    /// the receipts as status, cumulative gas and logs; `expected.json` the block hash.
+    init(baseL2 folder: String) throws {
+        name = folder
+        spec = try BlockFixture.spec("base")
+        let l2 = (try Vectors.json("\(folder)/l2.json") as! [[String: Any]])[0]
+        let expected = try Vectors.json("\(folder)/expected.json") as! [String: Any]
+        var headerJSON = l2["header"] as! [String: Any]
+        headerJSON["hash"] = (expected["safeHead"] as! [String: Any])["hash"]
+        headerJSON["transactions"] = [Any]()
+        let shell = try readJSON(RPCBlock.self, from: headerJSON)
+        let transactions = try (l2["transactions"] as! [String]).map { try Transaction(encoded: bytes(fromHex: $0)) }
+        block = RPCBlock(
+            header: shell.header, claimedHash: shell.claimedHash,
+            transactions: .full(try transactions.map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: try $0.recoverSender()) }),
+            uncles: [], withdrawals: nil)
+        receipts = try zip(transactions, l2["receipts"] as! [[String: Any]]).map { tx, r in
+            let logs = try (r["logs"] as! [[String: Any]]).map { log in
+                Log(address: try Address(hex: log["address"] as! String), topics: try (log["topics"] as! [String]).map { try Hash32(hex: $0) },
+                    data: bytes(fromHex: log["data"] as! String))
+            }
+            return Receipt(
+                type: tx.type, outcome: .status(r["status"] as! String == "0x1"),
+                cumulativeGasUsed: UInt64((r["cumulativeGasUsed"] as! String).dropFirst(2), radix: 16)!, logsBloom: Bloom(logs: logs), logs: logs)
+        }
+    }
+
+    /// Every OP Stack block of the vectors that has its transactions.
+    static func all() throws -> [OPStackFixture] {
+        let opMainnet = try BlockFixture.spec("op-mainnet"), opSepolia = try BlockFixture.spec("op-sepolia")
+        return [
+            try OPStackFixture(rpcBlock: "opstack/op-goerli-420/bedrock-5003318", spec: opGoerli),
+            try OPStackFixture(rpcBlock: "opstack/op-goerli-420/bedrock-5003322", spec: opGoerli),
+            try OPStackFixture(rpcBlock: "opstack/op-sepolia-11155420/canyon-4089330", spec: opSepolia),
+            try OPStackFixture(fullBlock: "opstack/op-mainnet-10/zeth/full-107728767.json", spec: opMainnet),
+            try OPStackFixture(fullBlock: "opstack/op-mainnet-10/zeth/full-109194691.json", spec: opMainnet),
+            try OPStackFixture(baseL2: "opstack/base-mainnet-8453/block-1"),
+            try OPStackFixture(baseL2: "opstack/base-mainnet-8453/block-4999983"),
+        ]
+    }
+}

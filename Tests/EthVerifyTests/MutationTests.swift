@@ -2,6 +2,7 @@ import EthPrimitives
 import Foundation
 import Testing
 import TestSupport
+import EthTrie
 
 @testable import EthTypes
 @testable import EthVerify
@@ -24,10 +25,18 @@ struct MutationTests {
     }
 
     static func subjects() throws -> [Subject] {
-        try files.map { file in
+        let l1 = try files.map { file in
             let fixture = try BlockFixture(file: file)
             return Subject(name: file, block: fixture.block!, receipts: fixture.receipts!, spec: try BlockFixture.spec(fixture.network))
         }
+        // Three OP Stack blocks with all their receipts: Bedrock (OP Goerli), Regolith with a legacy transaction
+        // (Base), Canyon with a versioned deposit receipt (OP Sepolia).
+        let opStack = try [
+            OPStackFixture(rpcBlock: "opstack/op-goerli-420/bedrock-5003318", spec: OPStackFixture.opGoerli),
+            OPStackFixture(baseL2: "opstack/base-mainnet-8453/block-4999983"),
+            OPStackFixture(rpcBlock: "opstack/op-sepolia-11155420/canyon-4089330", spec: try BlockFixture.spec("op-sepolia")),
+        ].map { Subject(name: $0.name, block: $0.block, receipts: $0.receipts!, spec: $0.spec) }
+        return l1 + opStack
     }
 
     static func firstFailure(_ block: RPCBlock, _ receipts: [Receipt], _ spec: Chainspec) -> VerificationError? {
@@ -138,7 +147,16 @@ struct MutationTests {
                     let tx = txs[i]
                     let f = tx.transaction.fields
                     var variants: [(String, TransactionFields)] = []
-                    var m = f; m.nonce += 1; variants.append(("nonce", m))
+                    var m = f
+                    if f.deposit != nil {
+                        // A deposit has no nonce or signature; its own fields are hashed instead.
+                        m.deposit!.sourceHash = Self.flip(f.deposit!.sourceHash); variants.append(("sourceHash", m))
+                        m = f; m.deposit!.from = Address(bytes: Self.flip(f.deposit!.from.bytes, at: 5))!; variants.append(("deposit from", m))
+                        m = f; m.deposit!.mint = m.deposit!.mint &+ UInt256(1); variants.append(("mint", m))
+                        m = f; m.deposit!.isSystemTransaction.toggle(); variants.append(("isSystemTx", m))
+                    } else {
+                        m.nonce += 1; variants.append(("nonce", m))
+                    }
                     m = f; m.gasLimit += 1; variants.append(("gas", m))
                     m = f; m.value = m.value &+ UInt256(1); variants.append(("value", m))
                     m = f; m.data = m.data.isEmpty ? [1] : Self.flip(m.data, at: Int.random(in: 0..<m.data.count, using: &rng)); variants.append(("input", m))
@@ -149,10 +167,12 @@ struct MutationTests {
                         mutatedTxs[i] = RPCTransaction(transaction: try Transaction(encoded: encoded), claimedHash: tx.claimedHash, claimedFrom: tx.claimedFrom)
                         tally.expect(Self.firstFailure(Self.with(block, transactions: mutatedTxs), receipts, spec), in: [.transactionsRoot], "\(subject.name) tx[\(i)].\(name)")
                     }
-                    let signature = f.encode(v: tx.transaction.v, r: tx.transaction.r &+ UInt256(1), s: tx.transaction.s)
                     var mutatedTxs = txs
-                    mutatedTxs[i] = RPCTransaction(transaction: try Transaction(encoded: signature), claimedHash: tx.claimedHash, claimedFrom: tx.claimedFrom)
-                    tally.expect(Self.firstFailure(Self.with(block, transactions: mutatedTxs), receipts, spec), in: [.transactionsRoot], "\(subject.name) tx[\(i)].r")
+                    if f.deposit == nil {
+                        let signature = f.encode(v: tx.transaction.v, r: tx.transaction.r &+ UInt256(1), s: tx.transaction.s)
+                        mutatedTxs[i] = RPCTransaction(transaction: try Transaction(encoded: signature), claimedHash: tx.claimedHash, claimedFrom: tx.claimedFrom)
+                        tally.expect(Self.firstFailure(Self.with(block, transactions: mutatedTxs), receipts, spec), in: [.transactionsRoot], "\(subject.name) tx[\(i)].r")
+                    }
                     mutatedTxs = txs
                     mutatedTxs[i] = RPCTransaction(transaction: tx.transaction, claimedHash: Self.flip(tx.claimedHash), claimedFrom: tx.claimedFrom)
                     tally.expect(Self.firstFailure(Self.with(block, transactions: mutatedTxs), receipts, spec), in: [.transactionHash(index: i)], "\(subject.name) tx[\(i)].hash")
@@ -199,8 +219,66 @@ struct MutationTests {
                     tally.expect(Self.firstFailure(block, mutated, spec), in: [.receiptsRoot], "\(subject.name) receipts[\(a)]↔[\(b)]")
                 }
             }
+            if spec.family == .opStack { try Self.opStackLies(subject, tally) }
         }
         #expect(tally.count >= 1_000, "only \(tally.count) mutations")
         print("mutations checked: \(tally.count)")
+    }
+
+    /// Lies only the OP Stack's rules catch, told consistently (roots and the claimed hash recomputed), and the
+    /// deposit receipt fields the trie commits from Canyon on.
+    static func opStackLies(_ subject: Subject, _ tally: Tally) throws {
+        let (block, receipts, spec) = (subject.block, subject.receipts, subject.spec)
+        guard case .full(let txs) = block.transactions else { return }
+        func consistent(_ transactions: [RPCTransaction], _ edit: (inout HeaderFields) -> Void = { _ in }) throws -> RPCBlock {
+            var fields = block.header.fields
+            fields.transactionsRoot = OrderedTrie.root(transactions.map(\.transaction.encoded))
+            edit(&fields)
+            let header = try Header(fields)
+            return with(block, header: header, claimedHash: header.hash, transactions: transactions)
+        }
+        // The L1 attributes deposit moved from the front.
+        if txs.count >= 2 {
+            var moved = txs
+            moved.append(moved.removeFirst())
+            tally.expect(firstFailure(try consistent(moved), receipts, spec), in: [.transactionType(index: 0)], "\(subject.name) deposit moved last")
+            // A second deposit after a regular transaction.
+            var late = txs[0].transaction.fields
+            late.deposit!.sourceHash = Self.flip(late.deposit!.sourceHash)
+            let extra = Transaction.deposit(late)
+            var inserted = txs
+            inserted.insert(RPCTransaction(transaction: extra, claimedHash: extra.hash, claimedFrom: late.deposit!.from), at: 2)
+            tally.expect(firstFailure(try consistent(inserted), receipts, spec), in: [.transactionType(index: 2)], "\(subject.name) a deposit after a regular transaction")
+        }
+        // The same block with its deposits dropped: it no longer opens with the L1 attributes deposit.
+        let regular = txs.filter { $0.transaction.type != .deposit }
+        tally.expect(firstFailure(try consistent(regular), receipts, spec), in: [.transactionType(index: 0)], "\(subject.name) deposits dropped")
+        // A deposit sent by someone other than the L1 attributes depositor.
+        var forged = txs
+        var f = txs[0].transaction.fields
+        f.deposit!.from = Address(bytes: [UInt8](repeating: 0x11, count: 20))!
+        let impostor = Transaction.deposit(f)
+        forged[0] = RPCTransaction(transaction: impostor, claimedHash: impostor.hash, claimedFrom: f.deposit!.from)
+        tally.expect(firstFailure(try consistent(forged), receipts, spec), in: [.transactionType(index: 0)], "\(subject.name) L1 attributes from another sender")
+        // A header field an upgrade fixes, on the upgrades the block is under.
+        let upgrade = try #require(spec.opFork(number: block.header.number, timestamp: block.header.timestamp))
+        if upgrade >= .canyon {
+            tally.expect(firstFailure(try consistent(txs) { $0.withdrawalsRoot = Self.flip($0.withdrawalsRoot!) }, receipts, spec), in: [.withdrawalsRoot], "\(subject.name) withdrawalsRoot")
+        }
+        // Deposit receipts: the nonce and version enter the trie from Canyon; before it a served nonce is no part
+        // of the root, so a lie in it changes nothing the node keeps.
+        for (i, receipt) in receipts.enumerated() where receipt.type == .deposit {
+            var lied = receipts
+            lied[i].depositNonce = (receipt.depositNonce ?? 0) + 1
+            let failure = firstFailure(block, lied, spec)
+            if upgrade >= .canyon {
+                tally.expect(failure, in: [.receiptsRoot], "\(subject.name) receipt[\(i)].depositNonce")
+                lied = receipts
+                lied[i].depositReceiptVersion = nil
+                tally.expect(firstFailure(block, lied, spec), in: [.receiptsRoot], "\(subject.name) receipt[\(i)].depositReceiptVersion dropped")
+            } else {
+                #expect(failure == nil, "\(subject.name): a deposit nonce before Canyon is not committed")
+            }
+        }
     }
 }
