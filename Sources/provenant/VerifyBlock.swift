@@ -45,7 +45,7 @@ struct VerifyBlock: ParsableCommand {
         }
 
         let header = rpcBlock.header
-        print("block \(header.number) \(rpcBlock.claimedHash) on \(spec.name) (\(spec.fork(number: header.number, timestamp: header.timestamp)))")
+        print("block \(header.number) \(rpcBlock.claimedHash) on \(spec.name) (\(spec.forkName(number: header.number, timestamp: header.timestamp)))")
         let outcomes = BlockReport.run(block: rpcBlock, receipts: receiptList, spec: spec)
         for outcome in outcomes {
             switch outcome.result {

@@ -1,0 +1,81 @@
+import EthPrimitives
+import EthRPC
+import EthTypes
+import Foundation
+import Testing
+import TestSupport
+
+/// `provenant verify-block --chain op-mainnet | base | op-sepolia` on real OP Stack blocks: 0 when every check holds,
+/// 1 naming the field on a tampered copy.
+@Suite("provenant verify-block on OP Stack blocks", .needsVectors)
+struct OPStackVerifyBlockCLITests {
+    @Test func opMainnetBlockPassesAndATamperedDepositFails() throws {
+        let block = try Vectors.json("opstack/op-mainnet-10/zeth/full-109194691.json") as! [String: Any]
+        let result = try CLI.run(["verify-block", "--block", try CLI.write(block), "--chain", "op-mainnet"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("on op-mainnet (regolith (paris))"))
+        #expect(result.stdout.contains("OK       transaction types (the L1 attributes deposit first"))
+        #expect(result.stdout.contains("OK       senders recovered with secp256k1 (2 deposits: `from` is in their hashed encoding"))
+
+        var tampered = block
+        var txs = block["transactions"] as! [[String: Any]]
+        txs[1]["mint"] = "0x1"  // a deposit minting ETH it did not
+        tampered["transactions"] = txs
+        let failed = try CLI.run(["verify-block", "--block", try CLI.write(tampered), "--chain", "op-mainnet"])
+        #expect(failed.status == 1, "\(failed.stdout)\(failed.stderr)")
+        #expect(failed.stdout.contains("FAILED: block 109194691: transactionsRoot"))
+
+        // On Ethereum's rules the same block is refused: no deposits there, and not Ethereum's fork layout.
+        let wrongChain = try CLI.run(["verify-block", "--block", try CLI.write(block), "--chain", "mainnet"])
+        #expect(wrongChain.status == 1)
+        #expect(wrongChain.stdout.contains("transactions[0].type"))
+    }
+
+    @Test func canyonBlockWithItsDepositReceipt() throws {
+        let folder = "opstack/op-sepolia-11155420/canyon-4089330"
+        let block = try CLI.write(try Vectors.json("\(folder)/block.json"))
+        var receipt = try Vectors.json("\(folder)/receipt_0.json") as! [String: Any]
+        let result = try CLI.run(["verify-block", "--block", block, "--receipts", try CLI.write([receipt]), "--chain", "op-sepolia"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("OK       receipts:"))
+        #expect(result.stdout.contains("OK       withdrawals root (0 withdrawals)"))
+        // From Canyon the deposit nonce is in the receipts trie: a lie about it breaks the root.
+        receipt["depositNonce"] = "0x3e65f2"
+        let failed = try CLI.run(["verify-block", "--block", block, "--receipts", try CLI.write([receipt]), "--chain", "op-sepolia"])
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("FAILED: block 4089330: receiptsRoot"))
+    }
+
+    /// Base's fixture holds the header, raw transactions and receipts; written as the JSON-RPC results an upstream
+    /// would serve, they verify with `--chain base`, and a tampered header field fails.
+    @Test func baseBlockPassesAndATamperedCopyFails() throws {
+        let folder = "opstack/base-mainnet-8453/block-4999983"
+        let l2 = (try Vectors.json("\(folder)/l2.json") as! [[String: Any]])[0]
+        let expected = ((try Vectors.json("\(folder)/expected.json") as! [String: Any])["safeHead"] as! [String: Any])["hash"] as! String
+        var block = l2["header"] as! [String: Any]
+        block["hash"] = expected
+        var rpcTransactions: [Any] = []
+        var rpcReceipts: [Any] = []
+        for (i, (raw, receipt)) in zip(l2["transactions"] as! [String], l2["receipts"] as! [[String: Any]]).enumerated() {
+            let tx = try Transaction(encoded: bytes(fromHex: raw))
+            let position = RPCEncoding.Position(blockHash: try Hash32(hex: expected), blockNumber: 4_999_983, transactionIndex: UInt64(i), transactionHash: tx.hash)
+            rpcTransactions.append(try JSONSerialization.jsonObject(with: Data(RPCEncoding.transaction(tx, from: try tx.recoverSender(), at: position).serialized())))
+            var r = receipt
+            r["type"] = "0x" + String(tx.type.rawValue, radix: 16)
+            r["logsBloom"] = Bloom(logs: try (receipt["logs"] as! [[String: Any]]).map { log in
+                Log(address: try Address(hex: log["address"] as! String), topics: try (log["topics"] as! [String]).map { try Hash32(hex: $0) }, data: bytes(fromHex: log["data"] as! String))
+            }).hex
+            rpcReceipts.append(r)
+        }
+        block["transactions"] = rpcTransactions
+        let result = try CLI.run(["verify-block", "--block", try CLI.write(block), "--receipts", try CLI.write(rpcReceipts), "--chain", "base"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("on base (regolith (paris))"))
+        #expect(result.stdout.contains("OK       receipts:"))
+
+        block["gasLimit"] = "0x1c9c381"
+        let failed = try CLI.run(["verify-block", "--block", try CLI.write(block), "--chain", "base"])
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("FAILED: block 4999983: hash"))
+    }
+}
