@@ -8,9 +8,19 @@ internal import EthTrie
 /// transactions, blocks carry real roots, blooms and parent links, and three AI-asset contracts emit the token
 /// events of ARCHITECTURE.md §4. Every fork is active from genesis (`chainspec/provenant-dev.json`). The same seed
 /// always gives the same chain; the genesis block is the same for every seed.
+///
+/// In the OP Stack family (`chainspec/provenant-dev-op.json`, every upgrade to Isthmus from genesis) each block opens
+/// with an L1 attributes deposit, deposit receipts carry their nonce and version as from Canyon, blocks carry no
+/// blob transactions, and `extraData` holds Holocene's EIP-1559 parameters.
 public struct DevChain: Sendable {
     /// The dev chain's id (also in its chainspec).
     public static let chainId: UInt64 = 0x50_524f_56  // "PROV"
+    /// The OP Stack dev chain's id (`chainspec/provenant-dev-op.json`).
+    public static let opStackChainId: UInt64 = 0x50_524f_4f  // "PROO"
+    /// Gas the L1 attributes deposit of an OP Stack block uses.
+    public static let l1AttributesGas: UInt64 = 45_000
+    /// Holocene's `extraData` on the OP Stack dev chain: version 0, denominator 250, elasticity 6 (OP Mainnet's).
+    public static let holoceneExtraData: [UInt8] = [0, 0, 0, 0, 250, 0, 0, 0, 6]
     /// Seconds between blocks.
     public static let blockTime: UInt64 = 12
     public static let genesisTimestamp: UInt64 = 1_700_000_000
@@ -61,6 +71,8 @@ public struct DevChain: Sendable {
     }
 
     public let seed: UInt64
+    /// Ethereum's block format, or the OP Stack's.
+    public let family: Chainspec.Family
     /// Where this chain left the seed's, in ascending order: each a reorg's branch off the one before.
     public let branches: [Branch]
     /// The share of blocks with transactions (and so with watched events), when set; otherwise about 5 in 8.
@@ -78,20 +90,29 @@ public struct DevChain: Sendable {
     /// How many recent blocks' states the chain keeps for proofs, like a full node that is not an archive node.
     public static let stateHistory: UInt64 = 1_024
 
-    public init(seed: UInt64, branch: Branch? = nil, eventBlockShare: Double? = nil, traffic: Traffic? = nil, accounts count: Int = 8) {
-        self.init(seed: seed, branches: branch.map { [$0] } ?? [], eventBlockShare: eventBlockShare, traffic: traffic, accounts: count)
+    public init(
+        seed: UInt64, branch: Branch? = nil, eventBlockShare: Double? = nil, traffic: Traffic? = nil, accounts count: Int = 8,
+        family: Chainspec.Family = .ethereum
+    ) {
+        self.init(seed: seed, branches: branch.map { [$0] } ?? [], eventBlockShare: eventBlockShare, traffic: traffic, accounts: count, family: family)
     }
 
     /// A chain that leaves the seed's at each branch in turn (a chain reorganised several times).
-    public init(seed: UInt64, branches: [Branch], eventBlockShare: Double? = nil, traffic: Traffic? = nil, accounts count: Int = 8) {
+    public init(
+        seed: UInt64, branches: [Branch], eventBlockShare: Double? = nil, traffic: Traffic? = nil, accounts count: Int = 8,
+        family: Chainspec.Family = .ethereum
+    ) {
         precondition(zip(branches, branches.dropFirst()).allSatisfy { $0.block <= $1.block }, "branches in ascending order")
+        // The traffic pool signs for Ethereum's chain id and carries blob transactions, which no OP Stack chain has.
+        precondition(traffic == nil || family == .ethereum, "mainnet-shaped traffic is Ethereum's")
         self.seed = seed
+        self.family = family
         self.branches = branches
         self.eventBlockShare = eventBlockShare
         self.traffic = traffic
         trafficPool = traffic == nil ? [] : Traffic.pool(seed: seed)
         accounts = Self.accountKeys(count)
-        blocks = [Self.genesis]
+        blocks = [family == .opStack ? Self.opStackGenesis : Self.genesis]
         world = World()
         rng = Generator(seed: seed)
         states = [0: Self.genesisState]
@@ -99,6 +120,9 @@ public struct DevChain: Sendable {
 
     /// The head block.
     public var head: Block { blocks[blocks.count - 1] }
+
+    /// The chain id its transactions are signed for.
+    public var chainId: UInt64 { family == .opStack ? Self.opStackChainId : Self.chainId }
 
     /// The genesis header: all forks' fields present, empty tries.
     public static let genesis: Block = {
@@ -115,7 +139,14 @@ public struct DevChain: Sendable {
         f.blobGasUsed = 0
         f.excessBlobGas = 0
         f.parentBeaconBlockRoot = .zero
-        f.requestsHash = emptyRequestsHash
+        f.requestsHash = Header.emptyRequestsHash
+        return Block(header: Self.header(f), transactions: [], senders: [], receipts: [])
+    }()
+
+    /// The OP Stack dev chain's genesis: the same, with Holocene's `extraData`.
+    public static let opStackGenesis: Block = {
+        var f = genesis.header.fields
+        f.extraData = holoceneExtraData
         return Block(header: Self.header(f), transactions: [], senders: [], receipts: [])
     }()
 
@@ -133,11 +164,6 @@ public struct DevChain: Sendable {
     /// The accounts funded at genesis: the first eight (a chain with more accounts funds only these).
     static let genesisState = WorldState.genesis(accounts: accountKeys(8).map(\.address))
 
-    /// EIP-7685's requests hash of a block with no requests: sha256 of the empty string.
-    static let emptyRequestsHash = Hash32(bytes: [
-        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
-        0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
-    ])!
 
     /// The header of fields the generator set itself: every field it fills is present for the forks it runs.
     static func header(_ fields: HeaderFields) -> Header {
@@ -173,6 +199,19 @@ public struct DevChain: Sendable {
         var transactions: [Transaction] = [], senders: [Address] = [], receipts: [Receipt] = []
         var gas: UInt64 = 0, blobGas: UInt64 = 0
         var state = states[number - 1]!
+        let branchName = branches.filter { number >= $0.block }.map { " branch \($0.salt)" }.joined()
+        if family == .opStack {
+            // The L1 attributes deposit: one a block, so the depositor's nonce before it is the parent's number.
+            let deposit = Self.l1AttributesDeposit(seed: seed, number: number, branchName: branchName)
+            state.incrementNonce(of: OPStack.l1AttributesDepositor)
+            state.commit(OPStack.l1AttributesDepositor)
+            gas = Self.l1AttributesGas
+            transactions.append(deposit)
+            senders.append(OPStack.l1AttributesDepositor)
+            receipts.append(Receipt(
+                type: .deposit, outcome: .status(true), cumulativeGasUsed: gas, logsBloom: Bloom(), logs: [],
+                depositNonce: number - 1, depositReceiptVersion: 1))
+        }
         let count: Int
         if let share = eventBlockShare {
             count = Double(rng.next() >> 11) / Double(1 << 53) < share ? 1 + Int(rng.next() % 5) : 0
@@ -184,8 +223,9 @@ public struct DevChain: Sendable {
             let (contract, input, events) = world.action(by: accounts[signer].address, among: accounts.map(\.address), rng: &rng, block: number)
             // Types 0 and 2 mostly; some blob (EIP-4844) and set-code (EIP-7702) transactions, so that every
             // envelope sync must verify appears.
-            let type: TransactionType = switch rng.next() % 8 { case 0, 1, 2: .legacy; case 6: .blob; case 7: .setCode; default: .dynamicFee }
-            var fields = TransactionFields(type: type, chainId: UInt256(Self.chainId))
+            var type: TransactionType = switch rng.next() % 8 { case 0, 1, 2: .legacy; case 6: .blob; case 7: .setCode; default: .dynamicFee }
+            if type == .blob && family == .opStack { type = .accessList }
+            var fields = TransactionFields(type: type, chainId: UInt256(chainId))
             fields.nonce = world.nextNonce(of: signer)
             fields.gasLimit = 200_000
             fields.gasPrice = UInt256(2_000_000_000)
@@ -204,7 +244,7 @@ public struct DevChain: Sendable {
             if type == .setCode {
                 // Another account delegates its code to the contract, signed with that account's key.
                 let authority = accounts[(signer + 1) % accounts.count]
-                var authorization = Authorization(chainId: UInt256(Self.chainId), address: contract.address, nonce: rng.next() % 1_000, yParity: 0, r: .zero, s: .zero)
+                var authorization = Authorization(chainId: UInt256(chainId), address: contract.address, nonce: rng.next() % 1_000, yParity: 0, r: .zero, s: .zero)
                 let signature = authority.sign(authorization.signingHash)
                 authorization.r = signature.r
                 authorization.s = signature.s
@@ -254,16 +294,27 @@ public struct DevChain: Sendable {
         f.gasLimit = 30_000_000
         f.gasUsed = gas
         f.timestamp = Self.genesisTimestamp + number * Self.blockTime
-        f.extraData = Array("provenant dev chain".utf8)
-        let branchName = branches.filter { number >= $0.block }.map { " branch \($0.salt)" }.joined()
+        f.extraData = family == .opStack ? Self.holoceneExtraData : Array("provenant dev chain".utf8)
         f.mixHash = keccak256(Array("randao \(seed) \(number)\(branchName)".utf8))
         f.baseFeePerGas = UInt256(1_000_000_000)
         f.withdrawalsRoot = MerklePatriciaTrie.emptyRoot
         f.blobGasUsed = blobGas
         f.excessBlobGas = 0
         f.parentBeaconBlockRoot = keccak256(Array("beacon \(seed) \(number)".utf8))
-        f.requestsHash = Self.emptyRequestsHash
+        f.requestsHash = Header.emptyRequestsHash
         return Block(header: Self.header(f), transactions: transactions, senders: senders, receipts: receipts)
+    }
+
+    /// An OP Stack block's first transaction: the L1 attributes deposit, in Ecotone's calldata layout (selector
+    /// `setL1BlockValuesEcotone`, then 160 bytes of L1 origin fields, here derived from the seed and number).
+    static func l1AttributesDeposit(seed: UInt64, number: UInt64, branchName: String) -> Transaction {
+        let origin = keccak256(Array("l1 origin \(seed) \(number)\(branchName)".utf8)).bytes
+        var fields = TransactionFields(deposit: DepositFields(
+            sourceHash: keccak256(Array("l1 attributes \(seed) \(number)\(branchName)".utf8)), from: OPStack.l1AttributesDepositor))
+        fields.to = OPStack.l1BlockPredeploy
+        fields.gasLimit = 1_000_000
+        fields.data = [0x44, 0x0a, 0x5e, 0x20] + (0..<5).flatMap { _ in origin }
+        return Transaction.deposit(fields)
     }
 }
 

@@ -1,7 +1,7 @@
 public import DevChain
 internal import EthPrimitives
 public import EthRPC
-internal import EthTypes
+public import EthTypes
 internal import Foundation
 internal import HTTPTransport
 internal import Synchronization
@@ -25,6 +25,8 @@ public final class DevNet: Sendable {
     public let eventBlockShare: Double?
     /// The unwatched transactions of each block (mainnet-sized blocks), if any.
     public let traffic: Traffic?
+    /// Ethereum's block format, or the OP Stack's (`DevChain.family`).
+    public let family: Chainspec.Family
     /// The chain's accounts: a lie about a sender names another one of them.
     let accounts: [Address]
 
@@ -67,25 +69,33 @@ public final class DevNet: Sendable {
     /// throughout (no `reorg` then).
     public init(
         seed: UInt64, blocks: UInt64, faults: DevNetFaults = DevNetFaults(), reorg: DevNetReorg? = nil, fork: DevChain.Branch? = nil,
-        maxHead: UInt64? = nil, eventBlockShare: Double? = nil, traffic: Traffic? = nil, finalityDepth: UInt64? = DevNet.defaultFinalityDepth
+        maxHead: UInt64? = nil, eventBlockShare: Double? = nil, traffic: Traffic? = nil, finalityDepth: UInt64? = DevNet.defaultFinalityDepth,
+        family: Chainspec.Family = .ethereum
     ) {
         precondition(reorg == nil || fork == nil, "a forked dev net does not reorganise")
         self.seed = seed
         self.eventBlockShare = eventBlockShare
         self.traffic = traffic
+        self.family = family
         self.faults = faults
         self.reorg = reorg
         self.fork = fork
         self.finalityDepth = finalityDepth
         self.maxHead = maxHead
         let reorgs = reorg.map { $0.done(atHead: blocks) } ?? 0
-        var chain = reorg.map { DevChain(seed: seed, branches: $0.branches(done: reorgs), eventBlockShare: eventBlockShare, traffic: traffic) }
-            ?? DevChain(seed: seed, branch: fork, eventBlockShare: eventBlockShare, traffic: traffic)
+        var chain = DevChain(
+            seed: seed, branches: reorg.map { $0.branches(done: reorgs) } ?? fork.map { [$0] } ?? [], eventBlockShare: eventBlockShare,
+            traffic: traffic, family: family)
         chain.grow(to: blocks)
         var state = State(chain: chain, reorgs: reorgs, rng: seed ^ 0x5EED_FA17)
         state.indexBlocks(from: 0)
         accounts = chain.accounts.map(\.address)
         self.state = Mutex(state)
+    }
+
+    /// The dev net's chain (its seed, shape and family) along `branches`.
+    func makeChain(branches: [DevChain.Branch]) -> DevChain {
+        DevChain(seed: seed, branches: branches, eventBlockShare: eventBlockShare, traffic: traffic, family: family)
     }
 
     /// The chain as served now.
@@ -102,7 +112,7 @@ public final class DevNet: Sendable {
         let (current, done) = state.withLock { s in (s.chain.head.header.number, s.reorgs) }
         if let maxHead, current >= maxHead { return false }
         if let reorg, reorg.height(done) == current {
-            var branch = DevChain(seed: seed, branches: reorg.branches(done: done + 1), eventBlockShare: eventBlockShare, traffic: traffic)
+            var branch = makeChain(branches: reorg.branches(done: done + 1))
             branch.grow(to: current + 1)
             state.withLock { s in
                 s.chain = branch
@@ -125,8 +135,9 @@ public final class DevNet: Sendable {
     /// The methods sync uses, over the chain as it is at each call.
     public func dispatcher() -> Dispatcher {
         var d = Dispatcher()
-        d.register("eth_chainId") { _ throws(RPCError) in .quantity(DevChain.chainId) }
-        d.register("net_version") { _ throws(RPCError) in .string(String(DevChain.chainId)) }
+        let chainId = family == .opStack ? DevChain.opStackChainId : DevChain.chainId
+        d.register("eth_chainId") { _ throws(RPCError) in .quantity(chainId) }
+        d.register("net_version") { _ throws(RPCError) in .string(String(chainId)) }
         d.register("web3_clientVersion") { _ throws(RPCError) in "provenant-devnet" }
         d.register("eth_blockNumber") { [self] _ throws(RPCError) in .quantity(head) }
         d.register("eth_getBlockByNumber") { [self] raw throws(RPCError) in
@@ -232,7 +243,7 @@ public final class DevNet: Sendable {
             let number = state.withLock({ $0.numbers[hash] }), number > 0
         else { return nil }
         if let known = state.withLock({ $0.siblings[number] }) { return known }
-        var branch = DevChain(seed: seed, branch: DevChain.Branch(block: number, salt: 0x51B1), eventBlockShare: eventBlockShare, traffic: traffic)
+        var branch = makeChain(branches: [DevChain.Branch(block: number, salt: 0x51B1)])
         branch.grow(to: number)
         let sibling = branch.blocks[Int(number)]
         state.withLock { $0.siblings[number] = sibling }
@@ -241,7 +252,7 @@ public final class DevNet: Sendable {
 
     /// Block `number` of the fabricated history, generated (outside the lock) as far as needed.
     func forgedBlockJSON(_ number: UInt64, full: Bool) -> JSONValue {
-        var forged = state.withLock { $0.forged } ?? DevChain(seed: seed, branch: DevChain.Branch(block: 1, salt: 0xF0_96ED), eventBlockShare: eventBlockShare, traffic: traffic)
+        var forged = state.withLock { $0.forged } ?? makeChain(branches: [DevChain.Branch(block: 1, salt: 0xF0_96ED)])
         if forged.head.header.number < number {
             forged.grow(to: number)
             state.withLock { s in if (s.forged?.head.header.number ?? 0) < number { s.forged = forged } }
@@ -251,7 +262,7 @@ public final class DevNet: Sendable {
     }
 
     /// What tampering applies to one served block.
-    enum BlockLie { case none, header, sender }
+    enum BlockLie { case none, header, sender, deposit }
 
     /// Under the lock: the block, and whether this answer lies about it. The JSON is built outside the lock.
     func serve(_ s: inout State, block number: UInt64, full: Bool) -> (DevChain.Block, BlockLie) {
@@ -264,6 +275,10 @@ public final class DevNet: Sendable {
             s.tampered += 1
             return (block, .sender)
         }
+        if full, faults.tamper.contains(.deposits), block.transactions.first?.type == .deposit, s.chance(faults.tamperRate) {
+            s.tampered += 1
+            return (block, .deposit)
+        }
         return (block, .none)
     }
 
@@ -275,7 +290,7 @@ public final class DevNet: Sendable {
 
     func serveReceipts(_ s: inout State, block number: UInt64) -> (DevChain.Block, Bool) {
         let block = s.chain.blocks[Int(number)]
-        let lie = faults.tamper.contains(.receipts) && block.receipts.contains { !$0.logs.isEmpty } && s.chance(faults.tamperRate)
+        let lie = !faults.tamper.isDisjoint(with: [.receipts, .deposits]) && block.receipts.contains { !$0.logs.isEmpty } && s.chance(faults.tamperRate)
         if lie { s.tampered += 1 }
         return (block, lie)
     }
@@ -294,6 +309,13 @@ public final class DevNet: Sendable {
                 txs[i] = .object(tx)
                 o["transactions"] = .array(txs)
             }
+        case .deposit:
+            // ETH minted from nothing: the re-encoded deposit no longer rebuilds the transactions root.
+            if case .array(var txs)? = o["transactions"], case .object(var tx) = txs[0] {
+                tx["mint"] = .quantity(1_000_000_000_000_000_000 as UInt64)
+                txs[0] = .object(tx)
+                o["transactions"] = .array(txs)
+            }
         case .none: break
         }
         return .object(o)
@@ -309,7 +331,12 @@ public final class DevNet: Sendable {
                 logIndex += UInt64(receipt.logs.count)
                 previousGas = receipt.cumulativeGasUsed
             }
-            if !lied, !receipt.logs.isEmpty {
+            if !lied, faults.tamper.contains(.deposits), let nonce = receipt.depositNonce {
+                // A deposit nonce one off: from Canyon the receipts root commits to it.
+                receipt.depositNonce = nonce + 1
+                lied = true
+            }
+            if !lied, faults.tamper.contains(.receipts), !receipt.logs.isEmpty {
                 // One byte of the first log's data, flipped; the receipts root no longer matches.
                 receipt.logs[0].data = receipt.logs[0].data.isEmpty ? [1] : [receipt.logs[0].data[0] ^ 1] + receipt.logs[0].data.dropFirst()
                 lied = true

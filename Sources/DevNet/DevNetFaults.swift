@@ -12,7 +12,10 @@ public struct DevNetFaults: Sendable, Hashable {
         public static let receipts = Tampering(rawValue: 1 << 1)
         /// The `from` of a full block's first minting transaction (the only senders sync recovers).
         public static let senders = Tampering(rawValue: 1 << 2)
-        public static let all: Tampering = [.headers, .receipts, .senders]
+        /// On an OP Stack chain: the `mint` of a full block's L1 attributes deposit, and the `depositNonce` of its
+        /// receipt (in the receipts trie from Canyon) instead of a log byte.
+        public static let deposits = Tampering(rawValue: 1 << 3)
+        public static let all: Tampering = [.headers, .receipts, .senders, .deposits]
     }
 
     public var tamper: Tampering = []

@@ -80,6 +80,13 @@ public struct Header: Hashable, Sendable {
         hash = keccak256(encoded)
     }
 
+    /// EIP-7685's requests hash of a block with no requests: sha256 of the empty string (every OP Stack block's
+    /// from Isthmus on).
+    public static let emptyRequestsHash = Hash32(bytes: [
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+        0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+    ] as [UInt8])!
+
     init(fields: HeaderFields, encoded: [UInt8]) {
         self.fields = fields
         self.encoded = encoded

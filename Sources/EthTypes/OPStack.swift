@@ -49,11 +49,6 @@ public enum OPStack {
     public static let l1AttributesDepositor = Address(bytes: Array([[UInt8]](repeating: [0xde, 0xad], count: 9).joined()) + [0x00, 0x01])!
     /// The L1Block predeploy the L1 attributes deposit calls.
     public static let l1BlockPredeploy = Address(bytes: [0x42] + [UInt8](repeating: 0, count: 18) + [0x15])!
-    /// Isthmus's `requestsHash`: sha256 of the empty string (no L1 requests on L2).
-    public static let emptyRequestsHash = Hash32(bytes: [
-        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
-        0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
-    ] as [UInt8])!
     /// The length and version byte of `extraData` from Holocene (denominator, elasticity) and from Jovian (and a
     /// minimum base fee).
     public static let holoceneExtraData = (count: 9, version: UInt8(0))

@@ -67,7 +67,11 @@ public enum BlockReport {
                 }
             }
             // A deposit is not signed: its `from` is part of the encoding the transaction hash and root cover.
-            let unsigned = deposits > 0 ? " (\(deposits) deposits: `from` is in their hashed encoding, no signature)" : ""
+            let unsigned = switch deposits {
+            case 0: ""
+            case 1: " (1 deposit: its `from` is in its hashed encoding, no signature)"
+            default: " (\(deposits) deposits: their `from` is in their hashed encoding, no signature)"
+            }
             switch senders {
             case .all:
                 check("senders recovered with secp256k1\(unsigned)") { () throws(VerificationError) in try Verify.senders(in: header, txs, fork: fork) }

@@ -4,7 +4,7 @@ internal import EthTrie
 
 // The OP Stack's rules for a block, beyond the header layout of the L1 fork an upgrade adopts
 // (https://specs.optimism.io/protocol/overview.html and each upgrade's exec-engine page):
-//   every block      the first transaction is the L1 attributes deposit (from 0xdeaddead…0001 to the L1Block
+//   every block      (but the Bedrock genesis, which has none) the first transaction is the L1 attributes deposit (from 0xdeaddead…0001 to the L1Block
 //                    predeploy 0x42…15); deposits (type 0x7e) come before every other transaction
 //   Canyon           withdrawalsRoot = the empty root (no withdrawals on L2) until Isthmus
 //   Ecotone          blobGasUsed = 0 (until Jovian), excessBlobGas = 0
@@ -36,13 +36,13 @@ extension Verify {
                     Hex.encode(extra))
             }
         }
-        if upgrade >= .isthmus, let hash = header.requestsHash, hash != OPStack.emptyRequestsHash {
-            throw fail(.requestsHash, "\(OPStack.emptyRequestsHash.hex) (sha256 of no requests)", hash.hex)
+        if upgrade >= .isthmus, let hash = header.requestsHash, hash != Header.emptyRequestsHash {
+            throw fail(.requestsHash, "\(Header.emptyRequestsHash.hex) (sha256 of no requests)", hash.hex)
         }
     }
 
-    /// Deposits appear only on OP Stack chains. There, a block opens with the L1 attributes deposit and no deposit
-    /// follows a transaction of another type (derivation puts a block's deposits first).
+    /// Deposits appear only on OP Stack chains. There, a block after the Bedrock genesis opens with the L1 attributes
+    /// deposit and no deposit follows a transaction of another type (derivation puts a block's deposits first).
     public static func transactionTypes(in header: Header, _ transactions: [Transaction], spec: Chainspec) throws(VerificationError) {
         guard spec.family == .opStack else {
             if let i = transactions.firstIndex(where: { $0.type == .deposit }) {
@@ -50,6 +50,8 @@ extension Verify {
             }
             return
         }
+        // The Bedrock genesis block is the one block derived from no L1 block: it has no transactions.
+        if case .block(header.number)? = spec.opForks[.bedrock], transactions.isEmpty { return }
         guard let first = transactions.first, let deposit = first.deposit, first.type == .deposit,
             deposit.from == OPStack.l1AttributesDepositor, first.to == OPStack.l1BlockPredeploy
         else {

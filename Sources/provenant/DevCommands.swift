@@ -5,11 +5,14 @@ import Foundation
 /// `provenant devchain-info`: the dev chain's fixed facts, for writing its chainspec and for scripts.
 struct DevChainInfo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "devchain-info", abstract: "Print the dev chain's chain id, genesis hash and contract addresses.")
+        commandName: "devchain-info",
+        abstract: "Print the dev chain's chain id, genesis hash and contract addresses (of its OP Stack form too).")
 
     func run() {
         print("chainId \(DevChain.chainId)")
         print("genesis \(DevChain.genesis.header.hash)")
+        print("op-stack chainId \(DevChain.opStackChainId)")
+        print("op-stack genesis \(DevChain.opStackGenesis.header.hash)")
         for contract in DevChain.Contract.allCases { print("contract \(contract.name) \(contract.address)") }
     }
 }

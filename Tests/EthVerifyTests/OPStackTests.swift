@@ -210,7 +210,7 @@ struct OPStackTests {
         // Isthmus: Prague's layout, requestsHash = sha256(""), any withdrawals root (a storage root).
         func isthmusFields(_ f: inout HeaderFields) {
             f.timestamp = isthmus
-            f.requestsHash = OPStack.emptyRequestsHash
+            f.requestsHash = Header.emptyRequestsHash
             f.withdrawalsRoot = Hash32(bytes: [UInt8](repeating: 7, count: 32))
         }
         #expect(try failure { $0.timestamp = isthmus } == .headerFields)

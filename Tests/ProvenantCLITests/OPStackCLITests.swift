@@ -15,7 +15,7 @@ struct OPStackVerifyBlockCLITests {
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("on op-mainnet (regolith (paris))"))
         #expect(result.stdout.contains("OK       transaction types (the L1 attributes deposit first"))
-        #expect(result.stdout.contains("OK       senders recovered with secp256k1 (2 deposits: `from` is in their hashed encoding"))
+        #expect(result.stdout.contains("OK       senders recovered with secp256k1 (2 deposits: their `from` is in their hashed encoding"))
 
         var tampered = block
         var txs = block["transactions"] as! [[String: Any]]

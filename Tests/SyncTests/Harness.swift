@@ -28,7 +28,9 @@ enum Fixtures {
     }
 
     /// A syncer of the dev chain's contracts; `quorum` nil: a majority of `upstreams`.
-    static func syncer(_ upstreams: [Upstream], quorum: Int? = nil, index: AssetIndex, options: SyncOptions, log: LogLines = LogLines()) -> Syncer {
+    static func syncer(
+        _ upstreams: [Upstream], quorum: Int? = nil, index: AssetIndex, options: SyncOptions, log: LogLines = LogLines(), spec: Chainspec = spec
+    ) -> Syncer {
         Syncer(
             pool: UpstreamPool(upstreams: upstreams, quorum: quorum), ingestor: Ingestor(index: index, spec: spec, watched: watched), options: options,
             log: { line in

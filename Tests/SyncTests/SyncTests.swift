@@ -168,7 +168,7 @@ struct SyncTests {
         var options = SyncOptions()
         options.pollInterval = .milliseconds(5)
         options.stopAt = last
-        let syncer = Fixtures.syncer([try net.upstream()], index: index, options: options)
+        let syncer = Fixtures.syncer([try net.upstream()], index: index, options: options, spec: net.devnet.chain.chainspec)
         async let synced: Void = syncer.run()
         try await Self.grow(net, following: syncer, to: last)
         try await synced

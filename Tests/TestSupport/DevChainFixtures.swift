@@ -14,6 +14,16 @@ extension DevChain {
         }
     }()
 
+    /// The OP Stack dev chain's chainspec (`chainspec/provenant-dev-op.json`): every upgrade to Isthmus from genesis.
+    public static let opStackSpec: Chainspec = {
+        do { return try Chainspec.decode(Array(Repository.chainspecJSON("provenant-dev-op"))) } catch {
+            fatalError("chainspec/provenant-dev-op.json does not load: \(error)")
+        }
+    }()
+
+    /// This chain's chainspec: by its family.
+    public var chainspec: Chainspec { family == .opStack ? Self.opStackSpec : Self.spec }
+
     /// Every contract the dev chain deploys.
     public static let allContracts = Set(Contract.allCases.map(\.address))
 
@@ -22,7 +32,7 @@ extension DevChain {
     public func index(into store: KeyValueStore = MemoryStore(), watched: Set<Address> = DevChain.allContracts,
                       upTo last: UInt64? = nil) throws -> AssetIndex {
         let index = AssetIndex(store: store)
-        try ingest(into: Ingestor(index: index, spec: Self.spec, watched: watched), upTo: last)
+        try ingest(into: Ingestor(index: index, spec: chainspec, watched: watched), upTo: last)
         return index
     }
 
