@@ -11,7 +11,8 @@ struct Devnet: AsyncParsableCommand {
         discussion: """
             Answers eth_chainId, eth_blockNumber, eth_getBlockByNumber/ByHash (full or hashes only), \
             eth_getBlockReceipts, eth_getTransactionReceipt, eth_getLogs and batches, from a chain whose blocks \
-            carry real signatures, roots and blooms (chainspec provenant-dev). Faults make it an untrusted \
+            carry real signatures, roots and blooms (chainspec provenant-dev; with --op-stack, OP Stack blocks that \
+            open with a deposit, chainspec provenant-dev-op). Faults make it an untrusted \
             upstream: tampered data with the original hashes still claimed, dropped connections, delays, rate \
             limits, batch limits, a missing eth_getBlockReceipts, a reorg, or a consistent fork. The finalized \
             tag is --finality-depth below the head. Rates are per request, 0 to 1.
@@ -24,7 +25,9 @@ struct Devnet: AsyncParsableCommand {
     @Option(help: "Add a block every this many milliseconds (0: never).") var blockTimeMs: UInt64 = 0
     @Option(help: "Stop growing at this head.") var maxHead: UInt64?
     @Option(help: "Share of blocks with transactions and token events, 0 to 1 (default: about 5 in 8).") var eventBlockShare: Double?
-    @Option(help: "What to tamper with: headers, receipts, senders, all (comma-separated).") var tamper: String = ""
+    @Flag(help: "Serve the dev chain in its OP Stack form: an L1 attributes deposit first in each block, deposit receipts with nonce and version, Isthmus headers (chainspec provenant-dev-op).")
+    var opStack = false
+    @Option(help: "What to tamper with: headers, receipts, senders, deposits (OP Stack), all (comma-separated).") var tamper: String = ""
     @Option(help: "Share of calls answered with tampered data.") var tamperRate: Double = 0.05
     @Option(help: "Share of requests whose connection is closed halfway through the answer.") var dropRate: Double = 0
     @Option(help: "Share of requests delayed by --delay-ms.") var delayRate: Double = 0
@@ -71,8 +74,9 @@ struct Devnet: AsyncParsableCommand {
             case "headers": kinds.insert(.headers)
             case "receipts": kinds.insert(.receipts)
             case "senders": kinds.insert(.senders)
+            case "deposits": kinds.insert(.deposits)
             case "all": kinds.formUnion(.all)
-            default: throw ValidationError("--tamper: unknown kind \"\(word)\" (headers, receipts, senders, all)")
+            default: throw ValidationError("--tamper: unknown kind \"\(word)\" (headers, receipts, senders, deposits, all)")
             }
         }
         return kinds
@@ -93,11 +97,13 @@ struct Devnet: AsyncParsableCommand {
         let devnet = DevNet(
             seed: seed, blocks: blocks, faults: faults, reorg: reorgAt.map { DevNetReorg(at: $0, depth: reorgDepth, every: reorgEvery) },
             fork: forkFrom.map { DevChain.Branch(block: $0, salt: 0xF02C) }, maxHead: maxHead,
-            eventBlockShare: eventBlockShare, finalityDepth: noFinality ? nil : finalityDepth)
+            eventBlockShare: eventBlockShare, finalityDepth: noFinality ? nil : finalityDepth, family: opStack ? .opStack : .ethereum)
         let host = self.host, blocks = self.blocks, seed = self.seed
+        let chain = opStack ? "OP Stack dev chain (chainspec provenant-dev-op)" : "dev chain"
+        let chainId = opStack ? DevChain.opStackChainId : DevChain.chainId
         try await Lifecycle.runUntilSignalled {
             try await devnet.run(host: host, port: port, blockInterval: blockTimeMs > 0 ? .milliseconds(Int64(blockTimeMs)) : nil) { bound in
-                print("devnet: dev chain seed \(seed), head \(blocks), chain id \(DevChain.chainId), on http://\(host):\(bound)/")
+                print("devnet: \(chain) seed \(seed), head \(blocks), chain id \(chainId), on http://\(host):\(bound)/")
                 fflush(nil)
             }
         }

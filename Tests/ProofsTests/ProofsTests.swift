@@ -74,6 +74,35 @@ struct ProofsTests {
         #expect(fromPartialBodies >= 5 && fromWholeBodies >= 5, "events from \(fromPartialBodies) partial and \(fromWholeBodies) whole bodies")
     }
 
+    /// On an OP Stack chain a bundle proves against an L2 block hash (the anchor the user trusts): the mint's
+    /// transaction and receipt prove against roots whose blocks open with a deposit and whose deposit receipts
+    /// carry their nonce, and the anchor's chain links them.
+    @Test func opStackBundlesVerifyAgainstAnL2Anchor() throws {
+        var chain = DevChain(seed: 12, family: .opStack)
+        chain.grow(to: 160)
+        let index = try chain.index()
+        let head = try #require(try index.cursor()).hash
+        #expect(head == chain.head.header.hash)
+        let record = chain.record
+        #expect(record.mintedTokens >= 5)
+        let builder = ProofBuilder(index: index, chainId: DevChain.opStackChainId)
+        for token in [1, record.mintedTokens / 2, record.mintedTokens] {
+            let bundle = try builder.bundle(contract: Self.visions, tokenId: UInt256(token), anchor: .head)
+            let reread = try ProofBundle(json: try JSONValue(parsing: bundle.json.serialized()))
+            let verified = try reread.verify(trusting: [head])
+            let provenance = try #require(record.provenance[token])
+            #expect(reread.claim.minter?.address == provenance.minter, "minter of token \(token)")
+            #expect(reread.claim.owner?.address == record.owners[token], "owner of token \(token)")
+            #expect(verified.statements.contains { $0.hasPrefix("minted by \(provenance.minter.hex)") })
+            // Every block a bundle carries is an OP Stack block of this chain.
+            for event in reread.events {
+                #expect(chain.blocks[Int(event.blockNumber)].transactions.first?.type == .deposit)
+            }
+            // The L1 chain's trust does not carry over: another anchor is refused.
+            #expect(throws: ProofError.self) { try reread.verify(trusting: [DevChain.genesis.header.hash]) }
+        }
+    }
+
     @Test func anERC1155IdProvesItsMintAndNoOwner() throws {
         let editions = DevChain.Contract.editions.address
         let id = try #require(try fixture.chain.record.editions.keys.min())

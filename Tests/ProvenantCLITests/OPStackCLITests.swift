@@ -1,6 +1,7 @@
 import EthPrimitives
 import EthRPC
 import EthTypes
+import DevNet
 import Foundation
 import Testing
 import TestSupport
@@ -77,5 +78,39 @@ struct OPStackVerifyBlockCLITests {
         let failed = try CLI.run(["verify-block", "--block", try CLI.write(block), "--chain", "base"])
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("FAILED: block 4999983: hash"))
+    }
+}
+
+/// The node on an OP Stack chain, as a user runs it: a config naming the chain, an upstream serving it over HTTP,
+/// `sync`, then a bundle of an ERC-721 token exported and verified offline against the L2 block hash.
+@Suite("provenant sync, proof and verify on an OP Stack chain")
+struct OPStackNodeCLITests {
+    @Test func syncIndexesAnERC721AndItsBundleVerifiesAgainstTheL2Anchor() async throws {
+        let net = try await RunningDevNet(DevNet(seed: 9, blocks: 120, family: .opStack))
+        defer { withExtendedLifetime(net) {} }
+        let dir = temporaryPath("cli-op")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = temporaryPath("cli-op", extension: "yaml")
+        try """
+            chain: provenant-dev-op
+            upstreams: ["\(net.url)"]
+            dataDir: \(dir)
+            contracts:
+              - {name: prompted-visions, address: "\(ProofCLITests.visions)", startBlock: 0}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let synced = try CLI.run(["sync", "--config", config, "--until-current"])
+        #expect(synced.status == 0, "\(synced.stdout)\(synced.stderr)")
+
+        let proof = try CLI.run(["proof", ProofCLITests.visions, "2", "--data-dir", dir])
+        #expect(proof.status == 0, "\(proof.stderr)")
+        let anchor = try #require((try JSONSerialization.jsonObject(with: Data(proof.stdout.utf8)) as? [String: Any])?["anchor"] as? [String: Any])
+        #expect(anchor["hash"] as? String == net.devnet.chain.head.header.hash.hex)
+        let bundle = try CLI.write(try JSONSerialization.jsonObject(with: Data(proof.stdout.utf8)))
+        let verified = try CLI.run(["verify", bundle, "--trust", try #require(anchor["hash"] as? String)])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        #expect(verified.stdout.hasPrefix("VERIFIED token 0x2 of \(ProofCLITests.visions):"))
+        // The L2 chain's genesis alone does not make its head trusted.
+        let untrusted = try CLI.run(["verify", bundle, "--chain", "provenant-dev-op"])
+        #expect(untrusted.status != 0)
     }
 }
