@@ -268,4 +268,35 @@ struct OPStackTests {
         fields.blobGasUsed = 131_072
         #expect { try Verify.forkFields(of: try Header(fields), spec: spec) } throws: { ($0 as? VerificationError)?.field == .blobGasUsed }
     }
+
+    /// The OP Stack chainspecs agree with the superchain registry's configs in `opstack/configs`: chain id, the L2
+    /// genesis (as the first checkpoint) and every upgrade time from Canyon to Jovian; Regolith from genesis.
+    @Test(arguments: [
+        ("op-mainnet", "mainnet-op"), ("base", "mainnet-base"), ("zora", "mainnet-zora"), ("op-sepolia", "sepolia-op"),
+        ("base-sepolia", "sepolia-base"),
+    ])
+    func chainspecsMatchTheRegistry(name: String, config: String) throws {
+        let spec = try BlockFixture.spec(name)
+        let toml = try Vectors.text("opstack/configs/\(config).toml")
+        func value(_ key: String, after section: String? = nil) throws -> String {
+            var text = Substring(toml)
+            if let section { text = text[try #require(text.range(of: section)).upperBound...] }
+            let line = try #require(text.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(key) =") }, "\(config): \(key)")
+            return line.split(separator: "=", maxSplits: 1)[1].split(separator: "#")[0].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
+        #expect(spec.family == .opStack)
+        #expect(spec.chainId == UInt64(try value("chain_id")))
+        let genesis = try #require(spec.checkpoints.min { $0.number < $1.number })
+        #expect(genesis.number == UInt64(try value("number", after: "[genesis.l2]")))
+        #expect(genesis.hash == (try Hash32(hex: try value("hash", after: "[genesis.l2]"))))
+        #expect(spec.opForks[.bedrock] == .block(genesis.number))
+        #expect(spec.opForks[.regolith] == .timestamp(0))
+        for upgrade in [OPFork.canyon, .delta, .ecotone, .fjord, .granite, .holocene, .isthmus, .jovian] {
+            #expect(spec.opForks[upgrade] == .timestamp(UInt64(try value("\(upgrade)_time"))!), "\(name) \(upgrade)")
+        }
+        // The L1 forks follow from the upgrades.
+        #expect(spec.forks[.shanghai] == spec.opForks[.canyon] && spec.forks[.cancun] == spec.opForks[.ecotone])
+        #expect(spec.forks[.prague] == spec.opForks[.isthmus] && spec.forks[.osaka] == nil)
+    }
+
 }
