@@ -114,7 +114,9 @@ struct SyncTests {
         #expect(errors["rate_limited", default: 0] > 0, "\(errors)")
     }
 
-    @Test func aLiarIsNamedAndNothingItTamperedIsIndexed() async throws {
+    /// On both families: the OP Stack dev chain's liar also lies about deposits (`DevNetFaults.Tampering.deposits`).
+    @Test(arguments: [Chainspec.Family.ethereum, .opStack])
+    func aLiarIsNamedAndNothingItTamperedIsIndexed(family: Chainspec.Family) async throws {
         var honestFaults = DevNetFaults()
         honestFaults.dropRate = 0.05
         honestFaults.delayRate = 0.05
@@ -123,9 +125,9 @@ struct SyncTests {
         var lies = DevNetFaults()
         lies.tamper = .all
         lies.tamperRate = 0.05
-        let honest = try await RunningDevNet(DevNet(seed: 22, blocks: 500, faults: honestFaults))
-        let second = try await RunningDevNet(DevNet(seed: 22, blocks: 500))
-        let liar = try await RunningDevNet(DevNet(seed: 22, blocks: 500, faults: lies))
+        let honest = try await RunningDevNet(DevNet(seed: 22, blocks: 500, faults: honestFaults, family: family))
+        let second = try await RunningDevNet(DevNet(seed: 22, blocks: 500, family: family))
+        let liar = try await RunningDevNet(DevNet(seed: 22, blocks: 500, faults: lies, family: family))
         let (db, path) = try Fixtures.levelDB()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let index = AssetIndex(store: db)
@@ -133,7 +135,9 @@ struct SyncTests {
         options.exitWhenCurrent = true
         options.headersPerRequest = 25
         let log = LogLines()
-        let syncer = Fixtures.syncer([try liar.upstream(), try honest.upstream(), try second.upstream()], index: index, options: options, log: log)
+        let syncer = Fixtures.syncer(
+            [try liar.upstream(), try honest.upstream(), try second.upstream()], index: index, options: options, log: log,
+            spec: honest.devnet.chain.chainspec)
         try await syncer.run()
 
         #expect(liar.devnet.tamperedCount > 0)
