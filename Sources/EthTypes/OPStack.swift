@@ -49,6 +49,8 @@ public enum OPStack {
     public static let l1AttributesDepositor = Address(bytes: Array([[UInt8]](repeating: [0xde, 0xad], count: 9).joined()) + [0x00, 0x01])!
     /// The L1Block predeploy the L1 attributes deposit calls.
     public static let l1BlockPredeploy = Address(bytes: [0x42] + [UInt8](repeating: 0, count: 18) + [0x15])!
+    /// The L2ToL1MessagePasser predeploy, whose storage root is an Isthmus header's `withdrawalsRoot`.
+    public static let l2ToL1MessagePasser = Address(bytes: [0x42] + [UInt8](repeating: 0, count: 18) + [0x16])!
     /// The length and version byte of `extraData` from Holocene (denominator, elasticity) and from Jovian (and a
     /// minimum base fee).
     public static let holoceneExtraData = (count: 9, version: UInt8(0))

@@ -13,6 +13,8 @@ public struct CheckOutcome: Sendable {
     public let name: String
     public let result: Result
 
+    public init(name: String, result: Result) { (self.name, self.result) = (name, result) }
+
     public var failure: VerificationError? {
         if case .failed(let error) = result { return error }
         return nil
@@ -90,7 +92,7 @@ public enum BlockReport {
         }
         if header.withdrawalsRoot != nil {
             if let upgrade, upgrade >= .isthmus {
-                skip("withdrawals root", "OP Stack \(upgrade): it is the L2ToL1MessagePasser's storage root, which no block body shows")
+                skip("withdrawals root", "OP Stack \(upgrade): it is the L2ToL1MessagePasser's storage root, which no block body shows (an eth_getProof of that account shows it)")
             } else if let withdrawals = block.withdrawals {
                 check("withdrawals root (\(withdrawals.count) withdrawals)") { () throws(VerificationError) in
                     try Verify.withdrawals(of: header, withdrawals)

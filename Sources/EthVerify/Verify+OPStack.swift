@@ -1,4 +1,4 @@
-public import EthPrimitives
+internal import EthPrimitives
 public import EthTypes
 internal import EthTrie
 

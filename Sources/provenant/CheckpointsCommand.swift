@@ -11,7 +11,8 @@ struct Checkpoints: ParsableCommand {
             at or below the lowest startBlock of the watched contracts, so a contract deployed at block \
             19,000,000 on mainnet is synced from checkpoint 17,034,870, not from genesis: give each contract its \
             deployment block as startBlock (the block of its creation transaction, from any explorer; a wrong \
-            guess below it only costs headers). The checkpoints of chainspec/mainnet.json and sepolia.json are \
+            guess below it only costs headers). The checkpoints of chainspec/mainnet.json and sepolia.json, and \
+            those of the OP Stack chainspecs past their L2 genesis (whose hash is the superchain registry's), are \
             real blocks whose hashes the test suite recomputes from the shared vectors. To trust a block of your \
             own instead (one your node or another client you run has verified), set checkpoint: in \
             provenant.yaml; it replaces these.

@@ -135,6 +135,11 @@ struct OPStackTests {
     /// (state and receipts roots, bloom, gas used) taken from the next fixture; its base fee is recomputed by
     /// EIP-1559 with the parameters Holocene puts in the parent's `extraData`.
     @Test func holoceneBlocksRecomputeFromParentAndTransactions() throws {
+        _ = try Self.rebuiltHoloceneHeaders()
+    }
+
+    /// The Holocene blocks rebuilt from their parent, payload and transactions (see the test above).
+    static func rebuiltHoloceneHeaders() throws -> [Header] {
         let spec = try BlockFixture.spec("op-sepolia")
         let folder = "opstack/op-sepolia-11155420/kona"
         struct Fixture { let parent: Header; let payload: [String: Any]; let transactions: [Transaction]; let expected: Hash32 }
@@ -153,7 +158,7 @@ struct OPStackTests {
             fixtures[parent.number + 1] = Fixture(parent: parent, payload: payload, transactions: transactions, expected: try Hash32(hex: json["expected_block_hash"] as! String))
         }
         #expect(fixtures.count == 15)
-        var rebuilt = 0
+        var rebuilt: [Header] = []
         for (number, fixture) in fixtures.sorted(by: { $0.key < $1.key }) {
             guard let next = fixtures[number + 1] else { continue }
             let executed = next.parent  // block `number` as the chain has it
@@ -178,9 +183,10 @@ struct OPStackTests {
             #expect(header.hash == fixture.expected, "block \(number)")
             #expect(executed.hash == fixture.expected, "block \(number): the next fixture's parent")
             try Verify.forkFields(of: header, spec: spec)
-            rebuilt += 1
+            rebuilt.append(header)
         }
-        #expect(rebuilt == 4)  // 26207960, 61, 62 and 22884230
+        #expect(rebuilt.map(\.number) == [22_884_230, 26_207_960, 26_207_961, 26_207_962])
+        return rebuilt
     }
 
     /// No real Isthmus or Jovian block is in the vectors: a real Holocene header moved to their activation times
@@ -267,6 +273,30 @@ struct OPStackTests {
         var fields = block.header.fields
         fields.blobGasUsed = 131_072
         #expect { try Verify.forkFields(of: try Header(fields), spec: spec) } throws: { ($0 as? VerificationError)?.field == .blobGasUsed }
+    }
+
+    /// Every OP Stack checkpoint past the L2 genesis is a block whose hash a test here recomputes from its bytes.
+    @Test func checkpointsAreBlocksTheVectorsHash() throws {
+        var recomputed: [UInt64: Hash32] = [:]
+        for fixture in try OPStackFixture.all() {
+            try Verify.hash(of: fixture.block.header, equals: fixture.block.claimedHash)
+            recomputed[fixture.block.header.number] = fixture.block.header.hash
+        }
+        for header in try Self.rebuiltHoloceneHeaders() { recomputed[header.number] = header.hash }
+        var ecotone = try Vectors.json("opstack/op-mainnet-10/ecotone-header-117418562.json") as! [String: Any]
+        ecotone["transactions"] = [Any]()
+        let header = try readJSON(RPCBlock.self, from: ecotone).header
+        recomputed[header.number] = header.hash
+        var checked = 0
+        for name in ["op-mainnet", "base", "zora", "op-sepolia", "base-sepolia"] {
+            let spec = try BlockFixture.spec(name)
+            let genesis = spec.checkpoints.map(\.number).min()
+            for checkpoint in spec.checkpoints where checkpoint.number != genesis {
+                #expect(recomputed[checkpoint.number] == checkpoint.hash, "\(name) checkpoint \(checkpoint.number)")
+                checked += 1
+            }
+        }
+        #expect(checked == 8)
     }
 
     /// The OP Stack chainspecs agree with the superchain registry's configs in `opstack/configs`: chain id, the L2

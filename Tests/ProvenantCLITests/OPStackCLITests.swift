@@ -81,6 +81,45 @@ struct OPStackVerifyBlockCLITests {
     }
 }
 
+/// An Isthmus block's `withdrawalsRoot` is the L2ToL1MessagePasser's storage root: not run from the block alone,
+/// checked with that account's `eth_getProof` at the block (the OP Stack dev chain is Isthmus from genesis).
+@Suite("provenant verify-block --message-passer-proof")
+struct MessagePasserProofCLITests {
+    static func answer(_ net: DevNet, _ method: String, _ params: String) throws -> String {
+        let body = #"{"jsonrpc":"2.0","id":1,"method":"\#(method)","params":\#(params)}"#
+        let answer = try #require(net.dispatcher().handle(Data(body.utf8)))
+        let path = temporaryPath("cli-op-rpc", extension: "json")
+        try answer.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func theWithdrawalsRootIsCheckedAgainstTheProvenStorageRoot() throws {
+        let net = DevNet(seed: 9, blocks: 20, family: .opStack)
+        let passer = OPStack.l2ToL1MessagePasser.hex
+        let block = try Self.answer(net, "eth_getBlockByNumber", #"["0x14",true]"#)
+        let receipts = try Self.answer(net, "eth_getBlockReceipts", #"["0x14"]"#)
+        let base = ["verify-block", "--block", block, "--receipts", receipts, "--chain", "provenant-dev-op"]
+
+        let alone = try CLI.run(base)
+        #expect(alone.status == 0, "\(alone.stdout)\(alone.stderr)")
+        #expect(alone.stdout.contains("not run  withdrawals root: OP Stack isthmus"))
+
+        let proven = try CLI.run(base + ["--message-passer-proof", try Self.answer(net, "eth_getProof", #"["\#(passer)",[],"0x14"]"#)])
+        #expect(proven.status == 0, "\(proven.stdout)\(proven.stderr)")
+        #expect(proven.stdout.contains("OK       withdrawals root = the L2ToL1MessagePasser's storage root"))
+
+        // A proof against another block's state root does not lead to this one's.
+        let stale = try CLI.run(base + ["--message-passer-proof", try Self.answer(net, "eth_getProof", #"["\#(passer)",[],"0xa"]"#)])
+        #expect(stale.status == 1, "\(stale.stdout)")
+        #expect(stale.stdout.contains("FAILED: block 20: withdrawalsRoot"))
+
+        // Another account's proof is not the message passer's: an input error.
+        let other = try CLI.run(base + ["--message-passer-proof", try Self.answer(net, "eth_getProof", #"["\#(OPStack.l1BlockPredeploy.hex)",[],"0x14"]"#)])
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("not of the L2ToL1MessagePasser"))
+    }
+}
+
 /// The node on an OP Stack chain, as a user runs it: a config naming the chain, an upstream serving it over HTTP,
 /// `sync`, then a bundle of an ERC-721 token exported and verified offline against the L2 block hash.
 @Suite("provenant sync, proof and verify on an OP Stack chain")

@@ -215,7 +215,9 @@ struct HTTPEdgeTests {
         server.cancel()
         #expect(connection.closedByServer())
         _ = await server.result
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Well under the 60-second idle timeout it would otherwise wait for: the bound is loose because the suite
+        // runs in parallel on two cores (5 s was once exceeded under CI's load).
+        #expect(ContinuousClock.now - start < .seconds(30))
         #expect(RawHTTPConnection(port: port) == nil, "still accepting after shutdown")
     }
 
