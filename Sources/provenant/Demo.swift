@@ -2,6 +2,7 @@ import ArgumentParser
 import DevChain
 import DevNet
 import EthPrimitives
+import EthTypes
 import EthRPC
 import EthUpstream
 import Foundation
@@ -25,7 +26,9 @@ struct Demo: AsyncParsableCommand {
             ERC-7007 provenance, ERC-1155, ERC-20 shares), and then serves JSON-RPC. It prints example queries as \
             curl commands with the answers the server gave, and a token's proof bundle (asset_proof) checked as \
             provenant verify checks it, offline. It keeps following the dev chain, which grows a \
-            block every --block-time-ms, until Ctrl-C. Needs no network. --exit stops after the examples.
+            block every --block-time-ms, until Ctrl-C. Needs no network. --exit stops after the examples. \
+            --op-stack runs all of it on the dev chain's OP Stack form (deposits first in every block, chainspec \
+            provenant-dev-op), the liar also lying about deposits.
             """)
 
     @Option(help: "Seed of the dev chain.") var seed: UInt64 = 1
@@ -34,6 +37,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "The dev chain adds a block every this many milliseconds.") var blockTimeMs: UInt64 = 2_000
     @Option(help: "Share of the lying upstream's answers that are tampered with.") var lieRate: Double = 0.2
     @Flag(help: "Exit after printing the examples instead of serving until Ctrl-C.") var exit = false
+    @Flag(help: "Use the dev chain's OP Stack form (chainspec provenant-dev-op) instead of its Ethereum form.") var opStack = false
 
     func validate() throws {
         guard (0...1).contains(lieRate) else { throw ValidationError("--lie-rate must be between 0 and 1") }
@@ -49,11 +53,12 @@ struct Demo: AsyncParsableCommand {
         lies.tamper = .all
         lies.tamperRate = lieRate
         let interval = Duration.milliseconds(Int64(blockTimeMs))
-        let honest = DevNet(seed: seed, blocks: blocks)
+        let family: Chainspec.Family = opStack ? .opStack : .ethereum
+        let honest = DevNet(seed: seed, blocks: blocks, family: family)
         // Each upstream serves the same chain and grows it on its own clock, as separate nodes would.
         let nets: [(net: DevNet, role: String)] = [
-            (honest, "honest"), (DevNet(seed: seed, blocks: blocks), "honest"),
-            (DevNet(seed: seed, blocks: blocks, faults: lies), "tampers with \(Int(lieRate * 100))% of its answers, still claiming the original hashes"),
+            (honest, "honest"), (DevNet(seed: seed, blocks: blocks, family: family), "honest"),
+            (DevNet(seed: seed, blocks: blocks, faults: lies, family: family), "tampers with \(Int(lieRate * 100))% of its answers, still claiming the original hashes"),
         ]
         let ports = Shared<[Int: Int]>([:])
         let devnets = Task {
@@ -68,7 +73,7 @@ struct Demo: AsyncParsableCommand {
         while ports.value.withLock({ $0.count }) < nets.count { try await Task.sleep(for: .milliseconds(10)) }
         let urls = ports.value.withLock { p in nets.indices.map { "http://127.0.0.1:\(p[$0]!)/" } }
 
-        print("Provenant demo: dev chain seed \(seed), \(blocks) blocks, served by three upstreams on loopback:")
+        print("Provenant demo: \(opStack ? "OP Stack dev chain" : "dev chain") seed \(seed), \(blocks) blocks, served by three upstreams on loopback:")
         for (url, served) in zip(urls, nets) { print("  \(url)   \(served.role)") }
         print("A node syncs from them into \(directory), verifying every block against the genesis checkpoint and committing")
         print("a range only once two of the three upstreams give its last block's hash.")
@@ -77,7 +82,7 @@ struct Demo: AsyncParsableCommand {
         let contracts = DevChain.Contract.allCases.map { NodeConfig.Contract(name: $0.name, address: $0.address, startBlock: 0) }
         // The liar first, so that it is asked early and caught.
         let config = NodeConfig(
-            chain: "provenant-dev", upstreams: try [urls[2], urls[0], urls[1]].map { try UpstreamEndpoint($0) }, dataDir: directory, contracts: contracts)
+            chain: opStack ? "provenant-dev-op" : "provenant-dev", upstreams: try [urls[2], urls[0], urls[1]].map { try UpstreamEndpoint($0) }, dataDir: directory, contracts: contracts)
         let logged = Shared<[String]>([])
         let node = try Node(config: config, log: { line in logged.value.withLock { $0.append(line) } })
         let bound = Shared<Int?>(nil)

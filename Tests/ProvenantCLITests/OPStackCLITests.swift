@@ -120,6 +120,19 @@ struct MessagePasserProofCLITests {
     }
 }
 
+@Suite("provenant demo --op-stack")
+struct OPStackDemoCLITests {
+    @Test func theDemoRunsOnTheOPStackDevChain() throws {
+        let result = try CLI.run(["demo", "--op-stack", "--blocks", "120", "--exit", "--rpc-addr", "127.0.0.1:0"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.hasPrefix("Provenant demo: OP Stack dev chain seed 1"))
+        #expect(result.stdout.contains("Synced blocks 0…120 in "))
+        #expect(result.stdout.contains("marked faulty, evidence: block "), "the liar is named with its evidence")
+        #expect(result.stdout.contains("VERIFIED token 0x1 of "), "token 1's proof bundle checked offline")
+        #expect(!result.stdout.contains(#""error""#), "every example query answered")
+    }
+}
+
 /// The node on an OP Stack chain, as a user runs it: a config naming the chain, an upstream serving it over HTTP,
 /// `sync`, then a bundle of an ERC-721 token exported and verified offline against the L2 block hash.
 @Suite("provenant sync, proof and verify on an OP Stack chain")
