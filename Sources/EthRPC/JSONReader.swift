@@ -224,6 +224,61 @@ public struct JSONReader: Sendable {
     public func address() throws(JSONReadError) -> Address { try hexUTF8 { utf8 throws(HexError) in try Address(hexUTF8: utf8) } }
     public func bloom() throws(JSONReadError) -> Bloom { try hexUTF8 { utf8 throws(HexError) in try Bloom(hexUTF8: utf8) } }
 
+    // A member read where it lies. On a tape, reading `c.field("x").hash()` made a reader for the member and copied
+    // it on each step (each copy a retain of the tape), which was a quarter of reading a block header; these read
+    // the member's string in place and make a reader only to name the path of an error.
+
+    /// The member `name` decoded from its string by `parse`: absent or null is `nil` when `optional`, else missing.
+    func hexMember<T>(_ name: String, optional: Bool, _ parse: (UnsafeBufferPointer<UInt8>) throws(HexError) -> T) throws(JSONReadError) -> T? {
+        guard case .tape(let tape, let i, let root) = node else {
+            guard let member = try optional ? optionalField(name) : field(name) else { return nil }
+            return try member.hexUTF8(parse)
+        }
+        guard tape.kind(i) == .object else { throw error("not an object") }
+        guard let m = tape.member(i, name), tape.kind(m) != .null else {
+            if optional { return nil }
+            throw JSONReadError(path: join(name), reason: "missing")
+        }
+        guard tape.kind(m) == .string else {
+            let member = JSONReader(node: .tape(tape, m, root: root))
+            throw member.error("\(member.kind), not a string")
+        }
+        let result = tape.withUTF8(m) { utf8 in Result { () throws(HexError) in try parse(utf8) } }
+        do throws(HexError) { return try result.get() } catch { throw JSONReader(node: .tape(tape, m, root: root)).error("\(error)") }
+    }
+
+    /// The member `name`, a QUANTITY of up to 64 bits: `field(name).quantity()` without a reader on the way.
+    public func quantity(_ name: String) throws(JSONReadError) -> UInt64 {
+        try hexMember(name, optional: false) { utf8 throws(HexError) in try Hex.quantity(utf8: utf8) }!
+    }
+    public func optionalQuantity(_ name: String) throws(JSONReadError) -> UInt64? {
+        try hexMember(name, optional: true) { utf8 throws(HexError) in try Hex.quantity(utf8: utf8) }
+    }
+    public func uint256(_ name: String) throws(JSONReadError) -> UInt256 {
+        try hexMember(name, optional: false) { utf8 throws(HexError) in try UInt256(quantityUTF8: utf8) }!
+    }
+    public func optionalUInt256(_ name: String) throws(JSONReadError) -> UInt256? {
+        try hexMember(name, optional: true) { utf8 throws(HexError) in try UInt256(quantityUTF8: utf8) }
+    }
+    public func data(_ name: String) throws(JSONReadError) -> [UInt8] {
+        try hexMember(name, optional: false) { utf8 throws(HexError) in try Hex.decode(utf8: utf8) }!
+    }
+    public func hash(_ name: String) throws(JSONReadError) -> Hash32 {
+        try hexMember(name, optional: false) { utf8 throws(HexError) in try Hash32(hexUTF8: utf8) }!
+    }
+    public func optionalHash(_ name: String) throws(JSONReadError) -> Hash32? {
+        try hexMember(name, optional: true) { utf8 throws(HexError) in try Hash32(hexUTF8: utf8) }
+    }
+    public func address(_ name: String) throws(JSONReadError) -> Address {
+        try hexMember(name, optional: false) { utf8 throws(HexError) in try Address(hexUTF8: utf8) }!
+    }
+    public func optionalAddress(_ name: String) throws(JSONReadError) -> Address? {
+        try hexMember(name, optional: true) { utf8 throws(HexError) in try Address(hexUTF8: utf8) }
+    }
+    public func bloom(_ name: String) throws(JSONReadError) -> Bloom {
+        try hexMember(name, optional: false) { utf8 throws(HexError) in try Bloom(hexUTF8: utf8) }!
+    }
+
     /// A JSON-RPC result as a file may hold it: the bare result, or a whole response object whose `result` it is.
     public func rpcResult() throws(JSONReadError) -> JSONReader {
         guard has("result") || has("error") else { return self }

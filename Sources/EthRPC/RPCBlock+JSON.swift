@@ -11,27 +11,27 @@ extension RPCTransaction: JSONReadable {
             try self.init(deposit: c)
             return
         }
-        var f = TransactionFields(type: type, chainId: type == .legacy ? nil : try c.field("chainId").uint256())
-        f.nonce = try c.field("nonce").quantity()
-        f.gasLimit = try c.field("gas").quantity()
+        var f = TransactionFields(type: type, chainId: type == .legacy ? nil : try c.uint256("chainId"))
+        f.nonce = try c.quantity("nonce")
+        f.gasLimit = try c.quantity("gas")
         if type == .legacy || type == .accessList {
-            f.gasPrice = try c.field("gasPrice").uint256()
+            f.gasPrice = try c.uint256("gasPrice")
         } else {
-            f.maxFeePerGas = try c.field("maxFeePerGas").uint256()
-            f.maxPriorityFeePerGas = try c.field("maxPriorityFeePerGas").uint256()
+            f.maxFeePerGas = try c.uint256("maxFeePerGas")
+            f.maxPriorityFeePerGas = try c.uint256("maxPriorityFeePerGas")
         }
-        f.to = try c.optionalField("to")?.address()
-        f.value = try c.field("value").uint256()
-        f.data = try c.field("input").data()
+        f.to = try c.optionalAddress("to")
+        f.value = try c.uint256("value")
+        f.data = try c.data("input")
         if type != .legacy {
             f.accessList = try c.optionalField("accessList")?.array { entry throws(JSONReadError) in
                 AccessListEntry(
-                    address: try entry.field("address").address(),
+                    address: try entry.address("address"),
                     storageKeys: try entry.field("storageKeys").array { key throws(JSONReadError) in try key.hash() })
             } ?? []
         }
         if type == .blob {
-            f.maxFeePerBlobGas = try c.field("maxFeePerBlobGas").uint256()
+            f.maxFeePerBlobGas = try c.uint256("maxFeePerBlobGas")
             f.blobVersionedHashes = try c.field("blobVersionedHashes").array { h throws(JSONReadError) in try h.hash() }
         }
         if type == .setCode {
@@ -39,35 +39,35 @@ extension RPCTransaction: JSONReadable {
                 // Some servers name the authorization's parity `v`.
                 let parity = try a.either("yParity", "v").quantity(max: 1)
                 return Authorization(
-                    chainId: try a.field("chainId").uint256(), address: try a.field("address").address(),
-                    nonce: try a.field("nonce").quantity(), yParity: UInt8(parity), r: try a.field("r").uint256(),
-                    s: try a.field("s").uint256())
+                    chainId: try a.uint256("chainId"), address: try a.address("address"),
+                    nonce: try a.quantity("nonce"), yParity: UInt8(parity), r: try a.uint256("r"),
+                    s: try a.uint256("s"))
             }
         }
         // Typed transactions sign with the y parity; some servers send only `v` (equal to it for typed ones).
         let v = try (type == .legacy ? c.field("v") : c.either("yParity", "v")).uint256()
-        let encoded = f.encode(v: v, r: try c.field("r").uint256(), s: try c.field("s").uint256())
+        let encoded = f.encode(v: v, r: try c.uint256("r"), s: try c.uint256("s"))
         let transaction: Transaction
         do throws(TransactionError) { transaction = try Transaction(encoded: encoded) } catch {
             throw c.error("transaction fields do not form a valid transaction: \(error)")
         }
-        self.init(transaction: transaction, claimedHash: try c.field("hash").hash(), claimedFrom: try c.field("from").address())
+        self.init(transaction: transaction, claimedHash: try c.hash("hash"), claimedFrom: try c.address("from"))
     }
 
     /// An OP Stack deposit as op-geth serves it: `sourceHash`, `from`, `to`, `mint` (absent: zero), `value`, `gas`,
     /// `isSystemTx` (absent: false), `input`. Its `nonce`, `v`, `r`, `s` and `gasPrice` are the server's additions,
     /// not part of the deposit, and are not read.
     private init(deposit c: JSONReader) throws(JSONReadError) {
-        let from = try c.field("from").address()
+        let from = try c.address("from")
         var f = TransactionFields(deposit: DepositFields(
-            sourceHash: try c.field("sourceHash").hash(), from: from,
-            mint: try c.optionalField("mint")?.uint256() ?? .zero,
+            sourceHash: try c.hash("sourceHash"), from: from,
+            mint: try c.optionalUInt256("mint") ?? .zero,
             isSystemTransaction: try c.optionalField("isSystemTx")?.bool() ?? false))
-        f.to = try c.optionalField("to")?.address()
-        f.value = try c.field("value").uint256()
-        f.gasLimit = try c.field("gas").quantity()
-        f.data = try c.field("input").data()
-        self.init(transaction: Transaction.deposit(f), claimedHash: try c.field("hash").hash(), claimedFrom: from)
+        f.to = try c.optionalAddress("to")
+        f.value = try c.uint256("value")
+        f.gasLimit = try c.quantity("gas")
+        f.data = try c.data("input")
+        self.init(transaction: Transaction.deposit(f), claimedHash: try c.hash("hash"), claimedFrom: from)
     }
 
     /// An EIP-2718 type field; absent means legacy (transactions and receipts from before typed transactions).
@@ -82,27 +82,27 @@ extension RPCTransaction: JSONReadable {
 extension RPCBlock: JSONReadable {
     public init(json c: JSONReader) throws(JSONReadError) {
         var f = HeaderFields()
-        f.parentHash = try c.field("parentHash").hash()
-        f.ommersHash = try c.field("sha3Uncles").hash()
-        f.beneficiary = try c.field("miner").address()
-        f.stateRoot = try c.field("stateRoot").hash()
-        f.transactionsRoot = try c.field("transactionsRoot").hash()
-        f.receiptsRoot = try c.field("receiptsRoot").hash()
-        f.logsBloom = try c.field("logsBloom").bloom()
-        f.difficulty = try c.field("difficulty").uint256()
-        f.number = try c.field("number").quantity()
-        f.gasLimit = try c.field("gasLimit").quantity()
-        f.gasUsed = try c.field("gasUsed").quantity()
-        f.timestamp = try c.field("timestamp").quantity()
-        f.extraData = try c.field("extraData").data()
-        f.mixHash = try c.field("mixHash").hash()
-        f.nonce = try c.field("nonce").data()
-        f.baseFeePerGas = try c.optionalField("baseFeePerGas")?.uint256()
-        f.withdrawalsRoot = try c.optionalField("withdrawalsRoot")?.hash()
-        f.blobGasUsed = try c.optionalField("blobGasUsed")?.quantity()
-        f.excessBlobGas = try c.optionalField("excessBlobGas")?.quantity()
-        f.parentBeaconBlockRoot = try c.optionalField("parentBeaconBlockRoot")?.hash()
-        f.requestsHash = try c.optionalField("requestsHash")?.hash()
+        f.parentHash = try c.hash("parentHash")
+        f.ommersHash = try c.hash("sha3Uncles")
+        f.beneficiary = try c.address("miner")
+        f.stateRoot = try c.hash("stateRoot")
+        f.transactionsRoot = try c.hash("transactionsRoot")
+        f.receiptsRoot = try c.hash("receiptsRoot")
+        f.logsBloom = try c.bloom("logsBloom")
+        f.difficulty = try c.uint256("difficulty")
+        f.number = try c.quantity("number")
+        f.gasLimit = try c.quantity("gasLimit")
+        f.gasUsed = try c.quantity("gasUsed")
+        f.timestamp = try c.quantity("timestamp")
+        f.extraData = try c.data("extraData")
+        f.mixHash = try c.hash("mixHash")
+        f.nonce = try c.data("nonce")
+        f.baseFeePerGas = try c.optionalUInt256("baseFeePerGas")
+        f.withdrawalsRoot = try c.optionalHash("withdrawalsRoot")
+        f.blobGasUsed = try c.optionalQuantity("blobGasUsed")
+        f.excessBlobGas = try c.optionalQuantity("excessBlobGas")
+        f.parentBeaconBlockRoot = try c.optionalHash("parentBeaconBlockRoot")
+        f.requestsHash = try c.optionalHash("requestsHash")
         let header: Header
         do throws(HeaderError) { header = try Header(f) } catch { throw c.error("header: \(error)") }
         // An empty list is both forms; it is complete either way, so it counts as full.
@@ -114,12 +114,12 @@ extension RPCBlock: JSONReadable {
             transactions = .full(try list.map { t throws(JSONReadError) in try RPCTransaction(json: t) })
         }
         self.init(
-            header: header, claimedHash: try c.field("hash").hash(), transactions: transactions,
+            header: header, claimedHash: try c.hash("hash"), transactions: transactions,
             uncles: try c.optionalField("uncles")?.array { h throws(JSONReadError) in try h.hash() } ?? [],
             withdrawals: try c.optionalField("withdrawals")?.array { w throws(JSONReadError) in
                 Withdrawal(
-                    index: try w.field("index").quantity(), validatorIndex: try w.field("validatorIndex").quantity(),
-                    address: try w.field("address").address(), amount: try w.field("amount").quantity())
+                    index: try w.quantity("index"), validatorIndex: try w.quantity("validatorIndex"),
+                    address: try w.address("address"), amount: try w.quantity("amount"))
             })
     }
 }
@@ -132,21 +132,21 @@ extension RPCReceipt: JSONReadable {
         if let status = try c.optionalField("status") {
             outcome = .status(try status.quantity(max: 1) == 1)
         } else {
-            outcome = .postState(try c.field("root").hash())
+            outcome = .postState(try c.hash("root"))
         }
         let logs = try c.field("logs").array { log throws(JSONReadError) in
-            Log(address: try log.field("address").address(), topics: try log.field("topics").array { t throws(JSONReadError) in try t.hash() },
-                data: try log.field("data").data())
+            Log(address: try log.address("address"), topics: try log.field("topics").array { t throws(JSONReadError) in try t.hash() },
+                data: try log.data("data"))
         }
         // A deposit's receipt carries its nonce from Regolith and a version from Canyon; which of them the receipts
         // trie commits depends on the upgrade (`OPStack.consensusReceipt`). L1 fee fields are JSON-RPC's alone.
         let deposit = type == .deposit
         self.init(
-            receipt: Receipt(type: type, outcome: outcome, cumulativeGasUsed: try c.field("cumulativeGasUsed").quantity(),
-                             logsBloom: try c.field("logsBloom").bloom(), logs: logs,
-                             depositNonce: deposit ? try c.optionalField("depositNonce")?.quantity() : nil,
-                             depositReceiptVersion: deposit ? try c.optionalField("depositReceiptVersion")?.quantity() : nil),
-            transactionHash: try c.optionalField("transactionHash")?.hash())
+            receipt: Receipt(type: type, outcome: outcome, cumulativeGasUsed: try c.quantity("cumulativeGasUsed"),
+                             logsBloom: try c.bloom("logsBloom"), logs: logs,
+                             depositNonce: deposit ? try c.optionalQuantity("depositNonce") : nil,
+                             depositReceiptVersion: deposit ? try c.optionalQuantity("depositReceiptVersion") : nil),
+            transactionHash: try c.optionalHash("transactionHash"))
     }
 }
 
