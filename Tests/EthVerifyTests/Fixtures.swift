@@ -100,10 +100,7 @@ struct OPStackFixture {
             transactions: .full(try transactions.map { RPCTransaction(transaction: $0, claimedHash: $0.hash, claimedFrom: try $0.recoverSender()) }),
             uncles: [], withdrawals: nil)
         receipts = try zip(transactions, l2["receipts"] as! [[String: Any]]).map { tx, r in
-            let logs = try (r["logs"] as! [[String: Any]]).map { log in
-                Log(address: try Address(hex: log["address"] as! String), topics: try (log["topics"] as! [String]).map { try Hash32(hex: $0) },
-                    data: bytes(fromHex: log["data"] as! String))
-            }
+            let logs = try logs(fromJSON: r["logs"]!)
             return Receipt(
                 type: tx.type, outcome: .status(r["status"] as! String == "0x1"),
                 cumulativeGasUsed: UInt64((r["cumulativeGasUsed"] as! String).dropFirst(2), radix: 16)!, logsBloom: Bloom(logs: logs), logs: logs)

@@ -89,10 +89,7 @@ struct OPStackTests {
     @Test func depositNonceEntersTheReceiptsTrieFromCanyon() throws {
         let file = try Vectors.json("opstack/base-sepolia-84532/reth-regolith-receipts-root.json") as! [String: Any]
         let receipts: [Receipt] = try (file["receipts"] as! [[String: Any]]).map { r in
-            let logs = try (r["logs"] as! [[String: Any]]).map { log in
-                Log(address: try Address(hex: log["address"] as! String), topics: try (log["topics"] as! [String]).map { try Hash32(hex: $0) },
-                    data: bytes(fromHex: log["data"] as! String))
-            }
+            let logs = try logs(fromJSON: r["logs"]!)
             let type: TransactionType = r["txType"] as! String == "Deposit" ? .deposit : .dynamicFee
             return Receipt(
                 type: type, outcome: .status(r["status"] as! Bool), cumulativeGasUsed: UInt64(r["cumulativeGasUsed"] as! Int),

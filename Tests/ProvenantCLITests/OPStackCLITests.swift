@@ -63,9 +63,7 @@ struct OPStackVerifyBlockCLITests {
             rpcTransactions.append(try JSONSerialization.jsonObject(with: Data(RPCEncoding.transaction(tx, from: try tx.recoverSender(), at: position).serialized())))
             var r = receipt
             r["type"] = "0x" + String(tx.type.rawValue, radix: 16)
-            r["logsBloom"] = Bloom(logs: try (receipt["logs"] as! [[String: Any]]).map { log in
-                Log(address: try Address(hex: log["address"] as! String), topics: try (log["topics"] as! [String]).map { try Hash32(hex: $0) }, data: bytes(fromHex: log["data"] as! String))
-            }).hex
+            r["logsBloom"] = Bloom(logs: try logs(fromJSON: receipt["logs"]!)).hex
             rpcReceipts.append(r)
         }
         block["transactions"] = rpcTransactions
