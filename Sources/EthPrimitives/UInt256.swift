@@ -78,16 +78,38 @@ public struct UInt256: Hashable, Comparable, Sendable, CustomStringConvertible, 
 
     /// Parses a minimal QUANTITY (`0x0`, `0x1a`).
     public init(quantity string: String) throws(HexError) {
-        self = try Hex.quantity(string, maxDigits: 64, into: UInt256.zero) { value, n, position in
-            value[position >> 4] |= UInt64(n) << UInt64((position & 15) * 4)
-        }
+        self = try Hex.withDigits(string, Self.quantity(digits:))
     }
 
     /// Parses a QUANTITY given as UTF-8 bytes.
     public init(quantityUTF8 utf8: UnsafeBufferPointer<UInt8>) throws(HexError) {
-        self = try Hex.quantity(utf8: utf8, maxDigits: 64, into: UInt256.zero) { value, n, position in
-            value[position >> 4] |= UInt64(n) << UInt64((position & 15) * 4)
+        self = try Hex.digits(utf8, Self.quantity(digits:)).get()
+    }
+
+    /// The value of a QUANTITY's digits, read sixteen to a limb from the last: a transaction's `r` and `s` are 64
+    /// digits each, and setting each digit's nibble through the limb subscript was a quarter of reading a
+    /// transaction. Errors as `Hex.quantity` gives them: the first invalid digit, then leading zeros, then overflow.
+    static func quantity(digits: UnsafeBufferPointer<UInt8>) -> Result<UInt256, HexError> {
+        guard !digits.isEmpty else { return .failure(.empty) }
+        var value = UInt256.zero
+        var invalid: UInt8 = 0
+        var end = digits.count, limb = 0
+        while end > 0 {
+            let start = Swift.max(0, end - 16)
+            var word: UInt64 = 0
+            for i in start..<end {
+                let n = Hex.nibbleOrInvalid(digits[i])
+                invalid |= n
+                word = word << 4 | UInt64(n & 0x0f)
+            }
+            if limb < 4 { value[limb] = word }
+            limb += 1
+            end = start
         }
+        if invalid & 0xf0 != 0 { return .failure(.invalidCharacter(offset: digits.firstIndex { Hex.nibble($0) == nil }!)) }
+        if digits.count > 1 && digits[0] == UInt8(ascii: "0") { return .failure(.leadingZeros) }
+        guard digits.count <= 64 else { return .failure(.overflow) }
+        return .success(value)
     }
 
     /// The value as a minimal QUANTITY.

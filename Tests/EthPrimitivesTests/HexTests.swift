@@ -42,6 +42,43 @@ struct HexTests {
         #expect(throws: Self.badQuantities[i].1) { try Hex.quantity(Self.badQuantities[i].0) }
     }
 
+    static let badWordQuantities: [(String, HexError)] = [
+        ("0x", .empty), ("0x00", .leadingZeros), ("12", .missingPrefix), ("0x1g", .invalidCharacter(offset: 1)),
+        ("0x1" + String(repeating: "0", count: 64), .overflow),
+        // A bad digit in any limb's run of sixteen, or past the 64th digit, is found before the size or the zeros.
+        ("0x" + String(repeating: "1", count: 40) + "x" + String(repeating: "1", count: 23), .invalidCharacter(offset: 40)),
+        ("0x" + String(repeating: "f", count: 70) + "z", .invalidCharacter(offset: 70)),
+        ("0x0" + String(repeating: "f", count: 64), .leadingZeros),
+    ]
+
+    @Test(arguments: 0..<badWordQuantities.count)
+    func badWordQuantitiesAreRefused(_ i: Int) {
+        let (text, error) = Self.badWordQuantities[i]
+        #expect(throws: error) { try UInt256(quantity: text) }
+        var utf8 = text
+        #expect(throws: error) { try utf8.withUTF8 { try UInt256(quantityUTF8: $0) } }
+    }
+
+    /// Words of every length read back from their QUANTITY, through both entry points, upper and lower case.
+    @Test func wordQuantities() throws {
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<2_000 {
+            let bits = Int(rng.next() % 257)
+            var limbs = (rng.next(), rng.next(), rng.next(), rng.next())
+            withUnsafeMutableBytes(of: &limbs) { raw in
+                let words = raw.bindMemory(to: UInt64.self)
+                for i in 0..<4 {
+                    let keep = Swift.max(0, Swift.min(64, bits - 64 * i))
+                    words[i] = keep == 0 ? 0 : keep == 64 ? words[i] : words[i] & ((1 << UInt64(keep)) - 1)
+                }
+            }
+            let value = UInt256(limbs: limbs)
+            #expect(try UInt256(quantity: value.quantity) == value)
+            var upper = "0x" + value.quantity.dropFirst(2).uppercased()
+            #expect(try upper.withUTF8 { try UInt256(quantityUTF8: $0) } == value)
+        }
+    }
+
     @Test func quantities() throws {
         #expect(try Hex.quantity("0x0") == 0)
         #expect(try Hex.quantity("0x1a") == 26)
