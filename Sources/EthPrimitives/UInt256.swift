@@ -87,8 +87,9 @@ public struct UInt256: Hashable, Comparable, Sendable, CustomStringConvertible, 
     }
 
     /// The value of a QUANTITY's digits, read sixteen to a limb from the last: a transaction's `r` and `s` are 64
-    /// digits each, and setting each digit's nibble through the limb subscript was a quarter of reading a
-    /// transaction. Errors as `Hex.quantity` gives them: the first invalid digit, then leading zeros, then overflow.
+    /// digits each, and setting each digit's nibble through the limb subscript was a tenth of reading a transaction
+    /// (benchmarks/RESULTS.md). Errors as `Hex.quantity` gives them: the first invalid digit, then leading zeros,
+    /// then overflow.
     static func quantity(digits: UnsafeBufferPointer<UInt8>) -> Result<UInt256, HexError> {
         guard !digits.isEmpty else { return .failure(.empty) }
         var value = UInt256.zero
