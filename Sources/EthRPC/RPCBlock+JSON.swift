@@ -46,9 +46,9 @@ extension RPCTransaction: JSONReadable {
         }
         // Typed transactions sign with the y parity; some servers send only `v` (equal to it for typed ones).
         let v = try (type == .legacy ? c.field("v") : c.either("yParity", "v")).uint256()
-        let encoded = f.encode(v: v, r: try c.uint256("r"), s: try c.uint256("s"))
+        let (r, s) = (try c.uint256("r"), try c.uint256("s"))
         let transaction: Transaction
-        do throws(TransactionError) { transaction = try Transaction(encoded: encoded) } catch {
+        do throws(TransactionError) { transaction = try Transaction(fields: f, v: v, r: r, s: s) } catch {
             throw c.error("transaction fields do not form a valid transaction: \(error)")
         }
         self.init(transaction: transaction, claimedHash: try c.hash("hash"), claimedFrom: try c.address("from"))

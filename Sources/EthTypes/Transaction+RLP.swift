@@ -90,6 +90,66 @@ extension TransactionFields {
 }
 
 extension Transaction {
+    /// The transaction with these fields and signature values, encoded once: what `init(encoded:)` gives for
+    /// `fields.encode(v:r:s:)`, without reading the encoding back (a JSON-RPC block's transactions are built so,
+    /// and the decode was a third of reading one). As decoding finds them, a legacy transaction's chain id comes
+    /// from `v` (EIP-155) whatever `fields` holds, a typed one's `v` is its y parity (0 or 1), and a deposit's
+    /// `v`, `r` and `s` are zero.
+    public init(fields given: TransactionFields, v: UInt256, r: UInt256, s: UInt256) throws(TransactionError) {
+        var fields = Self.encodedPart(of: given)
+        let type = fields.type
+        let (v, r, s) = type == .deposit ? (UInt256.zero, UInt256.zero, UInt256.zero) : (v, r, s)
+        switch type {
+        case .legacy: fields.chainId = try Self.legacyChainId(v: v)
+        case .deposit: break
+        default: guard v <= UInt256(1) else { throw .invalidV }
+        }
+        var items = RLPEncoder(capacity: fields.data.count + 160)
+        fields.appendItems(to: &items)
+        let unsignedLength = items.bytes.count
+        if type != .deposit {
+            items.append(v)
+            items.append(r)
+            items.append(s)
+        }
+        var e = RLPEncoder(capacity: items.bytes.count + 10)
+        if type != .legacy { e.append(raw: [type.rawValue]) }
+        e.appendListHeader(payloadLength: items.bytes.count)
+        let start = e.bytes.count
+        e.append(raw: items.bytes)
+        self.init(fields: fields, v: v, r: r, s: s, encoded: e.bytes, unsignedFields: start..<start + unsignedLength)
+    }
+
+    /// The fields `type`'s encoding holds, as decoding gives them back (`decodeList`, `decodeDeposit`): any other
+    /// field zero or empty.
+    static func encodedPart(of given: TransactionFields) -> TransactionFields {
+        let type = given.type
+        var fields: TransactionFields
+        if type == .deposit {
+            fields = TransactionFields(deposit: given.deposit ?? DepositFields(sourceHash: .zero, from: .zero))
+        } else {
+            fields = TransactionFields(type: type, chainId: type == .legacy ? nil : given.chainId ?? .zero)
+            fields.nonce = given.nonce
+            if type == .legacy || type == .accessList {
+                fields.gasPrice = given.gasPrice
+            } else {
+                fields.maxPriorityFeePerGas = given.maxPriorityFeePerGas
+                fields.maxFeePerGas = given.maxFeePerGas
+            }
+            if type != .legacy { fields.accessList = given.accessList }
+            if type == .blob {
+                fields.maxFeePerBlobGas = given.maxFeePerBlobGas
+                fields.blobVersionedHashes = given.blobVersionedHashes
+            }
+            if type == .setCode { fields.authorizationList = given.authorizationList }
+        }
+        fields.gasLimit = given.gasLimit
+        fields.to = given.to
+        fields.value = given.value
+        fields.data = given.data
+        return fields
+    }
+
     /// Decodes a canonical transaction encoding: an RLP list (legacy) or `type ‖ rlp(list)`. Non-canonical RLP,
     /// wrong field sizes, unknown types and trailing bytes are refused. Fork rules are checked separately
     /// (`validate(fork:chainId:)`).

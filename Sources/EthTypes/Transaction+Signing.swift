@@ -80,11 +80,10 @@ extension Transaction {
         } else {
             v = UInt256(27) + parity
         }
-        let encoded = fields.encode(v: v, r: signature.r, s: signature.s)
         do {
-            return try Transaction(encoded: encoded)
+            return try Transaction(fields: fields, v: v, r: signature.r, s: signature.s)
         } catch {
-            preconditionFailure("a freshly encoded transaction failed to decode: \(error)")
+            preconditionFailure("a freshly signed transaction has an invalid v: \(error)")
         }
     }
 }
@@ -94,9 +93,9 @@ extension Transaction {
     public static func deposit(_ fields: TransactionFields) -> Transaction {
         precondition(fields.type == .deposit && fields.deposit != nil, "a deposit needs its deposit fields")
         do {
-            return try Transaction(encoded: fields.encode(v: .zero, r: .zero, s: .zero))
+            return try Transaction(fields: fields, v: .zero, r: .zero, s: .zero)
         } catch {
-            preconditionFailure("a freshly encoded deposit failed to decode: \(error)")
+            preconditionFailure("a deposit has no v to be invalid: \(error)")
         }
     }
 }

@@ -62,6 +62,7 @@ struct TransactionVectorTests {
                             #expect(try tx.validate(fork: fork, chainId: Self.chainId).hex == result["sender"]!, "\(label)")
                             #expect(tx.intrinsicGas(fork: fork) == UInt64(result["intrinsicGas"]!.dropFirst(2), radix: 16), "\(label)")
                             #expect(tx.fields.encode(v: tx.v, r: tx.r, s: tx.s) == raw, "\(label) re-encodes")
+                            #expect(try Transaction(fields: tx.fields, v: tx.v, r: tx.r, s: tx.s) == tx, "\(label) builds from its fields")
                         } else {
                             invalid += 1
                             var reason: TransactionError?
@@ -96,6 +97,8 @@ struct TransactionVectorTests {
             #expect(tx.signingHash.hex == v["signingHash"] as! String, "\(label)")
             #expect(try tx.recoverSender() == (try Address(hex: v["expectedSender"] as! String)), "\(label)")
             #expect(tx.fields.encode(v: tx.v, r: tx.r, s: tx.s) == tx.encoded, "\(label)")
+            let built = try Transaction(fields: tx.fields, v: tx.v, r: tx.r, s: tx.s)
+            #expect(built == tx && built.signingHash == tx.signingHash, "\(label) builds from its fields")
             types.insert(tx.type.rawValue)
         }
         #expect(vectors.count == 134)
@@ -163,6 +166,26 @@ struct TransactionRuleTests {
         if let other = try? Transaction(encoded: tampered) {
             #expect((try? other.recoverSender()) != Self.key.address)
         }
+    }
+
+    /// Building from fields judges `v` as decoding the same encoding does: a typed `v` above 1 and a legacy `v`
+    /// that is neither 27/28 nor EIP-155's are refused, and a legacy chain id is the one `v` gives.
+    @Test(arguments: [(TransactionType.dynamicFee, UInt256(2)), (.setCode, UInt256(27)), (.legacy, UInt256(30)), (.legacy, UInt256(0))])
+    func buildingRefusesWhatDecodingRefuses(_ type: TransactionType, _ v: UInt256) throws {
+        let f = Self.fields(type)
+        #expect(throws: TransactionError.invalidV) { try Transaction(fields: f, v: v, r: UInt256(1), s: UInt256(1)) }
+        #expect(throws: TransactionError.invalidV) { try Transaction(encoded: f.encode(v: v, r: UInt256(1), s: UInt256(1))) }
+    }
+
+    @Test func buildingTakesALegacyChainIdFromV() throws {
+        var f = Self.fields(.legacy)
+        f.chainId = UInt256(5)
+        for v in [UInt256(27), UInt256(37), UInt256(2 * 1_000_000 + 36)] {
+            let built = try Transaction(fields: f, v: v, r: UInt256(1), s: UInt256(1))
+            #expect(built == (try Transaction(encoded: f.encode(v: v, r: UInt256(1), s: UInt256(1)))))
+        }
+        #expect(try Transaction(fields: f, v: UInt256(27), r: UInt256(1), s: UInt256(1)).chainId == nil)
+        #expect(try Transaction(fields: f, v: UInt256(37), r: UInt256(1), s: UInt256(1)).chainId == UInt256(1))
     }
 
     @Test func eip155LegacyEncodesItsChainId() throws {
