@@ -104,20 +104,23 @@ extension Transaction {
         case .deposit: break
         default: guard v <= UInt256(1) else { throw .invalidV }
         }
-        var items = RLPEncoder(capacity: fields.data.count + 160)
-        fields.appendItems(to: &items)
-        let unsignedLength = items.bytes.count
-        if type != .deposit {
-            items.append(v)
-            items.append(r)
-            items.append(s)
-        }
-        var e = RLPEncoder(capacity: items.bytes.count + 10)
+        var e = RLPEncoder(capacity: fields.data.count + 200)
         if type != .legacy { e.append(raw: [type.rawValue]) }
-        e.appendListHeader(payloadLength: items.bytes.count)
-        let start = e.bytes.count
-        e.append(raw: items.bytes)
-        self.init(fields: fields, v: v, r: r, s: s, encoded: e.bytes, unsignedFields: start..<start + unsignedLength)
+        let headerStart = e.bytes.count
+        var unsignedLength = 0, payloadLength = 0
+        e.appendList { e in
+            fields.appendItems(to: &e)
+            unsignedLength = e.bytes.count - headerStart - 1
+            if type != .deposit {
+                e.append(v)
+                e.append(r)
+                e.append(s)
+            }
+            payloadLength = e.bytes.count - headerStart - 1
+        }
+        let encoded = e.bytes
+        let start = encoded.count - payloadLength
+        self.init(fields: fields, v: v, r: r, s: s, encoded: encoded, unsignedFields: start..<start + unsignedLength)
     }
 
     /// The fields `type`'s encoding holds, as decoding gives them back (`decodeList`, `decodeDeposit`): any other
