@@ -270,6 +270,22 @@ enum CompressionBenchmark {
         print("| zstd level 3 | \(plainBytes) | \(ratio(rawBytes, plainBytes)) smaller |")
         print("| zstd level 3, 64 KiB dictionary trained on the other half | \(dictBytes) | \(ratio(rawBytes, dictBytes)) smaller |")
         print("| zstd level 19 with the same dictionary (for comparison; not used) | \(level19Bytes) | \(ratio(rawBytes, level19Bytes)) smaller |")
+
+        // `BlockStore` keeps one zstd context across bodies; a fresh context per body (`Zstd.compress`) is the
+        // alternative it replaced. The first 12 KiB of each body is a dev chain block's size.
+        print("")
+        print("| compressing, level 3 | per body | a context per body | one context kept | ratio (kept/fresh) |")
+        print("|---|---|---|---|---|")
+        let kept = ZstdCompressor(level: 3)
+        let wholes: [[UInt8]] = bodies.map { Array($0.txs.joined()) + Array($0.receipts.joined()) }
+        for (name, inputs) in [("first 12 KiB of each body", wholes.map { Array($0.prefix(12 << 10)) }), ("whole bodies", wholes)] {
+            let iterations = Harness.calibrate { for i in inputs { Harness.sink &+= UInt64((try? Zstd.compress(i))?.count ?? 0) } }
+            let (fresh, reused) = Harness.pair(iterations: iterations,
+                { for i in inputs { Harness.sink &+= UInt64((try? Zstd.compress(i))?.count ?? 0) } },
+                { for i in inputs { Harness.sink &+= UInt64((try? kept.compress(i))?.count ?? 0) } })
+            let bytes = inputs.reduce(0) { $0 + $1.count } / inputs.count
+            print("| \(name) | \(bytes) B | \(Harness.format(fresh / Double(inputs.count))) | \(Harness.format(reused / Double(inputs.count))) | \(String(format: "%.2f×", reused / fresh)) |")
+        }
     }
 }
 
