@@ -92,7 +92,7 @@ extension TransactionFields {
 extension Transaction {
     /// The transaction with these fields and signature values, encoded once: what `init(encoded:)` gives for
     /// `fields.encode(v:r:s:)`, without reading the encoding back (a JSON-RPC block's transactions are built so,
-    /// and the decode was a third of reading one). As decoding finds them, a legacy transaction's chain id comes
+    /// and decoding was a seventh of reading one). As decoding finds them, a legacy transaction's chain id comes
     /// from `v` (EIP-155) whatever `fields` holds, a typed one's `v` is its y parity (0 or 1), and a deposit's
     /// `v`, `r` and `s` are zero.
     public init(fields given: TransactionFields, v: UInt256, r: UInt256, s: UInt256) throws(TransactionError) {
