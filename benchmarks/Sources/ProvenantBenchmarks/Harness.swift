@@ -44,6 +44,14 @@ enum Harness {
     static func format(_ nanos: Double) -> String {
         nanos >= 1e6 ? String(format: "%.2f ms", nanos / 1e6) : nanos >= 1e3 ? String(format: "%.2f µs", nanos / 1e3) : String(format: "%.1f ns", nanos)
     }
+
+    /// User and system CPU time of the whole process so far, in seconds.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
+    }
 }
 
 /// The shared vectors, located as the tests locate them.

@@ -32,13 +32,13 @@ enum HeaderCatchUp {
         print("| trial | raw serving | floor | sync | raw blocks/s | floor blocks/s | sync blocks/s | ratio floor/raw | ratio sync/raw | CPU per header, raw / floor / sync (both sides, 2 cores) | sync's resident memory: at 10%, 50%, 100% of the run |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         for trial in 1...2 {
-            let cpu0 = cpuSeconds()
+            let cpu0 = Harness.cpuSeconds()
             let raw = try await SyncBenchmark.seconds { try await SyncBenchmark.raw(url: urls[0], blocks: blocks, matching: [:]) }
-            let cpu1 = cpuSeconds()
+            let cpu1 = Harness.cpuSeconds()
             let floor = try await SyncBenchmark.seconds { try await SyncBenchmark.raw(url: urls[0], blocks: blocks, matching: [:], floor: try SyncBenchmark.Floor(headers: headers)) }
-            let cpu2 = cpuSeconds()
+            let cpu2 = Harness.cpuSeconds()
             let (sync, memory) = try await syncSampling(url: urls[0], blocks: blocks, spec: spec, watched: watched)
-            let cpu3 = cpuSeconds()
+            let cpu3 = Harness.cpuSeconds()
             let n = Double(blocks + 1)
             let rss = memory.map { String(format: "%.0f MiB", Double($0) / 1_048_576) }.joined(separator: ", ")
             let rate = { (s: Double) in String(format: "%.0f", n / s) }
@@ -77,14 +77,6 @@ enum HeaderCatchUp {
         sampler.cancel()
         _ = await sampler.value
         return (elapsed, samples.withLock { $0 } + [residentBytes()])
-    }
-
-    /// User and system CPU time of the whole process so far, in seconds.
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return s(usage.ru_utime) + s(usage.ru_stime)
     }
 
     /// The process's resident set size, from /proc/self/statm.

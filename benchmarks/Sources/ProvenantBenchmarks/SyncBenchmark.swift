@@ -47,9 +47,9 @@ enum SyncBenchmark {
             // Each case's fastest trial, with the process's CPU time during it.
             var bestSync = (Double.infinity, 0.0), bestRaw = (Double.infinity, 0.0), bestFloor = (Double.infinity, 0.0)
             func timed(_ best: inout (Double, Double), _ body: () async throws -> Void) async rethrows {
-                let cpu = HeaderCatchUp.cpuSeconds()
+                let cpu = Harness.cpuSeconds()
                 let elapsed = try await seconds(body)
-                if elapsed < best.0 { best = (elapsed, HeaderCatchUp.cpuSeconds() - cpu) }
+                if elapsed < best.0 { best = (elapsed, Harness.cpuSeconds() - cpu) }
             }
             let headers = chain.blocks.map(\.header)
             for _ in 0..<3 {
